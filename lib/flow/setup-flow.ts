@@ -1,0 +1,50 @@
+import {
+  setup, type MachineContext, type MetaObject, type NonReducibleUnknown, type ParameterizedObject, type UnknownActorLogic
+} from 'xstate'
+import type { AiFlowEvent, FlowAction, Session } from '../protocol'
+
+/** What a flow's actor is started with. */
+export interface FlowInput {
+  /** The `session` of the event that opened the call. */
+  session: Session
+}
+
+/** The events a flow receives: the protocol's, unchanged. */
+export type FlowEvent = AiFlowEvent
+
+type Params = ParameterizedObject['params'] | undefined
+
+type SetupConfig<
+  TContext extends MachineContext, TActors extends Record<string, UnknownActorLogic>,
+  TChildrenMap extends Record<string, string>, TActions extends Record<string, Params>,
+  TGuards extends Record<string, Params>, TDelay extends string, TTag extends string,
+  TOutput extends NonReducibleUnknown, TMeta extends MetaObject
+> = Parameters<typeof setup<
+TContext, FlowEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, FlowInput, TOutput, FlowAction, TMeta
+>>[0]
+
+/**
+ * XState's `setup` with the protocol already declared: the flow receives
+ * {@link FlowEvent}s, is started with {@link FlowInput}, and emits
+ * {@link FlowAction}s, all type-checked. What it returns is XState's own, so
+ * the machine stays a plain machine for Stately's tools.
+ *
+ * @example
+ * const flow = setupFlow({ types: { context: {} as { turns: number } } }).createMachine({
+ *   context: { turns: 0 },
+ *   on: { session_start: { actions: emit(speak('Hello!')) } }
+ * })
+ */
+export function setupFlow<
+  TContext extends MachineContext = MachineContext,
+  TActors extends Record<string, UnknownActorLogic> = {},
+  TChildrenMap extends Record<string, string> = {},
+  TActions extends Record<string, Params> = {},
+  TGuards extends Record<string, Params> = {},
+  TDelay extends string = never,
+  TTag extends string = string,
+  TOutput extends NonReducibleUnknown = NonReducibleUnknown,
+  TMeta extends MetaObject = MetaObject
+> (config: SetupConfig<TContext, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, TOutput, TMeta> = {} as never) {
+  return setup<TContext, FlowEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, FlowInput, TOutput, FlowAction, TMeta>(config)
+}

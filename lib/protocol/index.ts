@@ -1,0 +1,6 @@
+export * from './session'
+export * from './events'
+export * from './configs'
+export * from './actions'
+export { validateEvent, validateAction, type Validation } from './validate'
+export { formatProblems, type Problem } from './problems'
