@@ -28,45 +28,35 @@ const describe: Partial<Record<ValueErrorType, Describe>> = {
   [ValueErrorType.IntegerMinimum]: (s) => `must be >= ${s.minimum}`,
   [ValueErrorType.IntegerMaximum]: (s) => `must be <= ${s.maximum}`,
   [ValueErrorType.ArrayMinItems]: (s) => `must have at least ${s.minItems} item${s.minItems === 1 ? '' : 's'}`,
-  [ValueErrorType.ArrayMaxItems]: (s) => `must have at most ${s.maxItems} items`,
-  [ValueErrorType.Union]: describeUnion
+  [ValueErrorType.ArrayMaxItems]: (s) => `must have at most ${s.maxItems} items`
 }
 
-function isLiteralUnion (schema: TSchema): boolean {
-  return schema.anyOf.every((branch: TSchema) => 'const' in branch)
-}
-
-function describeUnion (schema: TSchema): string {
-  return `must be one of ${schema.anyOf.map((branch: TSchema) => JSON.stringify(branch.const)).join(', ')}`
+function isLiteral (error: ValueError): boolean {
+  return error.type === ValueErrorType.Literal
 }
 
 /**
- * A union of objects reports the error of its closest branch: the one whose
- * first error lies deepest got furthest. Branches that all stop at the same
- * literal (a discriminator such as `provider`) read as a list of choices.
+ * A failed union reports the error of the branch the payload chose. Branches
+ * are told apart by their literals (a discriminator such as `provider`): a
+ * branch with a literal that does not match is one the payload did not
+ * choose, whatever else is wrong with it. When every branch was ruled out by
+ * the same literal, the problem reads as a list of choices. Relies on
+ * TypeBox reporting at least one error for every branch of a failed union.
  */
 function resolve (error: ValueError): Problem {
-  if (error.type !== ValueErrorType.Union || isLiteralUnion(error.schema)) return { path: error.path, message: message(error) }
-  let best: ValueError[] = []
-  for (const iterator of error.errors) {
-    const first = iterator.First()
-    if (first === undefined) continue
-    if (best.length === 0 || first.path.length > best[0].path.length) best = [first]
-    else if (first.path.length === best[0].path.length) best.push(first)
-  }
-  /* c8 ignore next -- a failed union always has a branch that reports an error */
-  if (best.length === 0) return { path: error.path, message: message(error) }
-  if (best.length > 1 && best.every((e) => e.type === ValueErrorType.Literal && e.path === best[0].path)) {
-    return { path: best[0].path, message: `must be one of ${best.map((e) => JSON.stringify(e.schema.const)).join(', ')}` }
-  }
-  return resolve(best[0])
+  if (error.type !== ValueErrorType.Union) return { path: error.path, message: message(error) }
+  const branches = error.errors.map((iterator) => [...iterator])
+  const chosen = branches.filter((errors) => !errors.some(isLiteral)).flat()
+  if (chosen.length > 0) return resolve(chosen[0])
+  const literals = branches.flat().filter(isLiteral)
+  if (literals.some((e) => e.path !== literals[0].path)) return resolve(literals[0])
+  return { path: literals[0].path, message: `must be one of ${literals.map((e) => JSON.stringify(e.schema.const)).join(', ')}` }
 }
 
 function message (error: ValueError): string {
   const custom = (error.schema as { errorMessage?: string }).errorMessage
   if (custom !== undefined) return custom
   const fn = describe[error.type]
-  /* c8 ignore next -- the protocol's schemas use only the keywords above */
   return fn === undefined ? error.message : fn(error.schema, error)
 }
 

@@ -1,0 +1,2 @@
+export * from './action-creators'
+export { setupFlow, type FlowInput, type FlowEvent } from './setup-flow'

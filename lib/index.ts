@@ -1,0 +1,55 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { resolveOptions, type FastifyAiFlowOptions } from './options'
+import { SessionRegistry, type CallView } from './sessions'
+import { httpTransport } from './transport/http'
+
+/** What the plugin adds to the Fastify instance as `fastify.aiFlow`. */
+export interface AiFlowDecorator {
+  /** Calls held by this instance. */
+  readonly liveCalls: number
+  /** A read-only copy of one call's state, or undefined for an unknown call. */
+  getCall (sessionId: string): Promise<CallView | undefined>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    aiFlow: AiFlowDecorator
+  }
+}
+
+async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Promise<void> {
+  const options = resolveOptions(opts)
+  const registry = new SessionRegistry({ ...options, log: fastify.log })
+
+  await fastify.register(httpTransport, {
+    path: options.path,
+    token: options.token,
+    bodyLimit: options.bodyLimit,
+    registry
+  })
+
+  fastify.decorate('aiFlow', {
+    get liveCalls () { return registry.size },
+    getCall: (sessionId: string) => registry.get(sessionId)
+  })
+
+  fastify.addHook('onClose', async () => registry.close())
+}
+
+/**
+ * Serves AI Flow calls with an XState flow: registers `POST <path>` for the
+ * service's webhook, one actor per call.
+ *
+ * @example
+ * app.register(fastifyAiFlow, { flow, path: '/webhook', token: process.env.AI_FLOW_TOKEN })
+ */
+export const fastifyAiFlow = fp(aiFlow, { name: 'fastify-ai-flow', fastify: '5.x' })
+export default fastifyAiFlow
+
+export type { FastifyAiFlowOptions } from './options'
+export { defaultFallback } from './options'
+export * from './protocol'
+export * from './flow'
+export { MemoryStore, type SessionStore, type SessionRecord, type CallView } from './sessions'
+export * from './errors'

@@ -1,0 +1,94 @@
+import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
+import { formatProblems, validateAction, type FlowAction } from './protocol'
+import { hangup, speak } from './flow'
+import { MemoryStore, type SessionStore } from './sessions'
+import { InvalidOptionError } from './errors'
+
+export interface FastifyAiFlowOptions {
+  /** The call flow: an XState v5 machine, one actor per call. */
+  flow: AnyStateMachine
+  /** Where the service posts events. Default `/webhook`; Fastify's `prefix` applies. */
+  path?: string
+  /** When set, requests must carry it in `X-API-TOKEN` or get 401. */
+  token?: string
+  /** How long a reply waits for promise work its event started, in ms. Default 3000. */
+  replyTimeout?: number
+  /** A call with no event for this long is dropped, in ms. Default 30 minutes. */
+  sessionTtl?: number
+  /** At most this many live calls; further new calls get 503. Default 10000. */
+  maxSessions?: number
+  /** The largest accepted body, in bytes; larger ones get 413. Default 65536. */
+  bodyLimit?: number
+  /** Where calls are kept between events. Default a `MemoryStore`. */
+  store?: SessionStore
+  /** Names the flow's version in stored calls. Default `'1'`. */
+  flowVersion?: string
+  /** The reply when the flow fails. Default: an apology, then `hangup`. `[]` answers 204. */
+  fallback?: FlowAction[]
+  /** Handed to every actor, for `@statelyai/inspect` or any inspection observer. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+}
+
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect'>> &
+Pick<FastifyAiFlowOptions, 'token' | 'inspect'>
+
+export const defaultFallback: FlowAction[] = [
+  speak('Sorry, something went wrong on our side. Please call again later.'),
+  hangup()
+]
+
+function fail (name: string, given: unknown, allowed: string): never {
+  const shown = typeof given === 'function' ? 'a function' : JSON.stringify(given) ?? String(given)
+  throw new InvalidOptionError(`${name} must be ${allowed}, got ${shown}`)
+}
+
+function positiveInteger (name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) fail(name, value, 'a positive integer')
+  return value
+}
+
+function isMachine (value: unknown): value is AnyStateMachine {
+  return typeof value === 'object' && value !== null && 'root' in value &&
+    typeof (value as { transition?: unknown }).transition === 'function'
+}
+
+function isStore (value: unknown): value is SessionStore {
+  const store = value as Partial<SessionStore> | null
+  return typeof store === 'object' && store !== null &&
+    typeof store.get === 'function' && typeof store.set === 'function' && typeof store.delete === 'function'
+}
+
+function checkFallback (value: unknown): FlowAction[] {
+  if (value === undefined) return defaultFallback
+  if (!Array.isArray(value)) fail('fallback', value, 'an array of actions')
+  for (const action of value) {
+    const result = validateAction({ ...action, session_id: 'fallback' })
+    if (!result.ok) fail('fallback', action, `a valid action (${formatProblems(result.problems, 'action')})`)
+  }
+  return value
+}
+
+/** Checks every option at registration and fills in the defaults. */
+export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions {
+  const { flow, path = '/webhook', token, flowVersion = '1', store, inspect } = options
+  if (!isMachine(flow)) fail('flow', flow, 'an XState v5 machine (createMachine or setupFlow().createMachine)')
+  if (typeof path !== 'string' || !path.startsWith('/')) fail('path', path, 'a string starting with /')
+  if (token !== undefined && (typeof token !== 'string' || token === '')) fail('token', token, 'a non-empty string')
+  if (typeof flowVersion !== 'string' || flowVersion === '') fail('flowVersion', flowVersion, 'a non-empty string')
+  if (store !== undefined && !isStore(store)) fail('store', store, 'an object with get, set and delete methods')
+  if (inspect !== undefined && typeof inspect !== 'function' && typeof inspect !== 'object') fail('inspect', inspect, 'an inspection observer')
+  return {
+    flow,
+    path,
+    token,
+    flowVersion,
+    inspect,
+    store: store ?? new MemoryStore(),
+    replyTimeout: positiveInteger('replyTimeout', options.replyTimeout, 3000),
+    sessionTtl: positiveInteger('sessionTtl', options.sessionTtl, 30 * 60_000),
+    maxSessions: positiveInteger('maxSessions', options.maxSessions, 10_000),
+    bodyLimit: positiveInteger('bodyLimit', options.bodyLimit, 65_536),
+    fallback: checkFallback(options.fallback)
+  }
+}

@@ -1,0 +1,112 @@
+import { createActor, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Observer } from 'xstate'
+import { formatProblems, validateAction, type AiFlowAction, type FlowAction, type Session } from '../protocol'
+import { FlowError, InvalidActionError } from '../errors'
+import { activeWork, anySettled } from './pending-work'
+import type { Call } from './call'
+import type { Logger } from './logger'
+
+export interface ActorHostOptions {
+  flow: AnyStateMachine
+  /** How long a reply waits for promise work its event started, in ms. */
+  replyTimeout: number
+  /** What the caller gets when the flow fails. */
+  fallback: (session: Session) => FlowAction[]
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  log: Logger
+  /** Told when a call changed while none of its events was being answered. */
+  changed: (call: Call) => void
+}
+
+const none: ReadonlySet<AnyActorRef> = new Set()
+
+/** Gives the flow its `session_id`: the wire wants it second, after `type`. */
+export function toWire (action: FlowAction, sessionId: string): AiFlowAction {
+  const { type, ...fields } = action
+  return { type, session_id: sessionId, ...fields } as AiFlowAction
+}
+
+/**
+ * Runs the flow's actors: starts or restores one per call, routes what it
+ * emits, waits for the work an event starts, and turns any failure of the
+ * flow into the fallback reply instead of a crash or a silent call.
+ */
+export class ActorHost {
+  readonly #options: ActorHostOptions
+
+  constructor (options: ActorHostOptions) {
+    this.#options = options
+  }
+
+  /** Starts the call's actor, fresh or from a persisted snapshot. */
+  start (call: Call, snapshot?: unknown): void {
+    try {
+      const actor = createActor(this.#options.flow, {
+        id: call.id,
+        input: { session: call.session },
+        snapshot: snapshot as never,
+        inspect: this.#options.inspect
+      })
+      call.actor = actor
+      actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))
+      actor.subscribe({ error: (err) => this.fail(call, new FlowError(errorMessage(err), { cause: err })) })
+      actor.start()
+    } catch (err) {
+      this.fail(call, new FlowError(errorMessage(err), { cause: err }))
+    }
+  }
+
+  /**
+   * Sends one event and waits, up to the reply deadline, for the promise
+   * actors it started (and those they lead to). A newer event for the call
+   * ends the wait at once.
+   */
+  async deliver (call: Call, event: { type: string }): Promise<void> {
+    const actor = call.actor as AnyActorRef
+    const known = new Set(activeWork(actor, none))
+    actor.send(event)
+    let expired = false
+    let deadline: NodeJS.Timeout | undefined
+    try {
+      for (;;) {
+        if (call.waiting > 0 || call.failed || expired) return
+        const work = activeWork(actor, known)
+        if (work.length === 0) return
+        deadline ??= setTimeout(() => { expired = true; call.interrupt() }, this.#options.replyTimeout).unref()
+        const { settled, cancel } = anySettled(work)
+        await Promise.race([settled, new Promise<void>((resolve) => { call.interrupt = resolve })])
+        cancel()
+      }
+    } finally {
+      clearTimeout(deadline)
+      call.interrupt = () => {}
+    }
+  }
+
+  /** Ends the call's flow: the error is logged and the fallback replaces the reply. */
+  fail (call: Call, err: Error): void {
+    if (call.failed) return
+    call.failed = true
+    this.#options.log.error({ err, sessionId: call.id }, 'flow failed; the caller gets the fallback reply')
+    const fallback = this.#options.fallback(call.session).map((action) => toWire(action, call.id))
+    if (call.window !== null) call.window.splice(0, call.window.length, ...fallback)
+    else if (call.sink !== undefined) call.sink(fallback)
+    else call.pending = fallback
+    call.stop()
+    if (call.inFlight === 0) this.#options.changed(call)
+  }
+
+  #emitted (call: Call, action: FlowAction): void {
+    const wire = toWire(action, call.id)
+    const result = validateAction(wire)
+    if (!result.ok) {
+      this.fail(call, new InvalidActionError(formatProblems(result.problems, String(action.type))))
+      return
+    }
+    call.collect(wire)
+    if (call.inFlight === 0 && call.sink === undefined) this.#options.changed(call)
+  }
+}
+
+function errorMessage (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

@@ -1,0 +1,92 @@
+import type { AnyActor } from 'xstate'
+import type { AiFlowAction, Session } from '../protocol'
+import type { SessionRecord } from './store'
+
+const noop = (): void => {}
+
+/**
+ * One call as this instance holds it: its actor, the actions waiting for a
+ * reply, and the queue that lets its events through one at a time.
+ */
+export class Call {
+  readonly id: string
+  session: Session
+  actor: AnyActor | undefined
+  /** The revision of the stored record the actor matches. */
+  revision = 0
+  failed = false
+  /** Ended or expired: nothing more is saved. */
+  closed = false
+  startedAt: number
+  lastEventAt: number
+  /** Emitted after their reply had gone; they lead the next reply. */
+  pending: AiFlowAction[] = []
+  /** While an event is being answered, what the flow emits goes here. */
+  window: AiFlowAction[] | null = null
+  /** Events queued or running. */
+  inFlight = 0
+  /**
+   * Takes what the flow emits while no reply is open, for transports that
+   * can push (WebSocket). Without one, such actions wait for the next reply.
+   */
+  sink: ((actions: AiFlowAction[]) => void) | undefined
+  /** Ends the current event's wait for work early: a newer event has come. */
+  interrupt: () => void = noop
+  #tail: Promise<unknown> = Promise.resolve()
+
+  constructor (id: string, session: Session, now: number) {
+    this.id = id
+    this.session = session
+    this.startedAt = now
+    this.lastEventAt = now
+  }
+
+  /** Events queued behind the one running. */
+  get waiting (): number {
+    return Math.max(0, this.inFlight - 1)
+  }
+
+  /**
+   * Runs `task` after every task queued before it. A newer event cuts short
+   * the wait of the one running, as XState cuts short an invocation whose
+   * state is left.
+   */
+  enqueue<T> (task: () => Promise<T>): Promise<T> {
+    this.inFlight++
+    this.interrupt()
+    const run = this.#tail.then(task).finally(() => { this.inFlight-- })
+    this.#tail = run.catch(noop)
+    return run
+  }
+
+  /** Routes an action the flow emitted: into the open reply, or to the next one. */
+  collect (action: AiFlowAction): void {
+    if (this.window !== null) this.window.push(action)
+    else if (this.sink !== undefined) this.sink([action])
+    else this.pending.push(action)
+  }
+
+  close (): void {
+    this.closed = true
+    this.stop()
+  }
+
+  stop (): void {
+    this.actor?.stop()
+    this.actor = undefined
+    this.interrupt()
+  }
+
+  toRecord (version: string): SessionRecord {
+    return {
+      version,
+      snapshot: this.actor?.getPersistedSnapshot(),
+      pending: this.pending,
+      session: this.session,
+      failed: this.failed,
+      revision: this.revision,
+      startedAt: this.startedAt,
+      updatedAt: this.lastEventAt
+    }
+  }
+}

@@ -1,0 +1,197 @@
+import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
+import type { AiFlowAction, FlowAction, Session } from '../protocol'
+import { CorruptRecordError, FlowVersionError, StoreUnavailableError, TooManyCallsError } from '../errors'
+import { ActorHost } from './actor-host'
+import { Call } from './call'
+import { recordProblem } from './record'
+import { callView, type CallView } from './call-view'
+import type { Logger } from './logger'
+import type { SessionRecord, SessionStore } from './store'
+
+export interface RegistryOptions {
+  flow: AnyStateMachine
+  flowVersion: string
+  store: SessionStore
+  replyTimeout: number
+  sessionTtl: number
+  maxSessions: number
+  fallback: FlowAction[]
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  log: Logger
+}
+
+export interface DispatchOptions {
+  log: Logger
+  /** False when the transport cannot carry a reply to this event: what the flow emits waits for the next one. */
+  replyable?: boolean
+}
+
+interface IncomingEvent {
+  type: string
+  session: Session
+}
+
+/**
+ * Every call this instance serves, each with its own actor and its own
+ * queue. Calls idle for `sessionTtl` expire; at most `maxSessions` live at once.
+ */
+export class SessionRegistry {
+  readonly #calls = new Map<string, Call>()
+  readonly #options: RegistryOptions
+  readonly #host: ActorHost
+  readonly #sweeper: NodeJS.Timeout
+
+  constructor (options: RegistryOptions) {
+    this.#options = options
+    this.#host = new ActorHost({
+      flow: options.flow,
+      replyTimeout: options.replyTimeout,
+      fallback: () => options.fallback,
+      inspect: options.inspect,
+      log: options.log,
+      changed: (call) => {
+        call.enqueue(() => this.#save(call)).catch((err) => options.log.error({ err, sessionId: call.id }, 'saving a call failed'))
+      }
+    })
+    const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
+    this.#sweeper = setInterval(() => this.sweep(), every).unref()
+  }
+
+  /** Calls held by this instance. */
+  get size (): number {
+    return this.#calls.size
+  }
+
+  /**
+   * Hands one event to its call's flow, after every earlier event of that
+   * call, and resolves with the actions for the reply, in emission order.
+   */
+  dispatch (event: IncomingEvent, { log, replyable = true }: DispatchOptions): Promise<AiFlowAction[]> {
+    const id = event.session.id
+    let call = this.#calls.get(id)
+    if (call === undefined) {
+      this.#admit(log)
+      call = new Call(id, event.session, Date.now())
+      this.#calls.set(id, call)
+    }
+    const current = call
+    return current.enqueue(() => this.#process(current, event, log, replyable))
+  }
+
+  /** A read-only copy of one call's state, or undefined for an unknown call. */
+  async get (id: string): Promise<CallView | undefined> {
+    const call = this.#calls.get(id)
+    if (call !== undefined) return callView(call.toRecord(this.#options.flowVersion), call.id)
+    const record = await this.#options.store.get(id)
+    return record === undefined || recordProblem(record, id) !== undefined ? undefined : callView(record, id)
+  }
+
+  /** Expires every call idle for longer than `sessionTtl`. */
+  sweep (now = Date.now()): void {
+    // The map is kept in order of last activity, so the first fresh call ends the sweep.
+    for (const call of this.#calls.values()) {
+      if (call.lastEventAt + this.#options.sessionTtl > now) break
+      if (call.inFlight > 0) continue
+      this.#options.log.debug({ sessionId: call.id }, 'call expired')
+      this.#remove(call)
+      this.#options.store.delete(call.id).catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'deleting an expired call failed'))
+    }
+  }
+
+  async close (): Promise<void> {
+    clearInterval(this.#sweeper)
+    for (const call of this.#calls.values()) call.close()
+    this.#calls.clear()
+    await this.#options.store.close?.()
+  }
+
+  #admit (log: Logger): void {
+    if (this.#calls.size < this.#options.maxSessions) return
+    this.sweep()
+    if (this.#calls.size < this.#options.maxSessions) return
+    const err = new TooManyCallsError(this.#options.maxSessions)
+    log.error({ err, liveCalls: this.#calls.size }, 'live call limit reached: new calls are refused')
+    throw err
+  }
+
+  async #process (call: Call, event: IncomingEvent, log: Logger, replyable: boolean): Promise<AiFlowAction[]> {
+    const record = await this.#load(call.id)
+    call.lastEventAt = Date.now()
+    this.#calls.delete(call.id)
+    this.#calls.set(call.id, call)
+    if (event.type === 'session_end') {
+      await this.#end(call, event, record, log)
+      return []
+    }
+    let reply = call.pending
+    call.pending = []
+    call.window = reply
+    this.#prepare(call, record)
+    if (call.actor !== undefined) await this.#host.deliver(call, event)
+    call.window = null
+    if (!replyable && reply.length > 0) {
+      call.pending = reply.concat(call.pending)
+      reply = []
+    }
+    await this.#save(call)
+    return reply
+  }
+
+  /** Makes sure the call's actor matches the stored record, or marks the call failed. */
+  #prepare (call: Call, record: SessionRecord | undefined): void {
+    if (call.failed) return
+    if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return
+    call.actor?.stop()
+    call.actor = undefined
+    if (record === undefined) {
+      this.#host.start(call)
+      return
+    }
+    const problem = recordProblem(record, call.id)
+    if (problem !== undefined) return this.#host.fail(call, new CorruptRecordError(problem))
+    if (record.version !== this.#options.flowVersion) {
+      return this.#host.fail(call, new FlowVersionError(record.version, this.#options.flowVersion))
+    }
+    call.revision = record.revision
+    call.session = record.session
+    call.startedAt = record.startedAt
+    call.window?.unshift(...record.pending)
+    call.failed = record.failed
+    if (!call.failed) this.#host.start(call, record.snapshot)
+  }
+
+  async #end (call: Call, event: IncomingEvent, record: SessionRecord | undefined, log: Logger): Promise<void> {
+    if (call.actor !== undefined || record !== undefined) {
+      call.window = []
+      this.#prepare(call, record)
+      call.actor?.send(event)
+      call.window = null
+    }
+    if (call.pending.length > 0) log.info({ dropped: call.pending.length }, 'the call ended before these actions could be sent')
+    this.#remove(call)
+    await this.#options.store.delete(call.id).catch((err) => { throw new StoreUnavailableError(String(err), { cause: err }) })
+  }
+
+  #remove (call: Call): void {
+    call.close()
+    this.#calls.delete(call.id)
+  }
+
+  async #load (id: string): Promise<SessionRecord | undefined> {
+    try {
+      return await this.#options.store.get(id)
+    } catch (err) {
+      throw new StoreUnavailableError(String(err), { cause: err })
+    }
+  }
+
+  async #save (call: Call): Promise<void> {
+    if (call.closed) return
+    call.revision++
+    try {
+      await this.#options.store.set(call.id, call.toRecord(this.#options.flowVersion), this.#options.sessionTtl)
+    } catch (err) {
+      throw new StoreUnavailableError(String(err), { cause: err })
+    }
+  }
+}
