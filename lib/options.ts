@@ -9,6 +9,8 @@ export interface FastifyAiFlowOptions {
   flow: AnyStateMachine
   /** Where the service posts events. Default `/webhook`; Fastify's `prefix` applies. */
   path?: string
+  /** Put before `path`, as Fastify's own `prefix` would (which a fastify-plugin plugin ignores). */
+  prefix?: string
   /** When set, requests must carry it in `X-API-TOKEN` or get 401. */
   token?: string
   /** How long a reply waits for promise work its event started, in ms. Default 3000. */
@@ -29,8 +31,8 @@ export interface FastifyAiFlowOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect'>> &
-Pick<FastifyAiFlowOptions, 'token' | 'inspect'>
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix'>> &
+Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix'>
 
 export const defaultFallback: FlowAction[] = [
   speak('Sorry, something went wrong on our side. Please call again later.'),
