@@ -4,7 +4,7 @@ import {
 } from '../protocol'
 import { InvalidOptionError } from '../errors'
 import { hangup, speak } from './action-creators'
-import { describeValue, type Handler, type ReplyOptions } from './reply'
+import { describeValue, type ConversationHandler, type ReplyOptions } from './reply'
 
 /**
  * What to say or do in each situation of a call. Each is a reply (text, an
@@ -14,33 +14,33 @@ import { describeValue, type Handler, type ReplyOptions } from './reply'
  */
 export interface ConversationHandlers {
   /** An inbound call starts (`session_start`). Default: nothing. */
-  greeting?: Handler<SessionStartEvent>
+  greeting?: ConversationHandler<SessionStartEvent>
   /** An outbound call is answered (`session.direction` is `'outbound'`). Default: `greeting`. */
-  outboundGreeting?: Handler<SessionStartEvent>
+  outboundGreeting?: ConversationHandler<SessionStartEvent>
   /** The caller said something (`user_speak` without `barged_in`). Default: nothing. */
-  onUserSpeak?: Handler<UserSpeakEvent>
+  onUserSpeak?: ConversationHandler<UserSpeakEvent>
   /** The caller pressed a key (`dtmf_received`). Default: nothing. */
-  onDtmf?: Handler<DtmfReceivedEvent>
+  onDtmf?: ConversationHandler<DtmfReceivedEvent>
   /** The caller talked over our speech (`user_speak` with `barged_in: true`). Default: `onUserSpeak`. */
-  onBargeIn?: Handler<UserSpeakEvent>
+  onBargeIn?: ConversationHandler<UserSpeakEvent>
   /**
    * The caller said nothing (`user_input_timeout`), at most `maxTimeouts`
    * times in a row; `timeouts` is 1 the first time.
    * Default: `'Sorry, I did not hear anything. Are you still there?'`.
    */
-  onTimeout?: Handler<UserInputTimeoutEvent>
+  onTimeout?: ConversationHandler<UserInputTimeoutEvent>
   /**
    * The caller said nothing once more than `maxTimeouts` times in a row, and
    * on every further timeout in a row.
    * Default: `'I still cannot hear you, so I will end the call now. Goodbye.'`, then `hangup`.
    */
-  onTooManyTimeouts?: Handler<UserInputTimeoutEvent>
+  onTooManyTimeouts?: ConversationHandler<UserInputTimeoutEvent>
   /**
    * A transfer with a `timeout` was not answered and the call is back
    * (`session_start` again, same session id).
    * Default: `'Sorry, nobody could take your call right now.'`.
    */
-  onTransferFailed?: Handler<SessionStartEvent>
+  onTransferFailed?: ConversationHandler<SessionStartEvent>
 }
 
 export interface ConversationOptions {
@@ -72,7 +72,7 @@ interface HandlerEvents {
 }
 
 /** Every handler after fallbacks and defaults; one without a default may still be undefined. */
-export type ResolvedHandlers = { [K in keyof HandlerEvents]: Handler<HandlerEvents[K]> }
+export type ResolvedHandlers = { [K in keyof HandlerEvents]: ConversationHandler<HandlerEvents[K]> }
 
 export interface ResolvedConversation {
   handlers: ResolvedHandlers

@@ -1,7 +1,7 @@
 import { assign, enqueueActions } from 'xstate'
 import type { FlowAction, Session, UserSpeakEvent } from '../protocol'
 import { setupFlow, type FlowEvent } from './setup-flow'
-import { playsSpeech, runHandler, type Handler } from './reply'
+import { playsSpeech, runHandler, type ConversationHandler } from './reply'
 import {
   resolveConversation, type ConversationHandlers, type ConversationOptions, type ResolvedConversation
 } from './conversation-options'
@@ -18,7 +18,7 @@ export interface ConversationContext {
 function answer (conversation: ResolvedConversation, name: keyof ConversationHandlers) {
   return enqueueActions<ConversationContext, FlowEvent, undefined, FlowEvent, never, never, never, never, FlowAction>(({ context, event, enqueue }) => {
     // The machine runs each handler only on the event it is written for.
-    const handler = conversation.handlers[name] as Handler<FlowEvent>
+    const handler = conversation.handlers[name] as ConversationHandler<FlowEvent>
     const actions = runHandler(name, handler, { session: context.session, event, timeouts: context.timeouts }, conversation.reply)
     for (const action of actions) enqueue.emit(action)
     if (playsSpeech(actions)) enqueue.assign({ playing: true })

@@ -6,10 +6,10 @@ import { speak } from './action-creators'
  * What a conversation handler answers with: text to say (`'Hello!'` is
  * `speak('Hello!')`), one action, several in order, or `undefined` for nothing.
  */
-export type Reply = string | FlowAction | ReadonlyArray<string | FlowAction> | undefined
+export type ConversationReply = string | FlowAction | ReadonlyArray<string | FlowAction> | undefined
 
 /** What a handler written as a function is given. */
-export interface HandlerContext<TEvent> {
+export interface ConversationHandlerContext<TEvent> {
   /** The call's session, as the event that opened the call carried it. */
   session: Session
   /** The event being answered. */
@@ -26,14 +26,15 @@ export interface HandlerContext<TEvent> {
  * A reply given once for all calls, or a function of the moment that returns
  * one (a function that returns nothing replies nothing).
  */
-export type Handler<TEvent> = Reply | ((context: HandlerContext<TEvent>) => Reply | void)
+export type ConversationHandler<TEvent> =
+  ConversationReply | ((context: ConversationHandlerContext<TEvent>) => ConversationReply | void)
 
 export interface ReplyOptions {
   /** Added to every `speak` made from a plain string, when set. */
   userInputTimeoutSeconds?: number
 }
 
-function isList (reply: Reply): reply is ReadonlyArray<string | FlowAction> {
+function isList (reply: ConversationReply): reply is ReadonlyArray<string | FlowAction> {
   return Array.isArray(reply)
 }
 
@@ -48,7 +49,7 @@ export function describeValue (value: unknown): string {
  * at run time, so its shape is checked here: something that is neither text
  * nor an action fails the flow with a message naming the handler.
  */
-export function replyActions (name: string, reply: Reply | void, options: ReplyOptions): FlowAction[] {
+export function replyActions (name: string, reply: ConversationReply | void, options: ReplyOptions): FlowAction[] {
   if (reply === undefined) return []
   const items = isList(reply) ? reply : [reply]
   return items.map((item) => {
@@ -66,7 +67,9 @@ export function replyActions (name: string, reply: Reply | void, options: ReplyO
 }
 
 /** Runs a handler: calls it when it is a function, then turns its reply into actions. */
-export function runHandler<TEvent> (name: string, handler: Handler<TEvent>, context: HandlerContext<TEvent>, options: ReplyOptions): FlowAction[] {
+export function runHandler<TEvent> (
+  name: string, handler: ConversationHandler<TEvent>, context: ConversationHandlerContext<TEvent>, options: ReplyOptions
+): FlowAction[] {
   const reply = typeof handler === 'function' ? handler(context) : handler
   return replyActions(name, reply, options)
 }

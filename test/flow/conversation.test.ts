@@ -2,7 +2,7 @@ import t from 'tap'
 import { createActor, type InspectionEvent, type StateValue } from 'xstate'
 import {
   audio, createConversationFlow, hangup, mixAudio, speak, transfer,
-  type ConversationHandlers, type ConversationOptions, type HandlerContext
+  type ConversationHandlers, type ConversationOptions, type ConversationHandlerContext
 } from '../../lib/flow'
 import type { DtmfReceivedEvent, FlowAction, Session, UserSpeakEvent } from '../../lib/protocol'
 
@@ -125,7 +125,7 @@ t.test('a handler can be text, an action, an array, a function or undefined', as
 })
 
 t.test('a function handler gets the session, the typed event and the timeout count', async (t) => {
-  const seen: Array<HandlerContext<DtmfReceivedEvent>> = []
+  const seen: Array<ConversationHandlerContext<DtmfReceivedEvent>> = []
   const call = listeningCall({ onDtmf: (context) => { seen.push(context) } })
   call.send('user_input_timeout')
 
