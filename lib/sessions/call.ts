@@ -64,6 +64,15 @@ export class Call {
     else this.pending.push(action)
   }
 
+  /** Forgets the call that ended; the next event starts a new one. */
+  restart (now: number): void {
+    this.stop()
+    this.failed = false
+    this.pending = []
+    this.startedAt = now
+    this.lastEventAt = now
+  }
+
   stop (): void {
     this.actor?.stop()
     this.actor = undefined

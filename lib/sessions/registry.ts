@@ -170,7 +170,10 @@ export class SessionRegistry {
       call.window = null
     }
     if (call.pending.length > 0) log.info({ dropped: call.pending.length }, 'the call ended before these actions could be sent')
-    this.#remove(call)
+    // Events already queued behind session_end begin a new call on this same
+    // object, in order: dropped from the map, it would run beside a newer one.
+    if (call.waiting > 0) call.restart(Date.now())
+    else this.#remove(call)
     await this.#options.store.delete(call.id).catch((err) => { throw new StoreUnavailableError(String(err), { cause: err }) })
   }
 

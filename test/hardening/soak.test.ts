@@ -1,0 +1,145 @@
+import t from 'tap'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { Pool } from 'undici'
+import { assign, emit } from 'xstate'
+import { fastifyAiFlow, MemoryStore, setupFlow, speak } from '../../lib'
+import { settledHeap } from '../fixtures/gc'
+
+/*
+ * 1,000 calls at once over real HTTP, 30 events each, several events of one
+ * call in flight at a time (on separate and on pipelined connections). The
+ * flow answers every event with how many events of its call it had seen
+ * before, so that the replies show the order events were handled in.
+ */
+
+const CALLS = 1000
+const EVENTS = 30
+const WINDOW = 4
+
+type Probe = { type: string, session: { id: string }, seq: number }
+
+const probeFlow = setupFlow({ types: { context: {} as { handled: number } } }).createMachine({
+  context: { handled: 0 },
+  on: {
+    '*': {
+      actions: [
+        emit(({ context, event }) => speak(`${context.handled}:${(event as unknown as Probe).seq}`)),
+        assign({ handled: ({ context }) => context.handled + 1 })
+      ]
+    }
+  }
+})
+
+const middle = ['user_speak', 'assistant_speak', 'assistant_speech_ended']
+
+function script (id: string): Probe[] {
+  return Array.from({ length: EVENTS }, (_, seq) => {
+    const type = seq === 0 ? 'session_start' : seq === EVENTS - 1 ? 'session_end' : middle[(seq - 1) % 3]
+    return { type, session: { id }, seq, ...(type === 'user_speak' ? { text: `turn ${seq}` } : {}) }
+  })
+}
+
+interface Server { app: FastifyInstance, store: MemoryStore, arrivals: Map<string, number[]>, pool: Pool }
+
+async function start (): Promise<Server> {
+  const store = new MemoryStore()
+  const arrivals = new Map<string, number[]>()
+  const app = Fastify()
+  // Runs just before the route's handler hands the event to its call: the order events are dispatched in.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const { session, seq } = request.body as Probe
+    const list = arrivals.get(session.id) ?? []
+    list.push(seq)
+    arrivals.set(session.id, list)
+    done()
+  })
+  await app.register(fastifyAiFlow, { flow: probeFlow, store })
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+  return { app, store, arrivals, pool: new Pool(origin, { connections: 32, pipelining: WINDOW }) }
+}
+
+async function send (pool: Pool, event: Probe): Promise<{ status: number, text: string }> {
+  const res = await pool.request({
+    method: 'POST',
+    path: '/webhook',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+    // Lets undici pipeline these requests: several events of one call on one connection.
+    idempotent: true
+  })
+  return { status: res.statusCode, text: await res.body.text() }
+}
+
+/** Runs one call; before `session_end` it waits at `barrier`. Returns what went wrong. */
+async function runCall (server: Server, id: string, barrier: () => Promise<void>): Promise<string[]> {
+  const events = script(id)
+  const replies = new Map<number, { status: number, text: string }>()
+  const sendAll = async (batch: Probe[]) => {
+    const got = await Promise.all(batch.map((event) => send(server.pool, event)))
+    batch.forEach((event, i) => replies.set(event.seq, got[i]))
+  }
+  await sendAll(events.slice(0, 1))
+  for (let i = 1; i < EVENTS - 1; i += WINDOW) await sendAll(events.slice(i, Math.min(i + WINDOW, EVENTS - 1)))
+  await barrier()
+  await sendAll(events.slice(-1))
+  return check(id, replies, server.arrivals.get(id) ?? [])
+}
+
+function check (id: string, replies: Map<number, { status: number, text: string }>, arrived: number[]): string[] {
+  const problems: string[] = []
+  if (arrived.length !== EVENTS) problems.push(`${id}: ${arrived.length} events arrived`)
+  if (arrived[0] !== 0 || arrived[EVENTS - 1] !== EVENTS - 1) problems.push(`${id}: arrived as ${arrived}`)
+  const end = replies.get(EVENTS - 1)
+  if (end?.status !== 204) problems.push(`${id}: session_end got ${end?.status}`)
+  for (let seq = 0; seq < EVENTS - 1; seq++) {
+    const reply = replies.get(seq)
+    const text = reply?.status === 200 ? (JSON.parse(reply.text) as { text?: string }).text : undefined
+    const [handledBefore, echoed] = (text ?? '').split(':').map(Number)
+    // The event handled k-th must be the event dispatched k-th, and it must be this one.
+    if (echoed !== seq || arrived[handledBefore] !== seq) problems.push(`${id}: seq ${seq} got ${reply?.status} ${reply?.text}`)
+  }
+  return problems
+}
+
+/** Runs `count` calls at once; `atBarrier` runs when every call is live and idle. */
+async function soak (server: Server, prefix: string, count: number, atBarrier: () => void = () => {}): Promise<string[]> {
+  let waiting = 0
+  let release!: () => void
+  const released = new Promise<void>((resolve) => { release = resolve })
+  const barrier = async () => {
+    if (++waiting === count) {
+      atBarrier()
+      release()
+    }
+    await released
+  }
+  const results = await Promise.all(Array.from({ length: count }, (_, i) => runCall(server, `${prefix}-${i}`, barrier)))
+  return results.flat()
+}
+
+t.test('1,000 concurrent calls × 30 events: none lost, none reordered, nothing left, heap back', async (t) => {
+  const server = await start()
+  t.teardown(async () => {
+    await server.pool.close()
+    await server.app.close()
+  })
+  // A first round warms up the JIT, the connections and the logger before the heap is measured.
+  t.same(await soak(server, 'warm-up', 100), [], 'the warm-up round is clean')
+  server.arrivals.clear()
+  const before = settledHeap()
+  let live = 0
+  const problems = await soak(server, 'call', CALLS, () => {
+    t.equal(server.app.aiFlow.liveCalls, CALLS, 'every call is live at the barrier')
+    live = settledHeap()
+  })
+  t.same(problems.slice(0, 10), [], 'every event answered, in the order it was dispatched')
+  t.equal(problems.length, 0)
+  t.equal(server.app.aiFlow.liveCalls, 0, 'no call is left in the registry')
+  t.equal(server.store.size, 0, 'no call is left in the store')
+  server.arrivals.clear()
+  const after = settledHeap()
+  const perCall = (live - before) / CALLS
+  t.comment(`heap: ${(before / 1e6).toFixed(1)} MB at start, ${(live / 1e6).toFixed(1)} MB with ${CALLS} calls live (${Math.round(perCall)} B each), ${(after / 1e6).toFixed(1)} MB after`)
+  t.ok(live > before, 'live calls take heap (so the measurement sees them)')
+  t.ok(after - before < 0.1 * (live - before), 'the heap is back within a tenth of what the live calls took')
+})
