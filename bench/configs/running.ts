@@ -1,0 +1,5 @@
+/** A server started for a benchmark. */
+export interface Running {
+  port: number
+  close (): Promise<void>
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util'
+
+/** The configurations, by the letters the issue gives them. */
+export const configurations = {
+  a: { name: 'bare', label: '(a) bare Fastify route, same body schema, fixed action' },
+  b: { name: 'plugin', label: '(b) plugin, in-memory store, demo flow' },
+  e: { name: 'express', label: '(e) Express + express.json(), per-event callbacks' }
+} as const
+
+export type Letter = keyof typeof configurations
+
+export interface BenchOptions {
+  configs: Letter[]
+  rounds: number
+  /** Seconds of measured load per run. */
+  duration: number
+  /** Seconds of load before each measured run. */
+  warmup: number
+  connections: number
+  /** Calls in progress at once. */
+  calls: number
+  /** Turns per call (user_speak, assistant_speak, assistant_speech_ended). */
+  turns: number
+  /** Requests timed one by one on one connection per run. */
+  latency: number
+  /** Live calls to weigh the heap at; empty to skip. */
+  heap: number[]
+  /** Where the results go; empty to write nothing. */
+  out: string
+}
+
+const help = `npm run bench -- [options]     (every option also reads BENCH_<NAME>, e.g. BENCH_ROUNDS=3)
+
+  --configs a,b,e     configurations to run (a bare Fastify, b plugin, e Express)
+  --rounds 5          rounds; each runs every configuration once, in a rotated order
+  --duration 10       seconds of measured load per run
+  --warmup 2          seconds of load before each measured run
+  --connections 100   keep-alive connections of the load generator
+  --calls 1000        calls in progress at once
+  --turns 3           turns per call: session_start, N x (user_speak, assistant_speak, assistant_speech_ended), session_end
+  --latency 3000      requests timed one by one on one connection, per run
+  --heap 10000,100000 live calls to weigh the heap at ("none" to skip)
+  --out BENCHMARKS.md where the results go ("none" to only print them)
+`
+
+function number (name: string, value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number, got ${value}`)
+  return n
+}
+
+/** Reads the command line, then BENCH_* variables, then the defaults. */
+export function readOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const names = ['configs', 'rounds', 'duration', 'warmup', 'connections', 'calls', 'turns', 'latency', 'heap', 'out'] as const
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...Object.fromEntries(names.map((name) => [name, { type: 'string' }])), help: { type: 'boolean' } } as never
+  }) as { values: Partial<Record<(typeof names)[number], string>> & { help?: boolean } }
+  if (values.help === true) {
+    process.stdout.write(help)
+    process.exit(0)
+  }
+  const get = (name: (typeof names)[number], fallback: string): string => values[name] ?? env[`BENCH_${name.toUpperCase()}`] ?? fallback
+  const configs = get('configs', Object.keys(configurations).join(',')).split(',').map((c) => c.trim())
+  for (const c of configs) if (!(c in configurations)) throw new Error(`--configs: unknown configuration ${c}`)
+  const heap = get('heap', '10000,100000')
+  const options: BenchOptions = {
+    configs: configs as Letter[],
+    rounds: number('rounds', get('rounds', '5')),
+    duration: number('duration', get('duration', '10')),
+    warmup: number('warmup', get('warmup', '2')),
+    connections: number('connections', get('connections', '100')),
+    calls: number('calls', get('calls', '1000')),
+    turns: number('turns', get('turns', '3')),
+    latency: number('latency', get('latency', '3000')),
+    heap: heap === 'none' ? [] : heap.split(',').map((n) => number('heap', n)),
+    out: get('out', 'BENCHMARKS.md')
+  }
+  if (options.out === 'none') options.out = ''
+  if (options.calls < options.connections) throw new Error('--calls must be at least --connections: a call has one event in flight at a time')
+  return options
+}

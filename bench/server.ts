@@ -1,0 +1,40 @@
+import { startBare } from './configs/bare'
+import { startExpress } from './configs/express'
+import { startPlugin } from './configs/plugin'
+import type { Running } from './configs/running'
+
+/*
+ * One server under test, in its own process: it tells its parent its port,
+ * and on each `mark` message the CPU time it used since the previous mark.
+ */
+
+export const starters: Record<string, () => Promise<Running>> = {
+  bare: startBare,
+  plugin: startPlugin,
+  express: startExpress
+}
+
+export interface CpuMark { type: 'cpu', micros: number }
+
+async function main (): Promise<void> {
+  const name = process.argv[2]
+  const start = starters[name]
+  if (start === undefined) throw new Error(`unknown configuration ${name}`)
+  const running = await start()
+  let last = process.cpuUsage()
+  process.on('message', (message: { type?: string }) => {
+    if (message.type !== 'mark') return
+    const used = process.cpuUsage(last)
+    last = process.cpuUsage()
+    process.send?.({ type: 'cpu', micros: used.user + used.system } satisfies CpuMark)
+  })
+  process.once('disconnect', () => {
+    running.close().finally(() => process.exit(0))
+  })
+  process.send?.({ type: 'ready', port: running.port })
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
