@@ -12,6 +12,8 @@ import { demoFlow } from '../examples/demo-flow'
 export interface HeapResult {
   type: 'heap'
   calls: number
+  /** The plugin's `liveActors` option. */
+  liveActors: number
   /** Bytes of heap per live call. */
   perCall: number
   startBytes: number
@@ -45,8 +47,9 @@ async function events (app: FastifyInstance, type: string, from: number, to: num
 
 async function main (): Promise<void> {
   const calls = Number(process.argv[2])
+  const liveActors = process.argv[3] === undefined ? undefined : Number(process.argv[3])
   const app = Fastify()
-  await app.register(fastifyAiFlow, { flow: demoFlow, store: new MemoryStore(), maxSessions: calls + 1000 })
+  await app.register(fastifyAiFlow, { flow: demoFlow, store: new MemoryStore(), maxSessions: calls + 1000, liveActors })
   await app.ready()
   // Warm up: code paths compiled and the maps' first growth done before the start is weighed.
   await events(app, 'session_start', 0, 1000)
@@ -61,6 +64,7 @@ async function main (): Promise<void> {
   const result: HeapResult = {
     type: 'heap',
     calls,
+    liveActors: liveActors ?? Infinity,
     perCall: (liveBytes - startBytes) / calls,
     startBytes,
     liveBytes,

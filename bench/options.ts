@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 export const configurations = {
   a: { name: 'bare', label: '(a) bare Fastify route, same body schema, fixed action' },
   b: { name: 'plugin', label: '(b) plugin, in-memory store, demo flow' },
+  p: { name: 'plugin-parked', label: '(b′) as (b), with `liveActors: 0` (idle calls parked)' },
   e: { name: 'express', label: '(e) Express + express.json(), per-event callbacks' }
 } as const
 
@@ -31,7 +32,7 @@ export interface BenchOptions {
 
 const help = `npm run bench -- [options]     (every option also reads BENCH_<NAME>, e.g. BENCH_ROUNDS=3)
 
-  --configs a,b,e     configurations to run (a bare Fastify, b plugin, e Express)
+  --configs a,b,p,e   configurations to run (a bare Fastify, b plugin, p plugin with idle calls parked, e Express)
   --rounds 5          rounds; each runs every configuration once, in a rotated order
   --duration 10       seconds of measured load per run
   --warmup 2          seconds of load before each measured run

@@ -10,7 +10,8 @@ import type { Running } from './configs/running'
 
 export const starters: Record<string, () => Promise<Running>> = {
   bare: startBare,
-  plugin: startPlugin,
+  plugin: () => startPlugin(),
+  'plugin-parked': () => startPlugin(0),
   express: startExpress
 }
 

@@ -19,6 +19,13 @@ export interface FastifyAiFlowOptions {
   sessionTtl?: number
   /** At most this many live calls; further new calls get 503. Default 10000. */
   maxSessions?: number
+  /**
+   * At most this many idle calls keep their flow's actor in memory; the
+   * least recently active others wait as their stored record (about a
+   * quarter of the memory) and are restored by their next event. Default
+   * `Infinity`: every call keeps its actor.
+   */
+  liveActors?: number
   /** The largest accepted body, in bytes; larger ones get 413. Default 65536. */
   bodyLimit?: number
   /** Where calls are kept between events. Default a `MemoryStore`. */
@@ -48,6 +55,14 @@ function positiveInteger (name: string, value: unknown, fallback: number): numbe
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) fail(name, value, 'a positive integer')
   return value
+}
+
+function count (name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (value !== Infinity && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)) {
+    fail(name, value, 'a whole number of 0 or more, or Infinity')
+  }
+  return value as number
 }
 
 function isMachine (value: unknown): value is AnyStateMachine {
@@ -90,6 +105,7 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     replyTimeout: positiveInteger('replyTimeout', options.replyTimeout, 3000),
     sessionTtl: positiveInteger('sessionTtl', options.sessionTtl, 30 * 60_000),
     maxSessions: positiveInteger('maxSessions', options.maxSessions, 10_000),
+    liveActors: count('liveActors', options.liveActors, Infinity),
     bodyLimit: positiveInteger('bodyLimit', options.bodyLimit, 65_536),
     fallback: checkFallback(options.fallback)
   }

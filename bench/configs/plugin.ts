@@ -1,9 +1,15 @@
-import { buildServer } from '../../examples/app'
+import Fastify from 'fastify'
+import { fastifyAiFlow } from '../../lib'
+import { demoFlow } from '../../examples/demo-flow'
 import type { Running } from './running'
 
-/** The plugin with the demo flow and the default in-memory store, as `npm start` serves it without logs. */
-export async function startPlugin (): Promise<Running> {
-  const app = buildServer()
+/**
+ * The plugin with the demo flow and the default in-memory store, as the demo
+ * server runs it, without logs. `liveActors` as the plugin's option.
+ */
+export async function startPlugin (liveActors?: number): Promise<Running> {
+  const app = Fastify()
+  await app.register(fastifyAiFlow, { flow: demoFlow, path: '/webhook', liveActors })
   await app.listen({ port: 0, host: '127.0.0.1' })
   return { port: (app.server.address() as { port: number }).port, close: () => app.close() }
 }

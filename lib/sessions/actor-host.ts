@@ -2,7 +2,7 @@ import { createActor, type AnyActorRef, type AnyStateMachine, type InspectionEve
 import { formatProblems, validateAction, type AiFlowAction, type FlowAction, type Session } from '../protocol'
 import { FlowError, InvalidActionError } from '../errors'
 import { activeWork, anySettled } from './pending-work'
-import type { Call } from './call'
+import { noop, type Call } from './call'
 import type { Logger } from './logger'
 
 export interface ActorHostOptions {
@@ -54,34 +54,58 @@ export class ActorHost {
   }
 
   /** The promise work running for a call now, which an event to come will not wait for. */
-  runningWork (call: Call): Set<AnyActorRef> {
-    return new Set(call.actor === undefined ? none : activeWork(call.actor, none))
+  runningWork (call: Call): ReadonlySet<AnyActorRef> {
+    const work = call.actor === undefined ? [] : activeWork(call.actor, none)
+    return work.length === 0 ? none : new Set(work)
   }
 
   /**
    * Sends one event and waits, up to the reply deadline, for the promise
    * actors started since `known` was taken (and those they lead to). A newer
-   * event for the call ends the wait at once.
+   * event for the call ends the wait at once. Returns nothing when there is
+   * nothing to wait for, as for most events: no promise to make or await.
    */
-  async deliver (call: Call, event: { type: string }, known: ReadonlySet<AnyActorRef>): Promise<void> {
+  deliver (call: Call, event: { type: string }, known: ReadonlySet<AnyActorRef>): Promise<void> | undefined {
     const actor = call.actor as AnyActorRef
     actor.send(event)
+    if (call.waiting > 0 || call.failed || activeWork(actor, known).length === 0) return undefined
+    return this.#wait(call, actor, known)
+  }
+
+  async #wait (call: Call, actor: AnyActorRef, known: ReadonlySet<AnyActorRef>): Promise<void> {
     let expired = false
-    let deadline: NodeJS.Timeout | undefined
+    const deadline = setTimeout(() => { expired = true; call.interrupt() }, this.#options.replyTimeout).unref()
     try {
       for (;;) {
-        if (call.waiting > 0 || call.failed || expired) return
         const work = activeWork(actor, known)
         if (work.length === 0) return
-        deadline ??= setTimeout(() => { expired = true; call.interrupt() }, this.#options.replyTimeout).unref()
         const { settled, cancel } = anySettled(work)
         await Promise.race([settled, new Promise<void>((resolve) => { call.interrupt = resolve })])
         cancel()
+        if (call.waiting > 0 || call.failed || expired) return
       }
     } finally {
       clearTimeout(deadline)
-      call.interrupt = () => {}
+      call.interrupt = noop
     }
+  }
+
+  /**
+   * Stops the actor of an idle call, whose stored record is current, so that
+   * only the record is kept until the next event restores it. A call with
+   * work running, a timer pending, child actors, a transport that takes
+   * pushed actions, or events queued stays as it is.
+   */
+  park (call: Call): boolean {
+    const actor = call.actor as AnyActorRef
+    if (call.inFlight > 0 || call.sink !== undefined) return false
+    if (Object.keys(actor.getSnapshot().children).length > 0) return false
+    if (Object.keys(actor.system.getSnapshot()._scheduledEvents).length > 0) return false
+    actor.stop()
+    call.actor = undefined
+    // They are in the stored record, which leads the next reply with them.
+    call.pending = []
+    return true
   }
 
   /** Ends the call's flow: the error is logged and the fallback replaces the reply. */

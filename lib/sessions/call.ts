@@ -2,7 +2,10 @@ import type { AnyActor } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
 import type { SessionRecord } from './store'
 
-const noop = (): void => {}
+/** Shared by every idle call, so that an idle call holds no closure or promise of its own. */
+export const noop = (): void => {}
+const idle: Promise<unknown> = Promise.resolve()
+const none: readonly AiFlowAction[] = Object.freeze([])
 
 /**
  * One call as this instance holds it: its actor, the actions waiting for a
@@ -30,7 +33,7 @@ export class Call {
   sink: ((actions: AiFlowAction[]) => void) | undefined
   /** Ends the current event's wait for work early: a newer event has come. */
   interrupt: () => void = noop
-  #tail: Promise<unknown> = Promise.resolve()
+  #tail: Promise<unknown> = idle
 
   constructor (id: string, session: Session, now: number) {
     this.id = id
@@ -52,8 +55,12 @@ export class Call {
   enqueue<T> (task: () => Promise<T>): Promise<T> {
     this.inFlight++
     this.interrupt()
-    const run = this.#tail.then(task).finally(() => { this.inFlight-- })
-    this.#tail = run.catch(noop)
+    const run = this.#tail.then(task).finally(() => {
+      // The last task done: nothing is chained on the tail, so it can go.
+      if (--this.inFlight === 0) this.#tail = idle
+    })
+    // Settles with nothing: the tail must not keep the last reply alive.
+    this.#tail = run.then(noop, noop)
     return run
   }
 
@@ -84,7 +91,7 @@ export class Call {
       version,
       snapshot: this.actor?.getPersistedSnapshot(),
       // A copy: the store may keep this very object, and the call's own array changes later.
-      pending: this.pending.slice(),
+      pending: this.pending.length === 0 ? none as AiFlowAction[] : this.pending.slice(),
       session: this.session,
       failed: this.failed,
       revision: this.revision,

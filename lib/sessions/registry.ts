@@ -3,6 +3,7 @@ import type { AiFlowAction, FlowAction, Session } from '../protocol'
 import { CorruptRecordError, FlowVersionError, StoreUnavailableError, TooManyCallsError } from '../errors'
 import { ActorHost } from './actor-host'
 import { Call } from './call'
+import { LiveActors } from './live-actors'
 import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
@@ -15,6 +16,8 @@ export interface RegistryOptions {
   replyTimeout: number
   sessionTtl: number
   maxSessions: number
+  /** At most this many idle calls keep a live actor; the others wait as their stored record. */
+  liveActors: number
   fallback: FlowAction[]
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
   log: Logger
@@ -39,6 +42,7 @@ export class SessionRegistry {
   readonly #calls = new Map<string, Call>()
   readonly #options: RegistryOptions
   readonly #host: ActorHost
+  readonly #live: LiveActors
   readonly #sweeper: NodeJS.Timeout
 
   constructor (options: RegistryOptions) {
@@ -53,6 +57,7 @@ export class SessionRegistry {
         call.enqueue(() => this.#save(call)).catch((err) => options.log.error({ err, sessionId: call.id }, 'saving a call failed'))
       }
     })
+    this.#live = new LiveActors(options.liveActors, (call) => this.#host.park(call))
     const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
     this.#sweeper = setInterval(() => this.sweep(), every).unref()
   }
@@ -81,7 +86,8 @@ export class SessionRegistry {
   /** A read-only copy of one call's state, or undefined for an unknown call. */
   async get (id: string): Promise<CallView | undefined> {
     const call = this.#calls.get(id)
-    if (call !== undefined) return callView(call.toRecord(this.#options.flowVersion), call.id)
+    // A parked call (no actor, not failed) is read from the store like one this instance does not hold.
+    if (call !== undefined && (call.actor !== undefined || call.failed)) return callView(call.toRecord(this.#options.flowVersion), call.id)
     const record = await this.#options.store.get(id)
     return record === undefined || recordProblem(record, id) !== undefined ? undefined : callView(record, id)
   }
@@ -102,6 +108,7 @@ export class SessionRegistry {
     clearInterval(this.#sweeper)
     for (const call of this.#calls.values()) call.stop()
     this.#calls.clear()
+    this.#live.clear()
     await this.#options.store.close?.()
   }
 
@@ -129,13 +136,15 @@ export class SessionRegistry {
     // Taken before the actor may be started, so that work its initial state invokes counts as this event's.
     const known = this.#host.runningWork(call)
     this.#prepare(call, record)
-    if (call.actor !== undefined) await this.#host.deliver(call, event, known)
+    const waiting = call.actor === undefined ? undefined : this.#host.deliver(call, event, known)
+    if (waiting !== undefined) await waiting
     call.window = null
     if (!replyable && reply.length > 0) {
       call.pending = reply.concat(call.pending)
       reply = []
     }
     await this.#save(call)
+    this.#live.touch(call)
     return reply
   }
 
@@ -180,6 +189,7 @@ export class SessionRegistry {
   #remove (call: Call): void {
     call.stop()
     this.#calls.delete(call.id)
+    this.#live.forget(call)
   }
 
   async #load (id: string): Promise<SessionRecord | undefined> {

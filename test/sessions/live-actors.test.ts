@@ -1,0 +1,146 @@
+import t from 'tap'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { assign, emit, fromCallback, fromPromise } from 'xstate'
+import { fastifyAiFlow, MemoryStore, setupFlow, speak, type CallView } from '../../lib'
+import { ActorHost } from '../../lib/sessions/actor-host'
+import { Call } from '../../lib/sessions/call'
+import { demoFlow } from '../../examples/demo-flow'
+import { buildApp, event, post, sleep } from '../fixtures/helpers'
+
+/** Counts turns; what it emits on user_speech_started waits for the next reply. */
+const counterFlow = setupFlow({ types: { context: {} as { turns: number } } }).createMachine({
+  context: { turns: 0 },
+  on: {
+    user_speak: { actions: [assign({ turns: ({ context }) => context.turns + 1 }), emit(({ context }) => speak(`Turn ${context.turns}`))] },
+    user_speech_started: { actions: emit(speak('I hear you')) }
+  }
+})
+
+/** Three calls, interleaved, through every state of the demo. */
+const steps: Array<[string, Record<string, unknown>?]> = [
+  ['session_start'],
+  ['assistant_speech_ended'],
+  ['user_speak', { text: 'When are you open?' }],
+  ['dtmf_received', { digit: '7' }],
+  ['user_input_timeout'],
+  ['user_speak', { text: 'menu', barged_in: true }]
+]
+const script = steps.flatMap(([type, fields]) => ['a', 'b', 'c'].map((id) => event(type, id, fields)))
+
+/** A call's view without its times, which differ between two servers. */
+async function state (app: FastifyInstance, id: string): Promise<unknown> {
+  const { startedAt, lastEventAt, ...view } = await app.aiFlow.getCall(id) as CallView
+  return view
+}
+
+t.test('a parked call answers exactly as a live one: same replies for the same script', async (t) => {
+  const live = await buildApp({ flow: demoFlow })
+  const parked = await buildApp({ flow: demoFlow, liveActors: 0 })
+  t.teardown(() => Promise.all([live.app.close(), parked.app.close()]))
+  for (const body of script) {
+    t.same(await post(parked.app, body), await post(live.app, body), `${body.session.id} ${body.type}`)
+  }
+  t.same(await state(parked.app, 'a'), await state(live.app, 'a'), 'a parked call reads as a live one')
+})
+
+t.test('actions held for the next reply survive parking, and are sent once', async (t) => {
+  const { app } = await buildApp({ flow: counterFlow, liveActors: 0 })
+  t.teardown(() => app.close())
+  await post(app, event('user_speak', 'x', { text: 'hi' }))
+  t.equal((await post(app, event('user_speech_started', 'x'))).status, 204)
+  // Another call's event parks x, with its held action in the store only.
+  await post(app, event('user_speak', 'y', { text: 'hi' }))
+  t.match(await app.aiFlow.getCall('x'), { pendingActions: 1, context: { turns: 1 } })
+  t.same((await post(app, event('user_speak', 'x', { text: 'again' }))).body, [
+    { type: 'speak', session_id: 'x', text: 'I hear you' },
+    { type: 'speak', session_id: 'x', text: 'Turn 2' }
+  ])
+  t.same((await post(app, event('user_speak', 'x', { text: 'third' }))).body, { type: 'speak', session_id: 'x', text: 'Turn 3' })
+})
+
+t.test('calls with a timer, a child actor or work running keep their actor', async (t) => {
+  const ticks: string[] = []
+  const flow = setupFlow({
+    actors: {
+      ticker: fromCallback(({ input }: { input: string }) => {
+        const timer = setInterval(() => ticks.push(input), 5)
+        return () => clearInterval(timer)
+      }),
+      slow: fromPromise(async () => { await sleep(60); return 'done' })
+    }
+  }).createMachine({
+    initial: 'idle',
+    states: {
+      idle: {
+        on: {
+          dtmf_received: [
+            { guard: ({ event }) => event.digit === '1', target: 'timed' },
+            { guard: ({ event }) => event.digit === '2', target: 'ticking' },
+            { target: 'working' }
+          ]
+        }
+      },
+      timed: { after: { 40: { target: 'idle', actions: emit(speak('time is up')) } } },
+      ticking: { invoke: { src: 'ticker', input: ({ self }) => self.id } },
+      working: { invoke: { src: 'slow', onDone: { target: 'idle', actions: emit(speak('work done')) } } }
+    }
+  })
+  const { app } = await buildApp({ flow, liveActors: 0, replyTimeout: 10 })
+  t.teardown(() => app.close())
+  for (const [id, digit] of [['timer', '1'], ['child', '2'], ['work', '3']]) await post(app, event('dtmf_received', id, { digit }))
+  // Many events of other calls: each looks for calls to park.
+  for (let i = 0; i < 10; i++) await post(app, event('session_start', `other-${i}`))
+  await sleep(100)
+  t.same((await post(app, event('session_start', 'timer'))).body, { type: 'speak', session_id: 'timer', text: 'time is up' }, 'the timer fired')
+  t.same((await post(app, event('session_start', 'work'))).body, { type: 'speak', session_id: 'work', text: 'work done' }, 'the work finished')
+  const before = ticks.length
+  await sleep(30)
+  t.ok(ticks.length > before, 'the child actor still runs')
+})
+
+t.test('a call that failed after its reply is let go from the live actors', async (t) => {
+  const flow = setupFlow({
+    actors: { failing: fromPromise(async () => { await sleep(30); throw new Error('the lookup broke') }) }
+  }).createMachine({
+    initial: 'idle',
+    states: { idle: { on: { dtmf_received: 'looking' } }, looking: { invoke: { src: 'failing' } } }
+  })
+  const store = new MemoryStore()
+  const { app } = await buildApp({ flow, liveActors: 0, replyTimeout: 5, store })
+  t.teardown(() => app.close())
+  await post(app, event('dtmf_received', 'broken', { digit: '1' }))
+  await sleep(60)
+  t.match(await app.aiFlow.getCall('broken'), { status: 'failed' })
+  t.equal((await post(app, event('session_start', 'other'))).status, 204, 'another call is served')
+  t.match(await app.aiFlow.getCall('broken'), { status: 'failed', pendingActions: 2 }, 'the fallback waits for the next reply')
+})
+
+t.test('a call whose transport takes pushed actions is never parked', async (t) => {
+  const host = new ActorHost({ flow: counterFlow, replyTimeout: 100, fallback: () => [], log: console as never, changed: () => {} })
+  const call = new Call('pushed', { id: 'pushed' }, 0)
+  host.start(call)
+  call.sink = () => {}
+  t.notOk(host.park(call))
+  t.ok(call.actor !== undefined)
+  call.sink = undefined
+  t.ok(host.park(call))
+  t.equal(call.actor, undefined)
+})
+
+t.test('liveActors must be a whole number of 0 or more, or Infinity', async (t) => {
+  for (const [given, shown] of [[-1, '-1'], [1.5, '1.5'], ['10', '"10"'], [NaN, 'null']] as const) {
+    const app = Fastify()
+    await t.rejects(async () => {
+      await app.register(fastifyAiFlow, { flow: counterFlow, liveActors: given as number })
+      await app.ready()
+    }, { code: 'FST_AIFLOW_INVALID_OPTION', message: new RegExp(`liveActors must be a whole number of 0 or more, or Infinity, got ${shown.replace(/[.]/g, '\\.')}`) })
+    await app.close()
+  }
+  for (const liveActors of [0, 5, Infinity]) {
+    const app = Fastify()
+    await app.register(fastifyAiFlow, { flow: counterFlow, liveActors })
+    await app.ready()
+    t.equal(app.aiFlow.liveCalls, 0, `liveActors: ${liveActors} is accepted`)
+    await app.close()
+  }
+})
