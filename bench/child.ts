@@ -6,7 +6,9 @@ import path from 'node:path'
 export function forkTs (file: string, args: string[], execArgv: string[] = []): ChildProcess {
   return fork(path.join(__dirname, file), args, {
     execArgv: [...execArgv, '--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Structured clone: Infinity and undefined survive the trip.
+    serialization: 'advanced'
   })
 }
 

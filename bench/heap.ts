@@ -47,7 +47,7 @@ async function events (app: FastifyInstance, type: string, from: number, to: num
 
 async function main (): Promise<void> {
   const calls = Number(process.argv[2])
-  const liveActors = process.argv[3] === undefined ? undefined : Number(process.argv[3])
+  const liveActors = Number(process.argv[3] ?? Infinity)
   const app = Fastify()
   await app.register(fastifyAiFlow, { flow: demoFlow, store: new MemoryStore(), maxSessions: calls + 1000, liveActors })
   await app.ready()
@@ -64,7 +64,7 @@ async function main (): Promise<void> {
   const result: HeapResult = {
     type: 'heap',
     calls,
-    liveActors: liveActors ?? Infinity,
+    liveActors,
     perCall: (liveBytes - startBytes) / calls,
     startBytes,
     liveBytes,

@@ -41,8 +41,8 @@ async function runOne (letter: Letter, round: number, options: BenchOptions): Pr
   }
 }
 
-async function weighHeap (calls: number): Promise<HeapResult> {
-  const child = forkTs('heap.ts', [String(calls)], ['--expose-gc'])
+async function weighHeap (calls: number, liveActors: number): Promise<HeapResult> {
+  const child = forkTs('heap.ts', [String(calls), String(liveActors)], ['--expose-gc'])
   try {
     return await message<HeapResult>(child, 'heap')
   } finally {
@@ -74,9 +74,13 @@ async function main (): Promise<void> {
   }
   const heaps: HeapResult[] = []
   for (const calls of options.heap) {
-    const heap = await weighHeap(calls)
-    console.log(`heap: ${calls} live calls, ${Math.round(heap.perCall)} B each; ${(100 * heap.endGrowth).toFixed(1)} % above the start once all ended`)
-    heaps.push(heap)
+    // As the plugin runs by default (every call keeps its actor), and with idle calls parked.
+    for (const liveActors of [Infinity, 0]) {
+      const heap = await weighHeap(calls, liveActors)
+      console.log(`heap: ${calls} live calls, liveActors ${liveActors}: ${Math.round(heap.perCall)} B each; ` +
+        `${(100 * heap.endGrowth).toFixed(1)} % above the start once all ended`)
+      heaps.push(heap)
+    }
   }
   const report = await writeReport({ options, runs, heaps, started, finished: new Date() })
   console.log(`\n${report}`)
