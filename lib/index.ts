@@ -33,12 +33,13 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
   const registry = new SessionRegistry({ ...options, log: fastify.log })
 
   await fastify.register(httpTransport, {
+    prefix: opts.prefix,
     path: options.path,
     token: options.token,
     bodyLimit: options.bodyLimit,
     registry
   })
-  if (options.websocket !== undefined) await serveWebSocket(fastify, options, registry)
+  if (options.websocket !== undefined) await serveWebSocket(fastify, { ...options, prefix: opts.prefix }, registry)
 
   const { outbound } = options
   fastify.decorate('aiFlow', {
@@ -53,15 +54,17 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
   fastify.addHook('onClose', async () => registry.close())
 }
 
+const WRONG_CONTEXT = 'fastify-ai-flow is registered in a prefixed context: use its prefix option instead, or register @fastify/websocket at the root first'
+
 async function serveWebSocket (fastify: FastifyInstance, options: ResolvedOptions, registry: SessionRegistry): Promise<void> {
   const websocket = options.websocket as NonNullable<ResolvedOptions['websocket']>
   // An application that uses WebSockets itself registers @fastify/websocket first; its settings then apply.
   if (!fastify.hasPlugin('@fastify/websocket')) {
     // Its clean-up hook covers only the context it is registered in: an upgrade request to any other path would keep its socket.
-    if (fastify.prefix !== '') fastify.log.warn({ prefix: fastify.prefix }, 'register @fastify/websocket at the root, before fastify-ai-flow, when it is served under a prefix')
+    if (fastify.prefix !== '') fastify.log.warn({ prefix: fastify.prefix }, WRONG_CONTEXT)
     await fastify.register(fastifyWebsocket, { options: { maxPayload: websocket.maxPayload } })
   }
-  await fastify.register(websocketTransport, { ...websocket, token: options.token, registry })
+  await fastify.register(websocketTransport, { ...websocket, prefix: options.prefix, token: options.token, registry })
 }
 
 /**

@@ -10,6 +10,8 @@ export interface FastifyAiFlowOptions {
   flow: AnyStateMachine
   /** Where the service posts events. Default `/webhook`; Fastify's `prefix` applies. */
   path?: string
+  /** Put before `path`, as Fastify's own `prefix` would (which a fastify-plugin plugin ignores). */
+  prefix?: string
   /** When set, requests must carry it in `X-API-TOKEN` or get 401. */
   token?: string
   /** How long a reply waits for promise work its event started, in ms. Default 3000. */
@@ -35,7 +37,7 @@ export interface FastifyAiFlowOptions {
 }
 
 export interface WebSocketOptions {
-  /** Where the service connects. Default `/ws`; Fastify's `prefix` applies. */
+  /** Where the service connects. Default `/ws`; `prefix` applies. */
   path?: string
   /** The largest accepted frame, in bytes. Default 65536. */
   maxPayload?: number
@@ -45,8 +47,8 @@ export interface WebSocketOptions {
   pingInterval?: number
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'websocket' | 'outbound'>> &
-Pick<FastifyAiFlowOptions, 'token' | 'inspect'> & {
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'websocket' | 'outbound'>> &
+Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix'> & {
   websocket: Required<WebSocketOptions> | undefined
   outbound: Required<OutboundOptions> | undefined
 }

@@ -28,8 +28,9 @@ t.test('without the outbound option, fastify.aiFlow.call rejects with FST_AIFLOW
 t.test('a bad outbound option fails the registration', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
-  app.register(fastifyAiFlow, { flow: assistant, outbound: { token: '' } })
-  await t.rejects(app.ready(), {
+  await t.rejects(async () => {
+    await app.register(fastifyAiFlow, { flow: assistant, outbound: { token: '' } })
+  }, {
     code: 'FST_AIFLOW_INVALID_OPTION',
     message: /outbound.token must be a non-empty string/
   })

@@ -7,10 +7,10 @@ import { assistant, deferred } from '../fixtures/flows'
 import { connect } from '../fixtures/ws-client'
 
 /** The assistant with a lookup that waits for the test. */
-function gatedAssistant (): { flow: typeof assistant, open: () => void } {
+function gatedAssistant (answer = (question: string) => `About ${question}: yes.`): { flow: typeof assistant, open: () => void } {
   const gate = deferred()
   const flow = assistant.provide({
-    actors: { lookup: fromPromise(async ({ input }: { input: { question: string } }) => { await gate.promise; return `About ${input.question}: yes.` }) }
+    actors: { lookup: fromPromise(async ({ input }: { input: { question: string } }) => { await gate.promise; return answer(input.question) }) }
   })
   return { flow, open: () => gate.resolve() }
 }
@@ -91,4 +91,40 @@ t.test('a call that moves to another socket is served there only', async (t) => 
   t.match(await second.next(), { text: 'still here' }, 'the old socket closing did not take the call away')
   t.equal(first.queued, 0)
   await second.close()
+})
+
+t.test('what a flow emits while its socket is closing waits for the call\'s next event', async (t) => {
+  const { flow, open } = gatedAssistant()
+  const { app } = await listen(t, { flow })
+  const client = await connect(app)
+  const call = session()
+  client.send({ type: 'session_start', session: call })
+  await client.next()
+  client.send({ type: 'user_speak', session: call, text: 'parking' })
+  await client.next()
+  // The client starts the closing handshake and stops reading, so the server's side stays in CLOSING.
+  client.socket.close()
+  client.socket.pause()
+  const [server] = app.websocketServer.clients
+  while (server.readyState !== server.CLOSING) await tick()
+
+  open()
+  await settled(app, call.id)
+  t.equal(await pendingActions(app, call.id), 1)
+  client.socket.resume()
+  await client.closed
+})
+
+t.test('a flow that fails after its reply sends the fallback over the socket', async (t) => {
+  const { flow, open } = gatedAssistant(() => '')
+  const { app, logs } = await listen(t, { flow })
+  const client = await connect(app)
+  const call = session()
+  client.send({ type: 'user_speak', session: call, text: 'parking' })
+  t.match(await client.next(), { text: 'One moment.' })
+  open()
+  t.match(await client.next(), [{ type: 'speak', text: /^Sorry/ }, { type: 'hangup' }], 'an empty answer is an invalid action: the fallback follows')
+  const line = await logs.waitFor('flow failed; the caller gets the fallback reply')
+  t.equal(line.err?.code, 'FST_AIFLOW_INVALID_ACTION')
+  await client.close()
 })

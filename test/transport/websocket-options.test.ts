@@ -26,7 +26,8 @@ t.test('a bad websocket option fails the registration, naming what was given', a
   for (const [websocket, message] of cases) {
     const app = Fastify()
     t.teardown(() => app.close())
-    app.register(fastifyAiFlow, { flow: assistant, websocket } as unknown as FastifyAiFlowOptions)
-    await t.rejects(app.ready(), { code: 'FST_AIFLOW_INVALID_OPTION', message })
+    await t.rejects(async () => {
+      await app.register(fastifyAiFlow, { flow: assistant, websocket } as unknown as FastifyAiFlowOptions)
+    }, { code: 'FST_AIFLOW_INVALID_OPTION', message })
   }
 })

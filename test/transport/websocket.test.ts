@@ -114,9 +114,17 @@ t.test('an outbound call gets its own greeting over the socket', async (t) => {
   await client.close()
 })
 
-t.test('websocket.path and the prefix of the enclosing context place the route', async (t) => {
-  // In an encapsulated context, @fastify/websocket goes to the root, so that it cleans up every upgrade request.
-  const { app } = await listen(t, { websocket: { path: '/events' } }, {
+t.test('the prefix option and websocket.path place the route', async (t) => {
+  const { app } = await listen(t, { prefix: '/ai', websocket: { path: '/events' } })
+  const client = await connect(app, { path: '/ai/events' })
+  client.send({ type: 'session_start', session: session() })
+  t.match(await client.next(), { type: 'speak' })
+  await client.close()
+  t.equal((await refused(app, { path: '/ws' })).statusCode, 404, 'and the refused upgrade\'s socket is closed')
+})
+
+t.test('in a prefixed context, with @fastify/websocket at the root, the route takes the context\'s prefix', async (t) => {
+  const { app, logs } = await listen(t, { websocket: { path: '/events' } }, {
     prefix: '/ai',
     before: async (app) => { await app.register(fastifyWebsocket) }
   })
@@ -124,7 +132,8 @@ t.test('websocket.path and the prefix of the enclosing context place the route',
   client.send({ type: 'session_start', session: session() })
   t.match(await client.next(), { type: 'speak' })
   await client.close()
-  t.equal((await refused(app, { path: '/ws' })).statusCode, 404)
+  t.equal((await refused(app, { path: '/elsewhere' })).statusCode, 404)
+  t.equal(logs.lines.filter((line) => line.level === 40).length, 0, 'no warning')
 })
 
 t.test('an app that registered @fastify/websocket itself keeps it and its settings', async (t) => {
@@ -168,9 +177,9 @@ t.test('a store failure is logged with the call, and the socket stays open', asy
   await client.close()
 })
 
-t.test('served under a prefix without @fastify/websocket at the root, the plugin warns and still serves', async (t) => {
+t.test('registered in a prefixed context without @fastify/websocket at the root, the plugin warns and still serves', async (t) => {
   const { app, logs } = await listen(t, {}, { prefix: '/ai' })
-  const line = await logs.waitFor('register @fastify/websocket at the root, before fastify-ai-flow, when it is served under a prefix')
+  const line = await logs.waitFor('fastify-ai-flow is registered in a prefixed context: use its prefix option instead, or register @fastify/websocket at the root first')
   t.equal(line.prefix, '/ai')
   const client = await connect(app, { path: '/ai/ws' })
   client.send({ type: 'session_start', session: session() })
