@@ -12,7 +12,7 @@ export interface ConnectionOptions {
 }
 
 /** Close codes this transport sends. */
-export const CLOSE_SEND_BUFFER_FULL = 1008
+const CLOSE_SEND_BUFFER_FULL = 1008
 
 /**
  * One socket from the service. Every frame is routed by its `session.id`,
