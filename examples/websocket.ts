@@ -1,10 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { emit, fromPromise } from 'xstate'
-import { bargeIn, fastifyAiFlow, setupFlow, speak } from '../lib'
+import { bargeIn, fastifyAiFlow, setupFlow, speak, type UserSpeakEvent } from '../lib'
 
 /** Stands in for a language model that takes its time. */
-async function askModel (question: string): Promise<string> {
-  await new Promise((resolve) => setTimeout(resolve, 4000))
+export async function askModel (question: string, ms = 4000): Promise<string> {
+  await new Promise((resolve) => setTimeout(resolve, ms))
   return `Here is what I know about ${question}.`
 }
 
@@ -25,7 +25,7 @@ export const assistantFlow = setupFlow({
     thinking: {
       invoke: {
         src: 'answer',
-        input: ({ event }) => ({ question: event.type === 'user_speak' ? event.text : '' }),
+        input: ({ event }) => ({ question: (event as UserSpeakEvent).text }),
         // No deadline on the WebSocket: the answer goes out when it is ready.
         onDone: { target: 'listening', actions: emit(({ event }) => speak(event.output)) }
       }

@@ -1,2 +1,2 @@
 export { placeCall, type OutboundCallResult, type ServiceError } from './place-call'
-export { resolveOutboundOptions, DEFAULT_BASE_URL, type OutboundOptions } from './options'
+export { resolveOutboundOptions, type OutboundOptions } from './options'

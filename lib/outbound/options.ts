@@ -9,7 +9,7 @@ export interface OutboundOptions {
   timeout?: number
 }
 
-export const DEFAULT_BASE_URL = 'https://api.sipgate.com'
+const DEFAULT_BASE_URL = 'https://api.sipgate.com'
 
 function fail (name: string, given: unknown, allowed: string): never {
   throw new InvalidOptionError(`${name} must be ${allowed}, got ${JSON.stringify(given) ?? String(given)}`)

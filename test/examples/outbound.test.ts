@@ -23,6 +23,8 @@ t.test('the outbound example: a route starts the call, and the call gets its own
   const session = { id: 'outbound-example-call', direction: 'outbound' }
   client.send({ type: 'session_start', session })
   t.match(await client.next(), { type: 'speak', text: /^Hello, this is Acme with a reminder/ })
+  client.send({ type: 'dtmf_received', session, digit: '5' })
+  t.match(await client.next(), { text: 'Please press 1 to confirm.' })
   client.send({ type: 'dtmf_received', session, digit: '1' })
   t.match(await client.next(), [{ text: 'Thank you, see you tomorrow!' }, { type: 'hangup' }])
   await client.close()

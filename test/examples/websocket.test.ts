@@ -1,6 +1,6 @@
 import t from 'tap'
 import { fromPromise } from 'xstate'
-import { assistantFlow, buildServer } from '../../examples/websocket'
+import { askModel, assistantFlow, buildServer } from '../../examples/websocket'
 import { deferred } from '../fixtures/flows'
 import { connect } from '../fixtures/ws-client'
 
@@ -21,4 +21,8 @@ t.test('the WebSocket example: a slow answer goes out when it is ready, and spee
   model.resolve('Sunny all week.')
   t.same(await client.next(), { type: 'speak', session_id: session.id, text: 'Sunny all week.' })
   await client.close()
+})
+
+t.test('the stand-in model answers about the question', async (t) => {
+  t.equal(await askModel('the weather', 1), 'Here is what I know about the weather.')
 })

@@ -14,6 +14,8 @@ interface Step {
 const script: Step[] = [
   { event: { type: 'session_start' }, actions: 1 },
   { event: { type: 'assistant_speech_ended' }, actions: 0 },
+  // Nothing plays: the demo lets the caller talk.
+  { event: { type: 'user_speech_started' }, actions: 0 },
   { event: { type: 'dtmf_received', digit: '1' }, actions: 2 },
   // Only the WebSocket carries it; over HTTP its barge_in waits for the next reply, in the same place in the sequence.
   { event: { type: 'user_speech_started' }, actions: 1 },
