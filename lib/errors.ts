@@ -33,3 +33,9 @@ export const CorruptRecordError = createError<[string, WithCause?]>(
 
 export const StoreUnavailableError = createError<[string, WithCause?]>(
   'FST_AIFLOW_STORE_UNAVAILABLE', 'The session store is unavailable: %s', 503)
+
+export const CallBusyError = createError<[number]>(
+  'FST_AIFLOW_CALL_BUSY', 'An earlier event of the call held its lock for the whole reply deadline (%d ms)', 503)
+
+export const LockLostError = createError(
+  'FST_AIFLOW_LOCK_LOST', "The call's lock expired before its event was saved; the reply was withheld", 503)

@@ -37,10 +37,10 @@ export class ActorHost {
     this.#options = options
   }
 
-  /** Starts the call's actor, fresh or from a persisted snapshot. */
-  start (call: Call, snapshot?: unknown): void {
+  /** Starts the call's actor, fresh or from a persisted snapshot, with the flow given or this instance's. */
+  start (call: Call, snapshot?: unknown, flow = this.#options.flow): void {
     try {
-      const actor = createActor(this.#options.flow, {
+      const actor = createActor(flow, {
         id: call.id,
         input: { session: call.session },
         snapshot: snapshot as never,

@@ -14,6 +14,12 @@ export class Call {
   actor: AnyActor | undefined
   /** The revision of the stored record the actor matches. */
   revision = 0
+  /** The flow version the call was started with; undefined: this instance's. */
+  version: string | undefined
+  /** A shared store's lock on the call, held while one of its events runs. */
+  token: string | undefined
+  /** An event of the call waits for its lock on another instance. */
+  contended = false
   failed = false
   /** Ended or expired: nothing more is saved. */
   closed = false
@@ -41,9 +47,9 @@ export class Call {
     this.lastEventAt = now
   }
 
-  /** Events queued behind the one running. */
+  /** Events queued behind the one running, here or on another instance. */
   get waiting (): number {
-    return Math.max(0, this.inFlight - 1)
+    return Math.max(0, this.inFlight - 1) + (this.contended ? 1 : 0)
   }
 
   /**
@@ -57,6 +63,11 @@ export class Call {
     const run = this.#tail.then(task).finally(() => { this.inFlight-- })
     this.#tail = run.catch(noop)
     return run
+  }
+
+  /** Resolves once every task queued so far has run. */
+  idle (): Promise<void> {
+    return this.#tail.then(noop)
   }
 
   /** Routes an action the flow emitted: into the open reply, or to the next one. */
@@ -79,7 +90,7 @@ export class Call {
 
   toRecord (version: string): SessionRecord {
     return {
-      version,
+      version: this.version ?? version,
       snapshot: this.actor?.getPersistedSnapshot(),
       pending: this.pending,
       session: this.session,
