@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { Redis, type RedisOptions } from 'ioredis'
 import { CallBusyError, InvalidOptionError } from '../errors'
 import { LOCK, UNLOCK } from './redis-scripts'
-import { LockSignals } from './redis-signals'
+import { LockSignals, type LockWait } from './redis-signals'
 import type { LockChange, LockedRecord, LockOptions, SessionRecord, SessionStore } from './store'
 
 /** How often an event waiting for a lock tries again when it heard no release, in ms. */
@@ -109,34 +109,19 @@ export class RedisStore implements SessionStore {
     await this.#redis.del(this.#key(id), this.#queue(id))
   }
 
-  async lock (id: string, { wait, lease, onContention }: LockOptions): Promise<LockedRecord> {
-    const deadline = Date.now() + wait
+  async lock (id: string, options: LockOptions): Promise<LockedRecord> {
     const waiting = this.#signals.wait(id)
-    this.#signals.watch(id, onContention)
+    this.#signals.watch(id, options.onContention)
+    let locked: LockedRecord
     try {
-      await this.#ready()
-      let ticket = ''
-      for (;;) {
-        waiting.reset()
-        const [issued, behind, record] = await this.#redis.aiflowLock(this.#key(id), this.#queue(id), ticket, lease, KEEP, this.#channel, id)
-        ticket = issued
-        if (behind >= 0) {
-          if (behind === 1) onContention()
-          return { token: ticket, record: parse(record) }
-        }
-        const left = deadline - Date.now()
-        if (left <= 0) {
-          this.#redis.hdel(this.#queue(id), ticket).catch(noop) // a ticket left behind would hold up the line until it lapses
-          throw new CallBusyError(wait)
-        }
-        await waiting.sleep(Math.min(left, RETRY))
-      }
+      locked = await this.#take(id, options, waiting)
     } catch (err) {
       this.#signals.unwatch(id)
       throw err
     } finally {
       waiting.done()
     }
+    return locked
   }
 
   async unlock (id: string, token: string, change?: LockChange): Promise<boolean> {
@@ -151,6 +136,28 @@ export class RedisStore implements SessionStore {
   async close (): Promise<void> {
     this.#signals.close()
     await this.#redis.quit().catch(() => this.#redis.disconnect())
+  }
+
+  /** Takes a ticket, then tries again on every release heard (or every little while) until it is the ticket's turn. */
+  async #take (id: string, { wait, lease, onContention }: LockOptions, waiting: LockWait): Promise<LockedRecord> {
+    const deadline = Date.now() + wait
+    await this.#ready()
+    let ticket = ''
+    for (;;) {
+      waiting.reset()
+      const [issued, behind, record] = await this.#redis.aiflowLock(this.#key(id), this.#queue(id), ticket, lease, KEEP, this.#channel, id)
+      ticket = issued
+      if (behind >= 0) {
+        if (behind === 1) onContention()
+        return { token: ticket, record: parse(record) }
+      }
+      const left = deadline - Date.now()
+      if (left <= 0) {
+        this.#redis.hdel(this.#queue(id), ticket).catch(noop) // a ticket left behind would hold up the line until it lapses
+        throw new CallBusyError(wait)
+      }
+      await waiting.sleep(Math.min(left, RETRY))
+    }
   }
 
   #key (id: string): string {

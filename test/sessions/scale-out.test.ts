@@ -88,6 +88,67 @@ t.test('a call alternating between two instances gets exactly the replies one in
   const gates = new Gates()
   const a = await instance(t, gates, prefix)
   const b = await instance(t, gates, prefix)
-  t.same(await alternatingCall(id, a, b, gates), expected)
+  t.same(await alternatingCall(id, a, b, gates), expected, 'two instances answer the same')
+
+  const oneGates = new Gates()
+  const one = await instance(t, oneGates, `test:${randomUUID()}:`)
+  t.same(await alternatingCall(id, one, one, oneGates), expected, 'one instance on Redis answers the same')
   t.ok((gates.runs.get('trains') ?? 0) > 1, 'the instance that took over the call began its lookup again')
+})
+
+t.test('an instance closed in the middle of a call finishes its event, frees the lock, and the other carries the call on', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const redis = new Redis(url)
+  t.teardown(() => redis.quit())
+  const gates = new Gates()
+  const a = await instance(t, gates, prefix)
+  const b = await instance(t, gates, prefix)
+  const id = newCallId()
+  t.equal((await post(a, event(id, 'session_start'))).statusCode, 200)
+  t.same((await post(a, event(id, 'user_speak', { text: 'one' }))).body, speak('You said one (turn 1)', id))
+
+  const lookup = post(a, event(id, 'user_speak', { text: 'look up weather' }))
+  await gates.started('weather')
+  const closed = a.close()
+  gates.open('weather')
+  t.same(await lookup, { statusCode: 200, body: speak('The weather is fine.', id) }, 'the event in flight got its whole reply')
+  await closed
+  t.equal(await redis.hget(`${prefix}{${id}}`, 'holder'), null, 'no lock is left behind')
+
+  t.same((await post(b, event(id, 'user_speak', { text: 'two' }))).body, speak('You said two (turn 2)', id))
+  t.same((await post(b, event(id, 'dtmf_received', { digit: '3' }))).body, speak('Digits: 3', id))
+})
+
+t.test('round trips to Redis: one to lock and load, one to save and unlock, per event', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const app = await instance(t, new Gates(), prefix)
+  const id = newCallId()
+  await post(app, event(id, 'session_start'))
+
+  const seen: string[][] = []
+  const client = new Redis(url)
+  const monitor = await client.monitor()
+  t.teardown(() => {
+    monitor.disconnect()
+    client.disconnect()
+  })
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source !== 'lua' && args.some((arg) => arg.startsWith(prefix))) seen.push(args)
+  })
+  const events = [
+    event(id, 'user_speak', { text: 'one' }),
+    event(id, 'dtmf_received', { digit: '1' }),
+    event(id, 'user_speak', { text: 'two' }),
+    event(id, 'session_end')
+  ]
+  for (const body of events) t.ok([200, 204].includes((await post(app, body)).statusCode))
+  const marker = new Redis(url)
+  await marker.get(`${prefix}marker`)
+  await marker.quit()
+  await waitFor(() => seen.some((args) => args[1] === `${prefix}marker`), 'the monitor to catch up')
+
+  const commands = seen.filter((args) => args[1] !== `${prefix}marker`)
+  t.equal(commands.length, 2 * events.length, 'two commands per event')
+  t.ok(commands.every(([name]) => name.toLowerCase() === 'evalsha'), 'each one a script')
+  t.comment(`round trips per event: ${commands.length / events.length}`)
 })
