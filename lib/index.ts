@@ -23,6 +23,7 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
   const registry = new SessionRegistry({ ...options, log: fastify.log })
 
   await fastify.register(httpTransport, {
+    prefix: opts.prefix,
     path: options.path,
     token: options.token,
     bodyLimit: options.bodyLimit,

@@ -9,6 +9,8 @@ export interface FastifyAiFlowOptions {
   flow: AnyStateMachine
   /** Where the service posts events. Default `/webhook`; Fastify's `prefix` applies. */
   path?: string
+  /** Put before `path`, as Fastify's own `prefix` would (which a fastify-plugin plugin ignores). */
+  prefix?: string
   /** When set, requests must carry it in `X-API-TOKEN` or get 401. */
   token?: string
   /** How long a reply waits for promise work its event started, in ms. Default 3000. */
@@ -31,8 +33,8 @@ export interface FastifyAiFlowOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect'>> &
-Pick<FastifyAiFlowOptions, 'token' | 'inspect'>
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix'>> &
+Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix'>
 
 export const defaultFallback: FlowAction[] = [
   speak('Sorry, something went wrong on our side. Please call again later.'),
@@ -58,8 +60,7 @@ function isMachine (value: unknown): value is AnyStateMachine {
 function isStore (value: unknown): value is SessionStore {
   const store = value as Partial<SessionStore> | null
   return typeof store === 'object' && store !== null &&
-    typeof store.get === 'function' && typeof store.set === 'function' && typeof store.delete === 'function' &&
-    (store.lock === undefined || (typeof store.lock === 'function' && typeof store.unlock === 'function'))
+    typeof store.get === 'function' && typeof store.set === 'function' && typeof store.delete === 'function'
 }
 
 function checkFlows (value: unknown, current: string): Record<string, AnyStateMachine> {
@@ -90,7 +91,10 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
   if (typeof path !== 'string' || !path.startsWith('/')) fail('path', path, 'a string starting with /')
   if (token !== undefined && (typeof token !== 'string' || token === '')) fail('token', token, 'a non-empty string')
   if (typeof flowVersion !== 'string' || flowVersion === '') fail('flowVersion', flowVersion, 'a non-empty string')
-  if (store !== undefined && !isStore(store)) fail('store', store, 'an object with get, set and delete methods (and unlock with lock)')
+  if (store !== undefined && !isStore(store)) fail('store', store, 'an object with get, set and delete methods')
+  if (store?.lock !== undefined && (typeof store.lock !== 'function' || typeof store.unlock !== 'function')) {
+    fail('store.lock', store.lock, 'a function, with store.unlock one too')
+  }
   if (inspect !== undefined && typeof inspect !== 'function' && typeof inspect !== 'object') fail('inspect', inspect, 'an inspection observer')
   return {
     flow,

@@ -21,8 +21,6 @@ export class Call {
   /** An event of the call waits for its lock on another instance. */
   contended = false
   failed = false
-  /** Ended or expired: nothing more is saved. */
-  closed = false
   startedAt: number
   lastEventAt: number
   /** Emitted after their reply had gone; they lead the next reply. */
@@ -65,21 +63,11 @@ export class Call {
     return run
   }
 
-  /** Resolves once every task queued so far has run. */
-  idle (): Promise<void> {
-    return this.#tail.then(noop)
-  }
-
   /** Routes an action the flow emitted: into the open reply, or to the next one. */
   collect (action: AiFlowAction): void {
     if (this.window !== null) this.window.push(action)
     else if (this.sink !== undefined) this.sink([action])
     else this.pending.push(action)
-  }
-
-  close (): void {
-    this.closed = true
-    this.stop()
   }
 
   stop (): void {
@@ -92,7 +80,8 @@ export class Call {
     return {
       version: this.version ?? version,
       snapshot: this.actor?.getPersistedSnapshot(),
-      pending: this.pending,
+      // A copy: the store may keep this very object, and the call's own array changes later.
+      pending: this.pending.slice(),
       session: this.session,
       failed: this.failed,
       revision: this.revision,

@@ -1,4 +1,4 @@
-import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
+import type { AnyActorRef, AnyStateMachine, InspectionEvent, Observer } from 'xstate'
 import type { AiFlowAction, FlowAction, Session } from '../protocol'
 import { CorruptRecordError, FlowVersionError, StoreUnavailableError, TooManyCallsError } from '../errors'
 import { ActorHost } from './actor-host'
@@ -110,7 +110,7 @@ export class SessionRegistry {
     clearInterval(this.#sweeper)
     // Events in flight finish first: their replies go out and their locks are released.
     while (this.#running.size > 0) await Promise.allSettled([...this.#running])
-    for (const call of this.#calls.values()) call.close()
+    for (const call of this.#calls.values()) call.stop()
     this.#calls.clear()
     await this.#options.store.close?.()
   }
@@ -164,8 +164,10 @@ export class SessionRegistry {
     let reply = call.pending
     call.pending = []
     call.window = reply
-    this.#prepare(call, record)
-    if (call.actor !== undefined) await this.#host.deliver(call, event)
+    // Taken before the actor may be started, so that work its initial state invokes counts as this event's.
+    const known = this.#host.runningWork(call)
+    this.#prepare(call, record, known)
+    if (call.actor !== undefined) await this.#host.deliver(call, event, known)
     call.window = null
     if (!replyable && reply.length > 0) {
       call.pending = reply.concat(call.pending)
@@ -176,7 +178,7 @@ export class SessionRegistry {
   }
 
   /** Makes sure the call's actor matches the stored record, or marks the call failed. */
-  #prepare (call: Call, record: SessionRecord | undefined): void {
+  #prepare (call: Call, record: SessionRecord | undefined, known?: Set<AnyActorRef>): void {
     if (call.failed) return
     if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return
     call.actor?.stop()
@@ -198,7 +200,10 @@ export class SessionRegistry {
     // What the record still has to send, not what a stale copy of the call held.
     call.window?.splice(0, call.window.length, ...record.pending)
     call.failed = record.failed
-    if (!call.failed) this.#host.start(call, record.snapshot, flow)
+    if (call.failed) return
+    this.#host.start(call, record.snapshot, flow)
+    // Work a restored snapshot begins again is an earlier event's, not this one's.
+    for (const work of this.#host.runningWork(call)) known?.add(work)
   }
 
   /** The flow a stored call was started with, when this instance has it. */
@@ -222,7 +227,7 @@ export class SessionRegistry {
   }
 
   #remove (call: Call): void {
-    call.close()
+    call.stop()
     this.#calls.delete(call.id)
   }
 
@@ -235,7 +240,6 @@ export class SessionRegistry {
   }
 
   async #save (call: Call): Promise<void> {
-    if (call.closed) return
     call.revision++
     if (call.token !== undefined) {
       return await releaseLock(this.#options.store, call, { set: call.toRecord(this.#options.flowVersion), ttl: this.#options.sessionTtl })

@@ -14,14 +14,16 @@ t.before(async () => { url = await sharedRedis(t) })
 type Teardown = { teardown: (fn: () => unknown) => void }
 
 /**
- * One instance of the app. Its reply deadline is long on purpose: an event
- * held up behind another on a different instance gets through in time only
- * if the other instance heard of it and stopped waiting for its lookup.
+ * One instance of the app. Its reply deadline is longer than the test may
+ * take, on purpose: an event held up behind another on a different instance
+ * gets through only if the other instance heard of it and stopped waiting
+ * for its lookup, and an event must not wait for a lookup that a restored
+ * call began again.
  */
 async function instance (t: Teardown, gates: Gates, prefix?: string): Promise<FastifyInstance> {
   const app = Fastify()
   const store = prefix === undefined ? undefined : new RedisStore({ url, prefix })
-  await app.register(fastifyAiFlow, { flow: chatFlow(gates), store, replyTimeout: 10_000 })
+  await app.register(fastifyAiFlow, { flow: chatFlow(gates), store, replyTimeout: 60_000 })
   t.teardown(() => app.close())
   return app
 }

@@ -84,3 +84,11 @@ t.test('the sweep drops idle calls from this instance only: the shared store kee
   t.equal(registry.size, 0)
   t.match(await store.get(id), { revision: 1 })
 })
+
+t.test('a store with lock must have unlock too', async (t) => {
+  const store = { get: async () => undefined, set: async () => {}, delete: async () => {} }
+  const register = async (extra: Record<string, unknown>): Promise<unknown> =>
+    await Fastify().register(fastifyAiFlow, { flow: chatFlow(new Gates()), store: { ...store, ...extra } as never }).ready()
+  await t.rejects(register({ lock: async () => ({}) }), { code: 'FST_AIFLOW_INVALID_OPTION', message: /store.lock must be a function, with store.unlock one too, got a function/ })
+  await t.rejects(register({ lock: true, unlock: async () => true }), { message: /store.lock must be a function, with store.unlock one too, got true/ })
+})
