@@ -7,7 +7,7 @@ import { fastifyAiFlow, flowVersionOf, setupFlow, speak, type FastifyAiFlowOptio
 import { RedisStore } from '../../lib/redis'
 import { chatFlow, Gates } from '../fixtures/chat-flow'
 import { sharedRedis } from '../fixtures/redis-server'
-import { event, newCallId, post } from '../fixtures/webhook'
+import { event, post } from '../fixtures/helpers'
 
 let url: string
 t.before(async () => { url = await sharedRedis(t) })
@@ -40,14 +40,14 @@ t.test('an instance given the older flow in `flows` serves calls started with it
   const prefix = `test:${randomUUID()}:`
   const old = await instance(t, prefix, { flow: v1, flowVersion: '1' })
   const next = await instance(t, prefix, { flow: v2, flowVersion: '2', flows: { 1: v1 } })
-  const id = newCallId()
-  await post(old, event(id, 'session_start'))
-  t.same((await post(next, event(id, 'user_speak', { text: 'one' }))).body, speakTo('You said one (turn 1)', id))
+  const id = randomUUID()
+  await post(old, event('session_start', id))
+  t.same((await post(next, event('user_speak', id, { text: 'one' }))).body, speakTo('You said one (turn 1)', id))
   t.equal((await stored(t, prefix, id)).version, '1', 'the call keeps its version')
-  t.same((await post(old, event(id, 'user_speak', { text: 'two' }))).body, speakTo('You said two (turn 2)', id))
+  t.same((await post(old, event('user_speak', id, { text: 'two' }))).body, speakTo('You said two (turn 2)', id))
 
-  const fresh = newCallId()
-  t.same((await post(next, event(fresh, 'user_speak', { text: 'one' }))).body, speakTo('Version two heard one', fresh))
+  const fresh = randomUUID()
+  t.same((await post(next, event('user_speak', fresh, { text: 'one' }))).body, speakTo('Version two heard one', fresh))
   t.equal((await stored(t, prefix, fresh)).version, '2', 'new calls get the new version')
 })
 
@@ -55,16 +55,16 @@ t.test('an instance without the flow a call started with ends it with the fallba
   const prefix = `test:${randomUUID()}:`
   const old = await instance(t, prefix, { flow: v1, flowVersion: '1' })
   const next = await instance(t, prefix, { flow: v2, flowVersion: '2' })
-  const id = newCallId()
-  await post(old, event(id, 'session_start'))
-  await post(old, event(id, 'user_speak', { text: 'one' }))
-  const answer = await post(next, event(id, 'user_speak', { text: 'two' }))
+  const id = randomUUID()
+  await post(old, event('session_start', id))
+  await post(old, event('user_speak', id, { text: 'one' }))
+  const answer = await post(next, event('user_speak', id, { text: 'two' }))
   t.same(answer.body, [
     speakTo('Sorry, something went wrong on our side. Please call again later.', id),
     { type: 'hangup', session_id: id }
   ])
   t.match(await stored(t, prefix, id), { version: '1', failed: true, snapshot: undefined })
-  t.equal((await post(old, event(id, 'user_speak', { text: 'three' }))).statusCode, 204, 'the old instance sends no second fallback')
+  t.equal((await post(old, event('user_speak', id, { text: 'three' }))).status, 204, 'the old instance sends no second fallback')
   t.match(await next.aiFlow.getCall(id), { status: 'failed' })
 })
 
@@ -85,9 +85,9 @@ t.test('the default version is a digest of the flow\'s shape', async (t) => {
   const prefix = `test:${randomUUID()}:`
   const old = await instance(t, prefix, { flow: v1 })
   const next = await instance(t, prefix, { flow: v2, flows: { [flowVersionOf(v1)]: v1 } })
-  const id = newCallId()
-  await post(old, event(id, 'session_start'))
-  t.same((await post(next, event(id, 'user_speak', { text: 'one' }))).body, speakTo('You said one (turn 1)', id))
+  const id = randomUUID()
+  await post(old, event('session_start', id))
+  t.same((await post(next, event('user_speak', id, { text: 'one' }))).body, speakTo('You said one (turn 1)', id))
   t.equal((await stored(t, prefix, id)).version, flowVersionOf(v1))
 })
 

@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { fastifyAiFlow } from '../../lib'
 import { RedisStore } from '../../lib/redis'
 import { chatFlow, Gates } from '../fixtures/chat-flow'
 import { RedisServer } from '../fixtures/redis-server'
-import { event, newCallId, post, waitFor, type Answer } from '../fixtures/webhook'
+import { event, eventually, post } from '../fixtures/helpers'
+
+type Answer = Awaited<ReturnType<typeof post>>
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 
@@ -34,66 +37,66 @@ const speak = (text: string, sessionId: string): Record<string, unknown> => ({ t
 async function timed (t: { comment: (message: string) => void }, app: FastifyInstance, body: Record<string, unknown>): Promise<Answer> {
   const started = performance.now()
   const answer = await post(app, body)
-  t.comment(`${String(body.type)}: ${answer.statusCode} in ${(performance.now() - started).toFixed(1)} ms`)
+  t.comment(`${String(body.type)}: ${answer.status} in ${(performance.now() - started).toFixed(1)} ms`)
   return answer
 }
 
 /** Posts `body` until it is not answered 503: events answered 503 were never applied. */
 async function whenBack (app: FastifyInstance, body: Record<string, unknown>): Promise<Answer> {
-  let answer: Answer | undefined
-  await waitFor(async () => {
-    answer = await post(app, body)
-    return answer.statusCode !== 503
-  }, 'the service to come back')
-  return answer as Answer
+  let answer = await post(app, body)
+  await eventually(async () => {
+    if (answer.status === 503) answer = await post(app, body)
+    return answer.status !== 503
+  })
+  return answer
 }
 
 t.test('Redis stopped and started again: 503s meanwhile, then the same service, nothing lost', async (t) => {
   const { server, app, logs } = await setup(t)
-  const id = newCallId()
-  await post(app, event(id, 'session_start'))
-  t.same((await post(app, event(id, 'user_speak', { text: 'one' }))).body, speak('You said one (turn 1)', id))
-  t.same((await post(app, event(id, 'dtmf_received', { digit: '4' }))).body, speak('Digits: 4', id))
+  const id = randomUUID()
+  await post(app, event('session_start', id))
+  t.same((await post(app, event('user_speak', id, { text: 'one' }))).body, speak('You said one (turn 1)', id))
+  t.same((await post(app, event('dtmf_received', id, { digit: '4' }))).body, speak('Digits: 4', id))
 
   await server.stop()
-  for (const body of [event(id, 'user_speak', { text: 'lost' }), event(id, 'dtmf_received', { digit: '0' }), event(newCallId(), 'session_start')]) {
+  for (const body of [event('user_speak', id, { text: 'lost' }), event('dtmf_received', id, { digit: '0' }), event('session_start', randomUUID())]) {
     const answer = await timed(t, app, body)
-    t.equal(answer.statusCode, 503)
+    t.equal(answer.status, 503)
     t.match(answer.body, { code: 'FST_AIFLOW_STORE_UNAVAILABLE', message: /session store is unavailable/ })
   }
   t.ok(logs.some((line) => line.level === 50 && line.err?.code === 'FST_AIFLOW_STORE_UNAVAILABLE'), 'each 503 is logged as an error')
 
   await server.start()
-  t.same((await whenBack(app, event(id, 'user_speak', { text: 'two' }))).body, speak('You said two (turn 2)', id))
-  t.same((await post(app, event(id, 'dtmf_received', { digit: '8' }))).body, speak('Digits: 48', id))
+  t.same((await whenBack(app, event('user_speak', id, { text: 'two' }))).body, speak('You said two (turn 2)', id))
+  t.same((await post(app, event('dtmf_received', id, { digit: '8' }))).body, speak('Digits: 48', id))
 })
 
 t.test('an event whose save fails is answered 503; the next starts from what was saved', async (t) => {
   const { server, app, gates } = await setup(t)
-  const id = newCallId()
-  await post(app, event(id, 'session_start'))
-  await post(app, event(id, 'user_speak', { text: 'one' }))
-  const lookup = post(app, event(id, 'user_speak', { text: 'look up weather' }))
+  const id = randomUUID()
+  await post(app, event('session_start', id))
+  await post(app, event('user_speak', id, { text: 'one' }))
+  const lookup = post(app, event('user_speak', id, { text: 'look up weather' }))
   await gates.started('weather')
   await server.stop()
   gates.open('weather')
-  t.match(await lookup, { statusCode: 503, body: { code: 'FST_AIFLOW_STORE_UNAVAILABLE' } })
+  t.match(await lookup, { status: 503, body: { code: 'FST_AIFLOW_STORE_UNAVAILABLE' } })
 
   await server.start()
   // The lock of the event that could not save outlives the restart until its lease runs out.
-  t.same((await whenBack(app, event(id, 'user_speak', { text: 'two' }))).body, speak('You said two (turn 2)', id))
+  t.same((await whenBack(app, event('user_speak', id, { text: 'two' }))).body, speak('You said two (turn 2)', id))
   t.match(await app.aiFlow.getCall(id), { state: 'idle', context: { turns: 2, digits: '' }, pendingActions: 0 })
 })
 
 t.test('a Redis that stops answering: 503 after commandTimeout, never a hang', async (t) => {
   const { server, app } = await setup(t)
-  const id = newCallId()
-  await post(app, event(id, 'session_start'))
+  const id = randomUUID()
+  await post(app, event('session_start', id))
   server.pause()
-  const answer = await timed(t, app, event(id, 'user_speak', { text: 'one' }))
-  t.match(answer, { statusCode: 503, body: { code: 'FST_AIFLOW_STORE_UNAVAILABLE', message: /timed out/ } })
+  const answer = await timed(t, app, event('user_speak', id, { text: 'one' }))
+  t.match(answer, { status: 503, body: { code: 'FST_AIFLOW_STORE_UNAVAILABLE', message: /timed out/ } })
   server.resume()
-  const other = newCallId()
-  t.same((await post(app, event(other, 'session_start'))).body, speak('Hello', other), 'other calls are served at once')
-  t.same((await whenBack(app, event(id, 'user_speak', { text: 'two' }))).body, speak('You said two (turn 1)', id))
+  const other = randomUUID()
+  t.same((await post(app, event('session_start', other))).body, speak('Hello', other), 'other calls are served at once')
+  t.same((await whenBack(app, event('user_speak', id, { text: 'two' }))).body, speak('You said two (turn 1)', id))
 })

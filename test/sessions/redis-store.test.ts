@@ -4,7 +4,7 @@ import { Redis } from 'ioredis'
 import { RedisStore } from '../../lib/redis'
 import type { SessionRecord } from '../../lib'
 import { sharedRedis } from '../fixtures/redis-server'
-import { waitFor } from '../fixtures/webhook'
+import { eventually } from '../fixtures/helpers'
 
 let url: string
 t.before(async () => { url = await sharedRedis(t) })
@@ -71,7 +71,7 @@ t.test('events wait for the lock in the order they reached Redis', async (t) => 
       order.push(name)
       await instance.unlock('a', token)
     }))
-    await waitFor(async () => await redis.hlen(`${prefix}{a}:queue`) === waiting.length, `${name} in line`)
+    t.ok(await eventually(async () => await redis.hlen(`${prefix}{a}:queue`) === waiting.length), `${name} in line`)
   }
   t.equal(await store(t, prefix).unlock('a', holder.token), true)
   await Promise.all(waiting)
@@ -87,10 +87,10 @@ t.test('the holder hears of every event that lines up behind it', async (t) => {
   const held = await first.lock('a', { ...lockOptions, onContention: () => { heard++ } })
   const second = store(t, prefix)
   const next = second.lock('a', lockOptions)
-  await waitFor(() => heard === 1, 'the holder to hear of the second event')
+  t.ok(await eventually(() => heard === 1), 'the holder to hear of the second event')
   const third = store(t, prefix)
   const last = third.lock('a', lockOptions)
-  await waitFor(() => heard === 2, 'the holder to hear of the third event')
+  t.ok(await eventually(() => heard === 2), 'the holder to hear of the third event')
   await first.unlock('a', held.token)
   await second.unlock('a', (await next).token)
   await third.unlock('a', (await last).token)
@@ -128,7 +128,7 @@ t.test('an event that waits past its deadline gets CALL_BUSY and leaves the line
   t.teardown(() => redis.quit())
   const held = await store(t, prefix).lock('a', lockOptions)
   await t.rejects(store(t, prefix).lock('a', { ...lockOptions, wait: 150 }), { code: 'FST_AIFLOW_CALL_BUSY', statusCode: 503 })
-  await waitFor(async () => await redis.exists(`${prefix}{a}:queue`) === 0, 'the line to empty')
+  t.ok(await eventually(async () => await redis.exists(`${prefix}{a}:queue`) === 0), 'the line to empty')
   t.equal(await store(t, prefix).unlock('a', held.token), true)
 })
 

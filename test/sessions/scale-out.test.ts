@@ -6,12 +6,15 @@ import { fastifyAiFlow } from '../../lib'
 import { RedisStore } from '../../lib/redis'
 import { chatFlow, Gates } from '../fixtures/chat-flow'
 import { sharedRedis } from '../fixtures/redis-server'
-import { event, newCallId, post, waitFor, type Answer } from '../fixtures/webhook'
+import { event, eventually, post } from '../fixtures/helpers'
+
+type Answer = Awaited<ReturnType<typeof post>>
 
 let url: string
 t.before(async () => { url = await sharedRedis(t) })
 
 type Teardown = { teardown: (fn: () => unknown) => void }
+type Tap = { ok: (value: unknown, message: string) => void }
 
 /**
  * One instance of the app. Its reply deadline is longer than the test may
@@ -33,10 +36,11 @@ async function instance (t: Teardown, gates: Gates, prefix?: string): Promise<Fa
  * overlapping: an event arrives while a lookup started by the one before
  * is still running. Returns every answer, in order.
  */
-async function alternatingCall (id: string, a: FastifyInstance, b: FastifyInstance, gates: Gates): Promise<Answer[]> {
-  const say = (app: FastifyInstance, type: string, fields?: Record<string, unknown>): Promise<Answer> => post(app, event(id, type, fields))
-  const pending = (count: number): Promise<void> =>
-    waitFor(async () => (await a.aiFlow.getCall(id))?.pendingActions === count, `${count} actions waiting for the next reply`)
+async function alternatingCall (t: Tap, id: string, a: FastifyInstance, b: FastifyInstance, gates: Gates): Promise<Answer[]> {
+  const say = (app: FastifyInstance, type: string, fields?: Record<string, unknown>): Promise<Answer> => post(app, event(type, id, fields))
+  const pending = async (count: number): Promise<void> => {
+    t.ok(await eventually(async () => (await a.aiFlow.getCall(id))?.pendingActions === count), `${count} actions waiting for the next reply`)
+  }
   const answers: Answer[] = []
   answers.push(await say(a, 'session_start'))
   answers.push(await say(b, 'user_speak', { text: 'one' }))
@@ -61,7 +65,7 @@ async function alternatingCall (id: string, a: FastifyInstance, b: FastifyInstan
 
   answers.push(await say(b, 'user_speak', { text: 'two' }))
   answers.push(await say(a, 'session_end'))
-  answers.push({ statusCode: 0, body: await b.aiFlow.getCall(id) })
+  answers.push({ status: 0, body: await b.aiFlow.getCall(id) })
   return answers
 }
 
@@ -71,30 +75,30 @@ t.test('a call alternating between two instances gets exactly the replies one in
   const aloneGates = new Gates()
   const alone = await instance(t, aloneGates)
   // The same call id on both runs: they do not share a store.
-  const id = newCallId()
-  const expected = await alternatingCall(id, alone, alone, aloneGates)
+  const id = randomUUID()
+  const expected = await alternatingCall(t, id, alone, alone, aloneGates)
   t.same(expected, [
-    { statusCode: 200, body: speak('Hello', id) },
-    { statusCode: 200, body: speak('You said one (turn 1)', id) },
-    { statusCode: 204, body: undefined },
-    { statusCode: 200, body: speak('Digits: 5', id) },
-    { statusCode: 200, body: speak('The weather is fine.', id) },
-    { statusCode: 204, body: undefined },
-    { statusCode: 200, body: speak('Digits: 59', id) },
-    { statusCode: 200, body: [speak('The trains is fine.', id), speak('You said two (turn 2)', id)] },
-    { statusCode: 204, body: undefined },
-    { statusCode: 0, body: undefined }
+    { status: 200, body: speak('Hello', id) },
+    { status: 200, body: speak('You said one (turn 1)', id) },
+    { status: 204, body: undefined },
+    { status: 200, body: speak('Digits: 5', id) },
+    { status: 200, body: speak('The weather is fine.', id) },
+    { status: 204, body: undefined },
+    { status: 200, body: speak('Digits: 59', id) },
+    { status: 200, body: [speak('The trains is fine.', id), speak('You said two (turn 2)', id)] },
+    { status: 204, body: undefined },
+    { status: 0, body: undefined }
   ], 'one instance answers as the flow says')
 
   const prefix = `test:${randomUUID()}:`
   const gates = new Gates()
   const a = await instance(t, gates, prefix)
   const b = await instance(t, gates, prefix)
-  t.same(await alternatingCall(id, a, b, gates), expected, 'two instances answer the same')
+  t.same(await alternatingCall(t, id, a, b, gates), expected, 'two instances answer the same')
 
   const oneGates = new Gates()
   const one = await instance(t, oneGates, `test:${randomUUID()}:`)
-  t.same(await alternatingCall(id, one, one, oneGates), expected, 'one instance on Redis answers the same')
+  t.same(await alternatingCall(t, id, one, one, oneGates), expected, 'one instance on Redis answers the same')
   t.ok((gates.runs.get('trains') ?? 0) > 1, 'the instance that took over the call began its lookup again')
 })
 
@@ -105,27 +109,27 @@ t.test('an instance closed in the middle of a call finishes its event, frees the
   const gates = new Gates()
   const a = await instance(t, gates, prefix)
   const b = await instance(t, gates, prefix)
-  const id = newCallId()
-  t.equal((await post(a, event(id, 'session_start'))).statusCode, 200)
-  t.same((await post(a, event(id, 'user_speak', { text: 'one' }))).body, speak('You said one (turn 1)', id))
+  const id = randomUUID()
+  t.equal((await post(a, event('session_start', id))).status, 200)
+  t.same((await post(a, event('user_speak', id, { text: 'one' }))).body, speak('You said one (turn 1)', id))
 
-  const lookup = post(a, event(id, 'user_speak', { text: 'look up weather' }))
+  const lookup = post(a, event('user_speak', id, { text: 'look up weather' }))
   await gates.started('weather')
   const closed = a.close()
   gates.open('weather')
-  t.same(await lookup, { statusCode: 200, body: speak('The weather is fine.', id) }, 'the event in flight got its whole reply')
+  t.same(await lookup, { status: 200, body: speak('The weather is fine.', id) }, 'the event in flight got its whole reply')
   await closed
   t.equal(await redis.hget(`${prefix}{${id}}`, 'holder'), null, 'no lock is left behind')
 
-  t.same((await post(b, event(id, 'user_speak', { text: 'two' }))).body, speak('You said two (turn 2)', id))
-  t.same((await post(b, event(id, 'dtmf_received', { digit: '3' }))).body, speak('Digits: 3', id))
+  t.same((await post(b, event('user_speak', id, { text: 'two' }))).body, speak('You said two (turn 2)', id))
+  t.same((await post(b, event('dtmf_received', id, { digit: '3' }))).body, speak('Digits: 3', id))
 })
 
 t.test('round trips to Redis: one to lock and load, one to save and unlock, per event', async (t) => {
   const prefix = `test:${randomUUID()}:`
   const app = await instance(t, new Gates(), prefix)
-  const id = newCallId()
-  await post(app, event(id, 'session_start'))
+  const id = randomUUID()
+  await post(app, event('session_start', id))
 
   const seen: string[][] = []
   const client = new Redis(url)
@@ -138,16 +142,16 @@ t.test('round trips to Redis: one to lock and load, one to save and unlock, per 
     if (source !== 'lua' && args.some((arg) => arg.startsWith(prefix))) seen.push(args)
   })
   const events = [
-    event(id, 'user_speak', { text: 'one' }),
-    event(id, 'dtmf_received', { digit: '1' }),
-    event(id, 'user_speak', { text: 'two' }),
-    event(id, 'session_end')
+    event('user_speak', id, { text: 'one' }),
+    event('dtmf_received', id, { digit: '1' }),
+    event('user_speak', id, { text: 'two' }),
+    event('session_end', id)
   ]
-  for (const body of events) t.ok([200, 204].includes((await post(app, body)).statusCode))
+  for (const body of events) t.ok([200, 204].includes((await post(app, body)).status))
   const marker = new Redis(url)
   await marker.get(`${prefix}marker`)
   await marker.quit()
-  await waitFor(() => seen.some((args) => args[1] === `${prefix}marker`), 'the monitor to catch up')
+  t.ok(await eventually(() => seen.some((args) => args[1] === `${prefix}marker`)), 'the monitor to catch up')
 
   const commands = seen.filter((args) => args[1] !== `${prefix}marker`)
   t.equal(commands.length, 2 * events.length, 'two commands per event')

@@ -7,7 +7,7 @@ import { RedisStore } from '../../lib/redis'
 import { SessionRegistry, type Logger } from '../../lib/sessions'
 import { chatFlow, Gates } from '../fixtures/chat-flow'
 import { sharedRedis } from '../fixtures/redis-server'
-import { event, newCallId, post } from '../fixtures/webhook'
+import { event, post } from '../fixtures/helpers'
 
 let url: string
 t.before(async () => { url = await sharedRedis(t) })
@@ -32,14 +32,14 @@ const speak = (text: string, id: string): Record<string, unknown> => ({ type: 's
 t.test('an event held up past the reply deadline by a lock elsewhere gets 503 CALL_BUSY, and changes nothing', async (t) => {
   const prefix = `test:${randomUUID()}:`
   const app = await instance(t, prefix)
-  const id = newCallId()
-  await post(app, event(id, 'session_start'))
+  const id = randomUUID()
+  await post(app, event('session_start', id))
   const elsewhere = new RedisStore({ url, prefix })
   t.teardown(() => elsewhere.close())
   const held = await elsewhere.lock(id, { wait: 1000, lease: 10_000, onContention: () => {} })
-  t.match(await post(app, event(id, 'user_speak', { text: 'one' })), { statusCode: 503, body: { code: 'FST_AIFLOW_CALL_BUSY' } })
+  t.match(await post(app, event('user_speak', id, { text: 'one' })), { status: 503, body: { code: 'FST_AIFLOW_CALL_BUSY' } })
   await elsewhere.unlock(id, held.token)
-  t.same((await post(app, event(id, 'user_speak', { text: 'two' }))).body, speak('You said two (turn 1)', id))
+  t.same((await post(app, event('user_speak', id, { text: 'two' }))).body, speak('You said two (turn 1)', id))
 })
 
 t.test('an event whose lock was taken over before it saved gets 503 LOCK_LOST, and the next starts from the store', async (t) => {
@@ -47,17 +47,17 @@ t.test('an event whose lock was taken over before it saved gets 503 LOCK_LOST, a
   const gates = new Gates()
   const app = await instance(t, prefix, gates)
   const redis = client(t)
-  const id = newCallId()
-  await post(app, event(id, 'session_start'))
-  t.same((await post(app, event(id, 'user_speak', { text: 'one' }))).body, speak('You said one (turn 1)', id))
-  const lookup = post(app, event(id, 'user_speak', { text: 'look up weather' }))
+  const id = randomUUID()
+  await post(app, event('session_start', id))
+  t.same((await post(app, event('user_speak', id, { text: 'one' }))).body, speak('You said one (turn 1)', id))
+  const lookup = post(app, event('user_speak', id, { text: 'look up weather' }))
   await gates.started('weather')
   // As if the lease had run out and another instance had taken the lock.
   await redis.hset(`${prefix}{${id}}`, 'holder', 'another')
   gates.open('weather')
-  t.match(await lookup, { statusCode: 503, body: { code: 'FST_AIFLOW_LOCK_LOST' } })
+  t.match(await lookup, { status: 503, body: { code: 'FST_AIFLOW_LOCK_LOST' } })
   await redis.hdel(`${prefix}{${id}}`, 'holder')
-  t.same((await post(app, event(id, 'user_speak', { text: 'two' }))).body, speak('You said two (turn 2)', id))
+  t.same((await post(app, event('user_speak', id, { text: 'two' }))).body, speak('You said two (turn 2)', id))
   t.match(await app.aiFlow.getCall(id), { state: 'idle' }, 'the lookup the lost event began was never stored')
 })
 
@@ -77,8 +77,8 @@ t.test('the sweep drops idle calls from this instance only: the shared store kee
     log: silent
   })
   t.teardown(() => registry.close())
-  const id = newCallId()
-  await registry.dispatch(event(id, 'session_start') as never, { log: silent })
+  const id = randomUUID()
+  await registry.dispatch(event('session_start', id) as never, { log: silent })
   t.equal(registry.size, 1)
   registry.sweep(Date.now() + 120_000)
   t.equal(registry.size, 0)
