@@ -36,7 +36,7 @@ export interface LockOptions {
   wait: number
   /** The lock frees itself this many ms after it was taken, should its holder die. */
   lease: number
-  /** Called while the lock is held here, when an event of the call waits for it elsewhere. */
+  /** Called whenever a later event of the call lines up behind this one, on any instance. */
   onContention: () => void
 }
 
@@ -59,10 +59,10 @@ export interface SessionStore {
   close? (): Promise<void>
   /**
    * For stores that several instances share: lines the event up for the
-   * call's lock in arrival order, and resolves with the lock and the record
-   * once it is the event's turn. The place in line must be taken before
-   * `lock` returns, since the event may then wait behind earlier events of
-   * the call on this instance. Rejects when `wait` runs out.
+   * call's lock, and resolves with the lock and the record once it is the
+   * event's turn. Places in line must be taken in the order `lock` is
+   * called (the event's arrival), not when the event's turn comes on this
+   * instance. Rejects when `wait` runs out.
    */
   lock? (id: string, options: LockOptions): Promise<LockedRecord>
   /**
