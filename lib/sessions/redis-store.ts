@@ -1,4 +1,3 @@
-import { once } from 'node:events'
 import { Redis, type RedisOptions } from 'ioredis'
 import { CallBusyError, InvalidOptionError } from '../errors'
 import { LOCK, UNLOCK } from './redis-scripts'
@@ -174,10 +173,24 @@ export class RedisStore implements SessionStore {
    */
   async #ready (): Promise<void> {
     if (this.#connected) return
-    try {
-      await once(this.#redis, 'ready', { signal: AbortSignal.timeout(this.#commandTimeout) })
-    } catch (err) {
-      throw new Error(`Redis is not connected (${this.#redis.status})`, { cause: err })
-    }
+    const redis = this.#redis
+    await new Promise<void>((resolve, reject) => {
+      const stop = (): void => {
+        clearTimeout(timer)
+        redis.off('ready', ready).off('error', fail).off('end', fail)
+      }
+      const ready = (): void => {
+        stop()
+        resolve()
+      }
+      const fail = (): void => {
+        stop()
+        reject(new Error(`Redis is not connected (${redis.status})`))
+      }
+      const timer = setTimeout(fail, this.#commandTimeout).unref()
+      // Given up for good (its retryStrategy said so, or the store was closed): no use waiting.
+      if (redis.status === 'end') return fail()
+      redis.once('ready', ready).once('error', fail).once('end', fail)
+    })
   }
 }

@@ -100,3 +100,10 @@ t.test('a Redis that stops answering: 503 after commandTimeout, never a hang', a
   t.same((await post(app, event('session_start', other))).body, speak('Hello', other), 'other calls are served at once')
   t.same((await whenBack(app, event('user_speak', id, { text: 'two' }))).body, speak('You said two (turn 1)', id))
 })
+
+t.test('without redis-server on the PATH the Redis tests fail, saying how to install it', async (t) => {
+  const path = process.env.PATH
+  process.env.PATH = '/nonexistent'
+  t.teardown(() => { process.env.PATH = path })
+  await t.rejects(RedisServer.start(), { message: /apt-get install redis-server.*TEST_REDIS_URL/s })
+})

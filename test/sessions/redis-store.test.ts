@@ -1,5 +1,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import { RedisStore } from '../../lib/redis'
 import type { SessionRecord } from '../../lib'
@@ -172,11 +174,21 @@ t.test('what Redis holds is not trusted: text that is not JSON is handed on as i
   await s.unlock('a', token)
 })
 
-t.test('a Redis that is not there fails commands within commandTimeout', async (t) => {
-  const s = new RedisStore({ url: 'redis://127.0.0.1:1', commandTimeout: 100, redis: { retryStrategy: () => null } })
-  await t.rejects(s.get('a'), /Redis is not connected/)
-  await t.rejects(s.lock('a', lockOptions), /Redis is not connected/)
-  await s.close()
+t.test('before its first connection a store waits for it, up to commandTimeout', async (t) => {
+  const refused = new RedisStore({ url: 'redis://127.0.0.1:1', commandTimeout: 100, redis: { retryStrategy: () => null } })
+  await t.rejects(refused.get('a'), /Redis is not connected \(connecting\)/, 'a refused connection fails at once')
+  await t.rejects(refused.lock('a', lockOptions), /Redis is not connected \(end\)/, 'and so does one given up meanwhile')
+  await t.rejects(refused.delete('a'), /Redis is not connected \(end\)/, 'or given up before')
+  await refused.close()
+
+  // A server that takes the connection and never answers.
+  const silent = createServer(() => {}).listen(0, '127.0.0.1')
+  await once(silent, 'listening')
+  t.teardown(() => { silent.close() })
+  const { port } = silent.address() as { port: number }
+  const waiting = new RedisStore({ url: `redis://127.0.0.1:${port}`, commandTimeout: 100, redis: { retryStrategy: () => null } })
+  await t.rejects(waiting.set('a', record(1), 1000), /Redis is not connected \(connect/)
+  await waiting.close()
 })
 
 t.test('options are checked', async (t) => {
