@@ -100,7 +100,10 @@ export class RedisStore implements SessionStore {
   async set (id: string, record: SessionRecord, ttl: number): Promise<void> {
     await this.#ready()
     const key = this.#key(id)
-    await this.#redis.multi().hset(key, 'record', JSON.stringify(record)).pexpire(key, ttl).exec()
+    const results = await this.#redis.multi().hset(key, 'record', JSON.stringify(record)).pexpire(key, ttl).exec()
+    // A transaction resolves even when a command in it failed: each result carries its own error.
+    const failed = results?.find(([err]) => err !== null)
+    if (failed !== undefined) throw failed[0] as Error
   }
 
   async delete (id: string): Promise<void> {

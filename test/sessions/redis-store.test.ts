@@ -162,6 +162,17 @@ t.test('unlock can delete the call; a lost token writes nothing', async (t) => {
   t.equal(await redis.exists(`${prefix}{a}`), 0)
 })
 
+t.test('a key that is not the store\'s fails every command on it, saving included', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const redis = new Redis(url)
+  t.teardown(() => redis.quit())
+  await redis.set(`${prefix}{a}`, 'something else')
+  const s = store(t, prefix)
+  await t.rejects(s.set('a', record(1), 60_000), /WRONGTYPE/)
+  await t.rejects(s.get('a'), /WRONGTYPE/)
+  await t.rejects(s.lock('a', lockOptions), /WRONGTYPE/)
+})
+
 t.test('what Redis holds is not trusted: text that is not JSON is handed on as is', async (t) => {
   const prefix = `test:${randomUUID()}:`
   const redis = new Redis(url)
