@@ -105,6 +105,7 @@ t.test('an event that takes the lock with another already behind it hears of tha
   const [seconds] = await redis.time()
   // A ticket far behind, put in line without a word on the channel.
   await redis.hset(`${prefix}{a}:queue`, '1000', String(Number(seconds) * 1000 + 60_000))
+  await redis.pexpire(`${prefix}{a}:queue`, 60_000)
   let heard = 0
   const s = store(t, prefix)
   const { token } = await s.lock('a', { ...lockOptions, onContention: () => { heard++ } })
@@ -166,7 +167,7 @@ t.test('a key that is not the store\'s fails every command on it, saving include
   const prefix = `test:${randomUUID()}:`
   const redis = new Redis(url)
   t.teardown(() => redis.quit())
-  await redis.set(`${prefix}{a}`, 'something else')
+  await redis.set(`${prefix}{a}`, 'something else', 'PX', 60_000)
   const s = store(t, prefix)
   await t.rejects(s.set('a', record(1), 60_000), /WRONGTYPE/)
   await t.rejects(s.get('a'), /WRONGTYPE/)
@@ -178,6 +179,7 @@ t.test('what Redis holds is not trusted: text that is not JSON is handed on as i
   const redis = new Redis(url)
   t.teardown(() => redis.quit())
   await redis.hset(`${prefix}{a}`, 'record', '{not json')
+  await redis.pexpire(`${prefix}{a}`, 60_000)
   const s = store(t, prefix)
   t.equal(await s.get('a'), '{not json')
   const { record: locked, token } = await s.lock('a', lockOptions)
