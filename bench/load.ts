@@ -26,12 +26,12 @@ export async function throughput (port: number, mix: CallMix, seconds: number, c
       path: '/webhook',
       headers,
       // The context lives for one request: it carries the event to its answer.
-      setupRequest: (request, context) => {
+      setupRequest: (request, context: { event?: NextEvent }) => {
         const event = mix.next() as NextEvent
         context.event = event
         return { ...request, body: event.body }
       },
-      onResponse: (status, _body, context) => mix.answer(context.event as NextEvent, status)
+      onResponse: (status, _body, context: { event?: NextEvent }) => mix.answer(context.event as NextEvent, status)
     }]
   })
   return {

@@ -37,11 +37,11 @@ export class ActorHost {
     this.#options = options
   }
 
-  /** Starts the call's actor, fresh or from a persisted snapshot. */
-  start (call: Call, snapshot?: unknown): void {
+  /** Starts the call's actor, fresh or from a persisted snapshot, with the flow given or this instance's. */
+  start (call: Call, snapshot?: unknown, flow = this.#options.flow): void {
     // XState never throws here: a snapshot it cannot restore, or a context
     // that throws, puts the actor in error, which the observer reports.
-    const actor = createActor(this.#options.flow, {
+    const actor = createActor(flow, {
       id: call.id,
       input: { session: call.session },
       snapshot: snapshot as never,
@@ -54,22 +54,29 @@ export class ActorHost {
   }
 
   /** The promise work running for a call now, which an event to come will not wait for. */
-  runningWork (call: Call): ReadonlySet<AnyActorRef> {
-    const work = call.actor === undefined ? [] : activeWork(call.actor, none)
-    return work.length === 0 ? none : new Set(work)
+  runningWork (call: Call): Set<AnyActorRef> {
+    // A new set each time: the registry adds the work a restored snapshot begins again.
+    return new Set(call.actor === undefined ? none : activeWork(call.actor, none))
   }
 
   /**
    * Sends one event and waits, up to the reply deadline, for the promise
    * actors started since `known` was taken (and those they lead to). A newer
-   * event for the call ends the wait at once. Returns nothing when there is
-   * nothing to wait for, as for most events: no promise to make or await.
+   * event for the call ends the wait at once. A call with a sink is not
+   * waited for: the sink takes what the work emits whenever it is done.
+   * Returns nothing when there is nothing to wait for, as for most events:
+   * no promise to make or await.
    */
   deliver (call: Call, event: { type: string }, known: ReadonlySet<AnyActorRef>): Promise<void> | undefined {
     const actor = call.actor as AnyActorRef
     actor.send(event)
-    if (call.waiting > 0 || call.failed || activeWork(actor, known).length === 0) return undefined
+    if (this.#done(call, false) || activeWork(actor, known).length === 0) return undefined
     return this.#wait(call, actor, known)
+  }
+
+  /** The wait is over: a newer event came, the flow failed, time is up, or a sink takes what comes. */
+  #done (call: Call, expired: boolean): boolean {
+    return call.waiting > 0 || call.failed || expired || call.sink !== undefined
   }
 
   async #wait (call: Call, actor: AnyActorRef, known: ReadonlySet<AnyActorRef>): Promise<void> {
@@ -82,7 +89,7 @@ export class ActorHost {
         const { settled, cancel } = anySettled(work)
         await Promise.race([settled, new Promise<void>((resolve) => { call.interrupt = resolve })])
         cancel()
-        if (call.waiting > 0 || call.failed || expired) return
+        if (this.#done(call, expired)) return
       }
     } finally {
       clearTimeout(deadline)
@@ -116,8 +123,10 @@ export class ActorHost {
     const fallback = this.#options.fallback(call.session).map((action) => toWire(action, call.id))
     call.stop()
     if (call.window !== null) call.window.splice(0, call.window.length, ...fallback)
-    else if (call.sink !== undefined) call.sink(fallback)
-    else {
+    else if (call.sink !== undefined) {
+      call.outbox = []
+      call.push(fallback)
+    } else {
       call.pending = fallback
       if (call.inFlight === 0) this.#options.changed(call)
     }

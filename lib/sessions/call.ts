@@ -8,6 +8,12 @@ const idle: Promise<unknown> = Promise.resolve()
 const none: readonly AiFlowAction[] = Object.freeze([])
 
 /**
+ * Where a push transport takes a call's actions. Returns false when it
+ * cannot take them (its socket is closing): they wait for the call's next event.
+ */
+export type ActionSink = (actions: AiFlowAction[]) => boolean
+
+/**
  * One call as this instance holds it: its actor, the actions waiting for a
  * reply, and the queue that lets its events through one at a time.
  */
@@ -17,6 +23,12 @@ export class Call {
   actor: AnyActor | undefined
   /** The revision of the stored record the actor matches. */
   revision = 0
+  /** The flow version the call was started with; undefined: this instance's. */
+  version: string | undefined
+  /** A shared store's lock on the call, held while one of its events runs. */
+  token: string | undefined
+  /** An event of the call waits for its lock on another instance. */
+  contended = false
   failed = false
   startedAt: number
   lastEventAt: number
@@ -29,8 +41,11 @@ export class Call {
   /**
    * Takes what the flow emits while no reply is open, for transports that
    * can push (WebSocket). Without one, such actions wait for the next reply.
+   * The transport of the call's latest event owns it.
    */
-  sink: ((actions: AiFlowAction[]) => void) | undefined
+  sink: ActionSink | undefined
+  /** Actions on their way to the sink: those of one tick leave together, as one frame. */
+  outbox: AiFlowAction[] = []
   /** Ends the current event's wait for work early: a newer event has come. */
   interrupt: () => void = noop
   #tail: Promise<unknown> = idle
@@ -42,9 +57,9 @@ export class Call {
     this.lastEventAt = now
   }
 
-  /** Events queued behind the one running. */
+  /** Events queued behind the one running, here or on another instance. */
   get waiting (): number {
-    return Math.max(0, this.inFlight - 1)
+    return Math.max(0, this.inFlight - 1) + (this.contended ? 1 : 0)
   }
 
   /**
@@ -67,17 +82,33 @@ export class Call {
   /** Routes an action the flow emitted: into the open reply, or to the next one. */
   collect (action: AiFlowAction): void {
     if (this.window !== null) this.window.push(action)
-    else if (this.sink !== undefined) this.sink([action])
+    else if (this.sink !== undefined) this.push([action])
     else this.pending.push(action)
   }
 
   /** Forgets the call that ended; the next event starts a new one. */
   restart (now: number): void {
     this.stop()
+    this.version = undefined
     this.failed = false
     this.pending = []
     this.startedAt = now
     this.lastEventAt = now
+  }
+
+  /** Queues actions for the sink; what is queued within one tick is handed over at once. */
+  push (actions: AiFlowAction[]): void {
+    if (actions.length === 0) return
+    if (this.outbox.length === 0) queueMicrotask(() => this.flush())
+    this.outbox.push(...actions)
+  }
+
+  /** Hands the queued actions to the sink, or keeps them for the next reply when it cannot take them. */
+  flush (): void {
+    if (this.outbox.length === 0) return
+    const batch = this.outbox
+    this.outbox = []
+    if (this.sink === undefined || !this.sink(batch)) this.pending.push(...batch)
   }
 
   stop (): void {
@@ -88,7 +119,7 @@ export class Call {
 
   toRecord (version: string): SessionRecord {
     return {
-      version,
+      version: this.version ?? version,
       snapshot: this.actor?.getPersistedSnapshot(),
       // A copy: the store may keep this very object, and the call's own array changes later.
       pending: this.pending.length === 0 ? none as AiFlowAction[] : this.pending.slice(),
