@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify'
-import { fastifyAiFlow, MemoryStore } from '../lib'
+import { fastifyAiFlow, MemoryStore, type SessionStore } from '../lib'
+import { RedisStore } from '../lib/redis'
 import { demoFlow } from '../examples/demo-flow'
 
 /*
@@ -14,6 +15,7 @@ export interface HeapResult {
   calls: number
   /** The plugin's `liveActors` option. */
   liveActors: number
+  store: 'memory' | 'redis'
   /** Bytes of heap per live call. */
   perCall: number
   startBytes: number
@@ -31,8 +33,11 @@ function settled (): number {
   return process.memoryUsage().heapUsed
 }
 
+const run = Date.now().toString(36)
+
 function session (i: number) {
-  return { id: `call-${i}`, account_id: 'account-123', phone_number: '4921155660', direction: 'inbound', from_phone_number: '4915790000687', to_phone_number: '4921155660' }
+  // Unique per run: a Redis may still hold calls of an earlier one.
+  return { id: `call-${run}-${i}`, account_id: 'account-123', phone_number: '4921155660', direction: 'inbound', from_phone_number: '4915790000687', to_phone_number: '4921155660' }
 }
 
 async function events (app: FastifyInstance, type: string, from: number, to: number): Promise<void> {
@@ -48,8 +53,11 @@ async function events (app: FastifyInstance, type: string, from: number, to: num
 async function main (): Promise<void> {
   const calls = Number(process.argv[2])
   const liveActors = Number(process.argv[3] ?? Infinity)
+  // `memory`, or the URL of a Redis.
+  const where = process.argv[4] ?? 'memory'
+  const store: SessionStore = where === 'memory' ? new MemoryStore() : new RedisStore({ url: where })
   const app = Fastify()
-  await app.register(fastifyAiFlow, { flow: demoFlow, store: new MemoryStore(), maxSessions: calls + 1000, liveActors })
+  await app.register(fastifyAiFlow, { flow: demoFlow, store, maxSessions: calls + 1000, liveActors })
   await app.ready()
   // Warm up: code paths compiled and the maps' first growth done before the start is weighed.
   await events(app, 'session_start', 0, 1000)
@@ -65,6 +73,7 @@ async function main (): Promise<void> {
     type: 'heap',
     calls,
     liveActors,
+    store: where === 'memory' ? 'memory' : 'redis',
     perCall: (liveBytes - startBytes) / calls,
     startBytes,
     liveBytes,

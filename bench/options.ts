@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util'
 
-/** The configurations, by the letters the issue gives them. */
+/** The configurations, by the letters the issue gives them (and `p` for the parked variant of `b`). */
 export const configurations = {
-  a: { name: 'bare', label: '(a) bare Fastify route, same body schema, fixed action' },
-  b: { name: 'plugin', label: '(b) plugin, in-memory store, demo flow' },
-  p: { name: 'plugin-parked', label: '(b′) as (b), with `liveActors: 0` (idle calls parked)' },
-  e: { name: 'express', label: '(e) Express + express.json(), per-event callbacks' }
+  a: { name: 'bare', transport: 'http', label: '(a) bare Fastify route, same body schema, fixed action' },
+  b: { name: 'plugin', transport: 'http', label: '(b) plugin, in-memory store, demo flow' },
+  p: { name: 'plugin-parked', transport: 'http', label: '(b′) as (b), with `liveActors: 0` (idle calls parked)' },
+  c: { name: 'redis', transport: 'http', label: '(c) plugin, Redis store, demo flow' },
+  d: { name: 'websocket', transport: 'ws', label: '(d) plugin over WebSocket, in-memory store, demo flow' },
+  e: { name: 'express', transport: 'http', label: '(e) Express + express.json(), per-event callbacks' }
 } as const
 
 export type Letter = keyof typeof configurations
@@ -26,13 +28,18 @@ export interface BenchOptions {
   latency: number
   /** Live calls to weigh the heap at; empty to skip. */
   heap: number[]
+  /** Stores to weigh the heap with: `memory`, `redis`. */
+  heapStores: string[]
+  /** Configurations left out, and why. */
+  skipped: string[]
   /** Where the results go; empty to write nothing. */
   out: string
 }
 
 const help = `npm run bench -- [options]     (every option also reads BENCH_<NAME>, e.g. BENCH_ROUNDS=3)
 
-  --configs a,b,p,e   configurations to run (a bare Fastify, b plugin, p plugin with idle calls parked, e Express)
+  --configs a,b,p,c,d,e  configurations: a bare Fastify, b plugin, p plugin with idle calls parked,
+                        c plugin with Redis (skipped without redis-server), d WebSocket, e Express
   --rounds 5          rounds; each runs every configuration once, in a rotated order
   --duration 10       seconds of measured load per run
   --warmup 2          seconds of load before each measured run
@@ -41,6 +48,7 @@ const help = `npm run bench -- [options]     (every option also reads BENCH_<NAM
   --turns 3           turns per call: session_start, N x (user_speak, assistant_speak, assistant_speech_ended), session_end
   --latency 3000      requests timed one by one on one connection, per run
   --heap 10000,100000 live calls to weigh the heap at ("none" to skip)
+  --heap-stores memory,redis  stores to weigh it with (in-memory: every actor live, then parked; Redis: parked)
   --out BENCHMARKS.md where the results go ("none" to only print them)
 `
 
@@ -52,7 +60,7 @@ function number (name: string, value: string): number {
 
 /** Reads the command line, then BENCH_* variables, then the defaults. */
 export function readOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
-  const names = ['configs', 'rounds', 'duration', 'warmup', 'connections', 'calls', 'turns', 'latency', 'heap', 'out'] as const
+  const names = ['configs', 'rounds', 'duration', 'warmup', 'connections', 'calls', 'turns', 'latency', 'heap', 'heap-stores', 'out'] as const
   const { values } = parseArgs({
     args: argv,
     options: { ...Object.fromEntries(names.map((name) => [name, { type: 'string' }])), help: { type: 'boolean' } } as never
@@ -61,7 +69,8 @@ export function readOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     process.stdout.write(help)
     process.exit(0)
   }
-  const get = (name: (typeof names)[number], fallback: string): string => values[name] ?? env[`BENCH_${name.toUpperCase()}`] ?? fallback
+  const get = (name: (typeof names)[number], fallback: string): string =>
+    values[name] ?? env[`BENCH_${name.toUpperCase().replace('-', '_')}`] ?? fallback
   const configs = get('configs', Object.keys(configurations).join(',')).split(',').map((c) => c.trim())
   for (const c of configs) if (!(c in configurations)) throw new Error(`--configs: unknown configuration ${c}`)
   const heap = get('heap', '10000,100000')
@@ -75,9 +84,12 @@ export function readOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     turns: number('turns', get('turns', '3')),
     latency: number('latency', get('latency', '3000')),
     heap: heap === 'none' ? [] : heap.split(',').map((n) => number('heap', n)),
+    heapStores: get('heap-stores', 'memory,redis').split(',').map((s) => s.trim()),
+    skipped: [],
     out: get('out', 'BENCHMARKS.md')
   }
   if (options.out === 'none') options.out = ''
+  for (const store of options.heapStores) if (store !== 'memory' && store !== 'redis') throw new Error(`--heap-stores: unknown store ${store}`)
   if (options.calls < options.connections) throw new Error('--calls must be at least --connections: a call has one event in flight at a time')
   return options
 }

@@ -1,10 +1,12 @@
 import { CallMix } from './calls'
 import { forkTs, message, stop } from './child'
 import type { HeapResult } from './heap'
-import { latencies, throughput } from './load'
+import { latencies, throughput, type LoadResult } from './load'
 import { configurations, readOptions, type BenchOptions, type Letter } from './options'
+import { startRedis, type BenchRedis } from './redis-server'
 import { writeReport, type RunResult } from './report'
 import { percentile } from './stats'
+import { latenciesWs, throughputWs } from './ws-load'
 
 /*
  * `npm run bench`: every configuration in its own server process, loaded
@@ -12,37 +14,60 @@ import { percentile } from './stats'
  * report gives medians over rounds and ratios within each round.
  */
 
-async function runOne (letter: Letter, round: number, options: BenchOptions): Promise<RunResult> {
-  const server = forkTs('server.ts', [configurations[letter].name])
+interface Load {
+  throughput (seconds: number): Promise<LoadResult>
+  latencies (): Promise<number[]>
+}
+
+function loadFor (letter: Letter, port: number, options: BenchOptions): Load {
+  const { calls, turns, connections } = options
+  if (configurations[letter].transport === 'ws') {
+    return {
+      throughput: (seconds) => throughputWs(port, seconds, connections, calls, turns),
+      latencies: () => latenciesWs(port, calls, turns, options.latency)
+    }
+  }
+  const mix = new CallMix({ calls, turns })
+  return {
+    throughput: (seconds) => throughput(port, mix, seconds, connections),
+    latencies: () => latencies(port, new CallMix({ calls, turns }), options.latency)
+  }
+}
+
+async function runOne (letter: Letter, round: number, options: BenchOptions, redis: BenchRedis | undefined): Promise<RunResult> {
+  const server = forkTs('server.ts', [configurations[letter].name, redis?.url ?? ''])
   try {
     const { port } = await message<{ port: number }>(server, 'ready')
-    const mix = new CallMix({ calls: options.calls, turns: options.turns })
-    if (options.warmup > 0) await throughput(port, mix, options.warmup, options.connections)
-    const mark = async () => {
+    const load = loadFor(letter, port, options)
+    if (options.warmup > 0) await load.throughput(options.warmup)
+    const mark = async (): Promise<number> => {
       const reply = message<{ micros: number }>(server, 'cpu')
       server.send({ type: 'mark' })
       return (await reply).micros
     }
     await mark()
-    const load = await throughput(port, mix, options.duration, options.connections)
+    const redisBefore = letter === 'c' ? redis?.cpuMicros() : undefined
+    const measured = await load.throughput(options.duration)
     const cpu = await mark()
-    const times = await latencies(port, new CallMix({ calls: options.calls, turns: options.turns }), options.latency)
+    const redisAfter = redisBefore === undefined ? undefined : redis?.cpuMicros()
+    const times = await load.latencies()
     return {
       letter,
       round,
-      eventsPerSecond: load.events / load.seconds,
-      cpuPerEvent: cpu / load.events,
+      eventsPerSecond: measured.events / measured.seconds,
+      cpuPerEvent: cpu / measured.events,
+      redisCpuPerEvent: redisAfter === undefined || redisBefore === undefined ? undefined : (redisAfter - redisBefore) / measured.events,
       p50: percentile(times, 50),
       p99: percentile(times, 99),
-      failures: load.failures + mix.failures
+      failures: measured.failures
     }
   } finally {
     await stop(server)
   }
 }
 
-async function weighHeap (calls: number, liveActors: number): Promise<HeapResult> {
-  const child = forkTs('heap.ts', [String(calls), String(liveActors)], ['--expose-gc'])
+async function weighHeap (calls: number, liveActors: number, store: string): Promise<HeapResult> {
+  const child = forkTs('heap.ts', [String(calls), String(liveActors), store], ['--expose-gc'])
   try {
     return await message<HeapResult>(child, 'heap')
   } finally {
@@ -52,41 +77,66 @@ async function weighHeap (calls: number, liveActors: number): Promise<HeapResult
 
 function line (result: RunResult): string {
   return `  ${result.letter}  ${Math.round(result.eventsPerSecond).toString().padStart(6)} events/s  ` +
-    `${result.cpuPerEvent.toFixed(1).padStart(6)} µs CPU/event  p50 ${result.p50.toFixed(0)} µs  p99 ${result.p99.toFixed(0)} µs` +
+    `${result.cpuPerEvent.toFixed(1).padStart(6)} µs CPU/event` +
+    (result.redisCpuPerEvent === undefined ? '' : ` (+${result.redisCpuPerEvent.toFixed(1)} µs in redis-server)`) + `  p50 ${result.p50.toFixed(0)} µs  p99 ${result.p99.toFixed(0)} µs` +
     (result.failures > 0 ? `  ${result.failures} FAILED` : '')
 }
 
-async function main (): Promise<void> {
-  const options = readOptions(process.argv.slice(2), process.env)
-  const started = new Date()
-  console.log(`bench: ${options.configs.join(', ')}; ${options.rounds} rounds of ${options.duration} s (+${options.warmup} s warm-up), ` +
-    `${options.connections} connections, ${options.calls} calls at once, ${options.turns} turns per call`)
+/** Redis for configuration (c) and the Redis heap runs, when redis-server is installed; (c) is dropped otherwise. */
+async function redisFor (options: BenchOptions): Promise<BenchRedis | undefined> {
+  if (!options.configs.includes('c') && !options.heapStores.includes('redis')) return undefined
+  const redis = await startRedis()
+  if (typeof redis !== 'string') return redis
+  console.log(`SKIPPED (c) and the Redis heap runs: ${redis}`)
+  options.configs = options.configs.filter((c) => c !== 'c')
+  options.heapStores = options.heapStores.filter((s) => s !== 'redis')
+  options.skipped.push(`(c) Redis: ${redis}`)
+  return undefined
+}
+
+async function runAll (options: BenchOptions, redis: BenchRedis | undefined): Promise<{ runs: RunResult[], heaps: HeapResult[] }> {
   const runs: RunResult[] = []
   for (let round = 0; round < options.rounds; round++) {
     // Rotated each round, so that no configuration always runs first (or after the same one).
     const order = options.configs.map((_, i) => options.configs[(i + round) % options.configs.length])
     console.log(`round ${round + 1}/${options.rounds}`)
     for (const letter of order) {
-      const result = await runOne(letter, round, options)
+      const result = await runOne(letter, round, options, redis)
       console.log(line(result))
       runs.push(result)
     }
   }
   const heaps: HeapResult[] = []
   for (const calls of options.heap) {
-    // As the plugin runs by default (every call keeps its actor), and with idle calls parked.
-    for (const liveActors of [Infinity, 0]) {
-      const heap = await weighHeap(calls, liveActors)
-      console.log(`heap: ${calls} live calls, liveActors ${liveActors}: ${Math.round(heap.perCall)} B each; ` +
-        `${(100 * heap.endGrowth).toFixed(1)} % above the start once all ended`)
-      heaps.push(heap)
+    for (const store of options.heapStores) {
+      // The in-memory store as the plugin runs by default (every call keeps its actor) and parked; Redis parked.
+      for (const liveActors of store === 'memory' ? [Infinity, 0] : [0]) {
+        const heap = await weighHeap(calls, liveActors, store === 'redis' ? redis?.url ?? '' : store)
+        console.log(`heap: ${calls} live calls, ${store} store, liveActors ${liveActors}: ${Math.round(heap.perCall)} B each; ` +
+          `${(100 * heap.endGrowth).toFixed(1)} % above the start once all ended`)
+        heaps.push(heap)
+      }
     }
   }
-  const report = await writeReport({ options, runs, heaps, started, finished: new Date() })
-  console.log(`\n${report}`)
-  if (runs.some((run) => run.failures > 0)) {
-    console.error('some events were not answered with 200 or 204: the numbers above are not valid')
-    process.exitCode = 1
+  return { runs, heaps }
+}
+
+async function main (): Promise<void> {
+  const options = readOptions(process.argv.slice(2), process.env)
+  const started = new Date()
+  const redis = await redisFor(options)
+  console.log(`bench: ${options.configs.join(', ')}; ${options.rounds} rounds of ${options.duration} s (+${options.warmup} s warm-up), ` +
+    `${options.connections} connections, ${options.calls} calls at once, ${options.turns} turns per call`)
+  try {
+    const { runs, heaps } = await runAll(options, redis)
+    const report = await writeReport({ options, runs, heaps, started, finished: new Date() })
+    console.log(`\n${report}`)
+    if (runs.some((run) => run.failures > 0)) {
+      console.error('some events were not answered as they should be: the numbers above are not valid')
+      process.exitCode = 1
+    }
+  } finally {
+    await redis?.stop()
   }
 }
 

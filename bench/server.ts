@@ -1,6 +1,8 @@
 import { startBare } from './configs/bare'
 import { startExpress } from './configs/express'
 import { startPlugin } from './configs/plugin'
+import { startRedisPlugin } from './configs/redis'
+import { startWebSocketPlugin } from './configs/websocket'
 import type { Running } from './configs/running'
 
 /*
@@ -8,10 +10,13 @@ import type { Running } from './configs/running'
  * and on each `mark` message the CPU time it used since the previous mark.
  */
 
-export const starters: Record<string, () => Promise<Running>> = {
+/** By configuration name; `url` is the Redis the `redis` configuration uses. */
+export const starters: Record<string, (url: string) => Promise<Running>> = {
   bare: startBare,
   plugin: () => startPlugin(),
   'plugin-parked': () => startPlugin(0),
+  redis: (url) => startRedisPlugin(url),
+  websocket: startWebSocketPlugin,
   express: startExpress
 }
 
@@ -21,7 +26,7 @@ async function main (): Promise<void> {
   const name = process.argv[2]
   const start = starters[name]
   if (start === undefined) throw new Error(`unknown configuration ${name}`)
-  const running = await start()
+  const running = await start(process.argv[3] ?? '')
   let last = process.cpuUsage()
   process.on('message', (message: { type?: string }) => {
     if (message.type !== 'mark') return

@@ -100,12 +100,13 @@ export class ActorHost {
   /**
    * Stops the actor of an idle call, whose stored record is current, so that
    * only the record is kept until the next event restores it. A call with
-   * work running, a timer pending, child actors, a transport that takes
-   * pushed actions, or events queued stays as it is.
+   * work running, a timer pending, child actors, actions on their way to its
+   * transport, or events queued stays as it is: without those, its flow can
+   * do nothing before its next event, whatever the transport.
    */
   park (call: Call): boolean {
     const actor = call.actor as AnyActorRef
-    if (call.inFlight > 0 || call.sink !== undefined) return false
+    if (call.inFlight > 0 || call.outbox.length > 0) return false
     if (Object.keys(actor.getSnapshot().children).length > 0) return false
     if (Object.keys(actor.system.getSnapshot()._scheduledEvents).length > 0) return false
     actor.stop()

@@ -115,15 +115,18 @@ t.test('a call that failed after its reply is let go from the live actors', asyn
   t.match(await app.aiFlow.getCall('broken'), { status: 'failed', pendingActions: 2 }, 'the fallback waits for the next reply')
 })
 
-t.test('a call whose transport takes pushed actions is never parked', async (t) => {
+t.test('a call with actions on their way to its transport is not parked until they have left', async (t) => {
   const host = new ActorHost({ flow: counterFlow, replyTimeout: 100, fallback: () => [], log: console as never, changed: () => {} })
   const call = new Call('pushed', { id: 'pushed' }, 0)
   host.start(call)
-  call.sink = () => true
+  const sent: unknown[] = []
+  call.sink = (actions) => sent.push(actions) > 0
+  call.push([{ type: 'hangup', session_id: 'pushed' }])
   t.notOk(host.park(call))
   t.ok(call.actor !== undefined)
-  call.sink = undefined
-  t.ok(host.park(call))
+  await Promise.resolve()
+  t.equal(sent.length, 1, 'the actions left')
+  t.ok(host.park(call), 'a call with a transport but nothing on its way is parked')
   t.equal(call.actor, undefined)
 })
 
