@@ -41,12 +41,12 @@ const help = `npm run bench -- [options]     (every option also reads BENCH_<NAM
   --configs a,b,p,c,d,e  configurations: a bare Fastify, b plugin, p plugin with idle calls parked,
                         c plugin with Redis (skipped without redis-server), d WebSocket, e Express
   --rounds 5          rounds; each runs every configuration once, in a rotated order
-  --duration 10       seconds of measured load per run
+  --duration 5        seconds of measured load per run
   --warmup 2          seconds of load before each measured run
   --connections 100   keep-alive connections of the load generator
   --calls 1000        calls in progress at once
   --turns 3           turns per call: session_start, N x (user_speak, assistant_speak, assistant_speech_ended), session_end
-  --latency 3000      requests timed one by one on one connection, per run
+  --latency 2000      requests timed one by one on one connection, per run
   --heap 10000,100000 live calls to weigh the heap at ("none" to skip)
   --heap-stores memory,redis  stores to weigh it with (in-memory: every actor live, then parked; Redis: parked)
   --out BENCHMARKS.md where the results go ("none" to only print them)
@@ -77,12 +77,12 @@ export function readOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const options: BenchOptions = {
     configs: configs as Letter[],
     rounds: number('rounds', get('rounds', '5')),
-    duration: number('duration', get('duration', '10')),
+    duration: number('duration', get('duration', '5')),
     warmup: number('warmup', get('warmup', '2')),
     connections: number('connections', get('connections', '100')),
     calls: number('calls', get('calls', '1000')),
     turns: number('turns', get('turns', '3')),
-    latency: number('latency', get('latency', '3000')),
+    latency: number('latency', get('latency', '2000')),
     heap: heap === 'none' ? [] : heap.split(',').map((n) => number('heap', n)),
     heapStores: get('heap-stores', 'memory,redis').split(',').map((s) => s.trim()),
     skipped: [],
