@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { resolveOptions, type FastifyAiFlowOptions } from './options'
 import { SessionRegistry, type CallView } from './sessions'
 import { httpTransport } from './transport/http'
+import { Recorder } from './recording'
 
 /** What the plugin adds to the Fastify instance as `fastify.aiFlow`. */
 export interface AiFlowDecorator {
@@ -20,7 +21,8 @@ declare module 'fastify' {
 
 async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Promise<void> {
   const options = resolveOptions(opts)
-  const registry = new SessionRegistry({ ...options, log: fastify.log })
+  const recorder = options.record === undefined ? undefined : await Recorder.open(options.record, fastify.log)
+  const registry = new SessionRegistry({ ...options, log: fastify.log, observe: recorder?.observe })
 
   await fastify.register(httpTransport, {
     path: options.path,
@@ -34,7 +36,10 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
     getCall: (sessionId: string) => registry.get(sessionId)
   })
 
-  fastify.addHook('onClose', async () => registry.close())
+  fastify.addHook('onClose', async () => {
+    await registry.close()
+    await recorder?.close()
+  })
 }
 
 /**
@@ -53,3 +58,4 @@ export * from './protocol'
 export * from './flow'
 export { MemoryStore, type SessionStore, type SessionRecord, type CallView } from './sessions'
 export * from './errors'
+export { parseRecording, type RecordOptions, type RecordedCall, type RecordedTurn } from './recording'

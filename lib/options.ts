@@ -3,6 +3,7 @@ import { formatProblems, validateAction, type FlowAction } from './protocol'
 import { hangup, speak } from './flow'
 import { MemoryStore, type SessionStore } from './sessions'
 import { InvalidOptionError } from './errors'
+import type { RecordOptions } from './recording'
 
 export interface FastifyAiFlowOptions {
   /** The call flow: an XState v5 machine, one actor per call. */
@@ -27,10 +28,16 @@ export interface FastifyAiFlowOptions {
   fallback?: FlowAction[]
   /** Handed to every actor, for `@statelyai/inspect` or any inspection observer. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  /**
+   * Writes every call, event by event, as JSON Lines, the input of
+   * `fastify-ai-flow replay`: `{ dir }` (a file per call) or `{ stream }`.
+   * Phone numbers are masked unless `redactPhoneNumbers: false`.
+   */
+  record?: RecordOptions
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect'>> &
-Pick<FastifyAiFlowOptions, 'token' | 'inspect'>
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'record'>> &
+Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'record'>
 
 export const defaultFallback: FlowAction[] = [
   speak('Sorry, something went wrong on our side. Please call again later.'),
@@ -69,6 +76,18 @@ function checkFallback (value: unknown): FlowAction[] {
   return value
 }
 
+function checkRecord (value: unknown): RecordOptions | undefined {
+  if (value === undefined) return undefined
+  const record = value as Partial<{ dir: unknown, stream: { write?: unknown }, redactPhoneNumbers: unknown }> | null
+  const dir = typeof record?.dir === 'string' && record.dir !== ''
+  const stream = typeof record?.stream?.write === 'function'
+  if (dir === stream) fail('record', value, 'an object with either dir (a directory) or stream (a writable stream)')
+  if (record?.redactPhoneNumbers !== undefined && typeof record.redactPhoneNumbers !== 'boolean') {
+    fail('record.redactPhoneNumbers', record.redactPhoneNumbers, 'a boolean')
+  }
+  return value as RecordOptions
+}
+
 /** Checks every option at registration and fills in the defaults. */
 export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions {
   const { flow, path = '/webhook', token, flowVersion = '1', store, inspect } = options
@@ -89,6 +108,7 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     sessionTtl: positiveInteger('sessionTtl', options.sessionTtl, 30 * 60_000),
     maxSessions: positiveInteger('maxSessions', options.maxSessions, 10_000),
     bodyLimit: positiveInteger('bodyLimit', options.bodyLimit, 65_536),
-    fallback: checkFallback(options.fallback)
+    fallback: checkFallback(options.fallback),
+    record: checkRecord(options.record)
   }
 }
