@@ -25,6 +25,7 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
   const registry = new SessionRegistry({ ...options, log: fastify.log, observe: recorder?.observe })
 
   await fastify.register(httpTransport, {
+    prefix: opts.prefix,
     path: options.path,
     token: options.token,
     bodyLimit: options.bodyLimit,

@@ -10,6 +10,8 @@ export interface FastifyAiFlowOptions {
   flow: AnyStateMachine
   /** Where the service posts events. Default `/webhook`; Fastify's `prefix` applies. */
   path?: string
+  /** Put before `path`, as Fastify's own `prefix` would (which a fastify-plugin plugin ignores). */
+  prefix?: string
   /** When set, requests must carry it in `X-API-TOKEN` or get 401. */
   token?: string
   /** How long a reply waits for promise work its event started, in ms. Default 3000. */
@@ -36,8 +38,8 @@ export interface FastifyAiFlowOptions {
   record?: RecordOptions
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'record'>> &
-Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'record'>
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record'>> &
+Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record'>
 
 export const defaultFallback: FlowAction[] = [
   speak('Sorry, something went wrong on our side. Please call again later.'),

@@ -1,2 +1,5 @@
 export * from './action-creators'
 export { setupFlow, type FlowInput, type FlowEvent } from './setup-flow'
+export type { ConversationReply, ConversationHandler, ConversationHandlerContext } from './reply'
+export type { ConversationHandlers, ConversationOptions } from './conversation-options'
+export { createConversationFlow, type ConversationContext, type ConversationFlow } from './conversation'
