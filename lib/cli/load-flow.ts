@@ -13,21 +13,20 @@ function isMachine (value: unknown): value is AnyStateMachine {
 }
 
 /**
- * Makes TypeScript files loadable, with the `tsx` of the flow's own project
- * or, failing that, the one beside this package. tsx is not a dependency of
- * the package: servers run compiled code and need no compiler.
+ * Makes TypeScript files loadable with the `tsx` of the flow's own project
+ * or, failing that, the one beside this package: the same as `node --import tsx`.
+ * tsx is not a dependency of the package: servers run compiled code and
+ * need no compiler.
  */
-export function registerTypeScript (file: string, bases: readonly string[] = [file, __filename]): void {
+export async function registerTypeScript (file: string, bases: readonly string[] = [file, __filename]): Promise<void> {
   for (const base of bases) {
-    let api: { cjs: { register: () => unknown }, esm: { register: () => unknown } }
+    let loader: string
     try {
-      const load = createRequire(base)
-      api = { cjs: load('tsx/cjs/api'), esm: load('tsx/esm/api') }
+      loader = createRequire(base).resolve('tsx')
     } catch {
       continue
     }
-    api.cjs.register()
-    api.esm.register()
+    await import(pathToFileURL(loader).href)
     return
   }
   throw new UsageError(`${file} is TypeScript, and loading it needs tsx: npm install --save-dev tsx`)
@@ -50,7 +49,7 @@ export function pickFlow (module: Record<string, any>, name?: string): AnyStateM
 export async function loadFlow (file: string, { cwd, exportName }: { cwd: string, exportName?: string }): Promise<AnyStateMachine> {
   const absolute = path.resolve(cwd, file)
   if (!existsSync(absolute)) throw new UsageError(`no such file: ${file}`)
-  if (TYPESCRIPT.test(absolute)) registerTypeScript(absolute)
+  if (TYPESCRIPT.test(absolute)) await registerTypeScript(absolute)
   let module: Record<string, any>
   try {
     module = await import(pathToFileURL(absolute).href)

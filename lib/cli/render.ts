@@ -16,6 +16,11 @@ function seconds (value: number): string {
   return `${value} s`
 }
 
+/** `1500` reads `1.5 s`, `90000` reads `90 s`, `200` reads `200 ms`. */
+export function duration (ms: number): string {
+  return ms < 1000 ? `${ms} ms` : seconds(ms / 1000)
+}
+
 type Describers = { [K in FlowAction['type']]: (action: Extract<FlowAction, { type: K }>, c: Paint) => string }
 
 const describers: Describers = {
@@ -57,7 +62,7 @@ export function describeMove (turn: Turn, c: Paint): string {
     case 'hangUp': return c.dim('caller hangs up')
     case 'ended': return c.dim('the service ends the call')
     case 'send': return c.dim(`event ${String(turn.event?.type)}`)
-    case 'wait': return c.dim(`${turn.at} ms into the call`)
+    case 'wait': return c.dim(`${duration(turn.ms as number)} pass (${duration(turn.at)} into the call)`)
   }
 }
 

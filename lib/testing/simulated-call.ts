@@ -16,6 +16,8 @@ export interface Turn {
   actions: FlowAction[]
   /** The flow's state value after the step, when it can be seen (a flow driven directly). */
   state?: unknown
+  /** For `wait`: how long the caller waited, in ms. */
+  ms?: number
   /** Milliseconds since the call was made, on the clock the flow sees. */
   at: number
 }
@@ -142,7 +144,7 @@ export class SimulatedCall {
   async wait (ms: number): Promise<FlowAction[]> {
     this.#started()
     const answer = await this.#driver.wait(ms, this.#id)
-    return this.#record({ move: 'wait' }, answer)
+    return this.#record({ move: 'wait', ms }, answer)
   }
 
   /** Releases the flow's actor or the connection. Safe to call twice. */
@@ -169,7 +171,7 @@ export class SimulatedCall {
     return actions
   }
 
-  #record (step: { move: MoveName, event?: AiFlowEvent }, answer: Answer): FlowAction[] {
+  #record (step: { move: MoveName, event?: AiFlowEvent, ms?: number }, answer: Answer): FlowAction[] {
     const actions = answer.actions.map((action) => this.#checked(action))
     if ('state' in answer) this.#state = answer.state
     this.turns.push({ ...step, actions, ...('state' in answer && { state: answer.state }), at: this.#driver.now() })
