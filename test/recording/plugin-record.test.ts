@@ -3,7 +3,7 @@ import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import t from 'tap'
 import Fastify from 'fastify'
-import { fastifyAiFlow, MemoryStore, parseRecording, speak } from '../../lib'
+import { fastifyAiFlow, MemoryStore, parseRecording } from '../../lib'
 import { SessionRegistry } from '../../lib/sessions'
 import { buildApp, event, post } from '../fixtures/helpers'
 import { menuFlow } from '../fixtures/simulator-flows'
@@ -79,6 +79,6 @@ t.test('an observer that throws is logged; the reply goes out all the same', asy
   })
   t.teardown(() => registry.close())
   const reply = await registry.dispatch(event('session_start', 'obs') as never, { log })
-  t.same(reply, [{ type: 'speak', session_id: 'obs', ...speak('Press 1 for sales, 9 to hang up.') }])
+  t.same(reply, [{ type: 'speak', session_id: 'obs', text: 'Press 1 for sales, 9 to hang up.' }])
   t.match(errors, [{ obj: { err: { message: 'observer broke' } }, msg: 'the observe option threw; the reply is sent all the same' }])
 })
