@@ -6,6 +6,7 @@ import type { Paint } from './paint'
 export function formatState (value: unknown): string {
   if (typeof value === 'string') return value
   if (typeof value !== 'object' || value === null) return String(value)
+  if (Object.keys(value).length === 0) return '{}'
   return Object.entries(value).map(([key, inner]) => {
     const rest = formatState(inner)
     return typeof inner === 'object' && inner !== null && Object.keys(inner).length > 1 ? `${key}.(${rest})` : `${key}.${rest}`

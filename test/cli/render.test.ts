@@ -31,7 +31,7 @@ t.test('state values read as dotted paths', async (t) => {
   t.equal(formatState({ booking: { details: 'askName' } }), 'booking.details.askName')
   t.equal(formatState({ call: { music: 'on', talk: 'idle' } }), 'call.(music.on, talk.idle)')
   t.equal(formatState({ a: 'x', b: 'y' }), 'a.x, b.y')
-  t.equal(formatState({}), '')
+  t.equal(formatState({}), '{}', 'a machine without states')
   t.equal(formatState(null), 'null')
 })
 
