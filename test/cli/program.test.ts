@@ -20,7 +20,7 @@ t.test('--version, --help, and an unknown command', async (t) => {
   t.equal(io.out(), `${version}\n`)
   io = memoryIo(flows)
   t.equal(await runCli(['--help'], io), EXIT.ok)
-  t.match(io.out(), /simulate \[options\] <flow-module>[\s\S]*diagram \[options\] <flow-module>[\s\S]*replay \[options\] <recording> <flow-module>/)
+  t.match(io.out(), /simulate \[options\] <flow-module-or-url>[\s\S]*diagram \[options\] <flow-module>[\s\S]*replay \[options\] <recording> <flow-module>/)
   io = memoryIo(flows)
   t.equal(await runCli(['dance'], io), EXIT.error)
   t.match(io.err(), /unknown command 'dance'/)
@@ -95,6 +95,21 @@ t.test('replay: exit code 0 when every reply matches, 1 with the differences whe
   ].join('\n'))
   t.match(changed.out(), /1 call, 4 events: 3 replies differ from the recording\n$/)
   t.match(changed.out(), /recorded: {"type":"speak","text":"Goodbye."}\n {14}{"type":"hangup"}\n/, 'each action of a reply on its own line')
+})
+
+t.test('replay: a directory of recordings replays every call in it', async (t) => {
+  const file = await recording(t)
+  const dir = path.dirname(file)
+  writeFileSync(path.join(dir, 'another.jsonl'), JSON.stringify({ at: 1, event: { type: 'session_start', session: { id: 'another' } }, reply: [] }) + '\n')
+  writeFileSync(path.join(dir, 'notes.txt'), 'not a recording')
+  const io = memoryIo(flows)
+  t.equal(await runCli(['replay', dir, 'menu.cjs'], io), EXIT.differs)
+  t.match(io.out(), /^call another, event 1: session_start\n/)
+  t.match(io.out(), /2 calls, 5 events: 1 reply differs from the recording\n$/)
+  const empty = memoryIo(flows)
+  const none = t.testdir({ 'notes.txt': 'nothing' })
+  t.equal(await runCli(['replay', none, 'menu.cjs'], empty), EXIT.error)
+  t.equal(empty.err(), `fastify-ai-flow: ${none} holds no .jsonl recordings\n`)
 })
 
 t.test('replay: a recording that cannot be read is exit code 2', async (t) => {

@@ -1,5 +1,8 @@
 import path from 'node:path'
 import t from 'tap'
+import Fastify from 'fastify'
+import { fastifyAiFlow } from '../../lib'
+import { flow as menuFlow } from '../fixtures/flows/menu'
 import { EXIT, runCli } from '../../lib/cli/program'
 import { memoryIo } from '../fixtures/cli-io'
 
@@ -96,4 +99,30 @@ exports.flow = createMachine({ on: { user_speak: { actions: () => { throw new Er
   t.match(io.out(), /\u001b\[31mthe flow failed: The flow failed: no idea\u001b\[39m\n/)
   t.match(io.out(), /Sorry, something went wrong on our side\./)
   t.match(io.out(), /\[hangs up\][\s\S]*the service ends the call/)
+})
+
+t.test('a webhook URL instead of a module: the call goes to the running server, the token from the environment', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifyAiFlow, { flow: menuFlow, token: 'secret' })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/webhook`
+  const io = memoryIo(flows, ['3', '2'], { env: { AI_FLOW_TOKEN: 'secret' } })
+  t.equal(await runCli(['simulate', url], io), EXIT.ok)
+  t.equal(io.out(), [
+    `Calling ${url} (inbound). Type what the caller says; /help lists the commands.`,
+    'call starts (inbound)',
+    'assistant: Welcome. Press 1 for sales, 2 to leave.  (waits 5 s for an answer)',
+    'caller presses 3',
+    'assistant: Please press 1 or 2.',
+    'caller presses 2',
+    'assistant: Goodbye.',
+    '[hangs up]',
+    'the service ends the call',
+    'The call has ended.',
+    ''
+  ].join('\n'), 'no state lines: a server\'s state cannot be seen')
+  const refused = memoryIo(flows, [], { env: { AI_FLOW_TOKEN: 'secret' } })
+  t.equal(await runCli(['simulate', url, '--token', 'wrong'], refused), EXIT.error, '--token wins over the environment')
+  t.match(refused.err(), /answered 401/)
 })
