@@ -128,11 +128,11 @@ export class SimulatedCall {
    * Sends any event, for instance `{ type: 'sms_failed', reason: 'unknown number' }`:
    * the call's session is filled in when it has none.
    */
-  send (event: { type: string, [field: string]: unknown }): Promise<FlowAction[]> {
+  async send (event: { type: string, [field: string]: unknown }): Promise<FlowAction[]> {
     const session = this.#started()
     const full = { ...event, session: (event.session as Session | undefined) ?? session }
     const result = validateEvent(full)
-    if (!result.ok) return Promise.reject(new TypeError(formatProblems(result.problems, 'event')))
+    if (!result.ok) throw new TypeError(formatProblems(result.problems, 'event'))
     return this.#turn('send', full as AiFlowEvent)
   }
 
