@@ -48,6 +48,9 @@ function lineProblem (value: unknown): string | undefined {
  * Reads a recording (JSON Lines, as the `record` option writes them) into
  * its calls, in the order each call first appears. Blank lines are skipped;
  * anything else that is not a recorded turn is an error naming its line.
+ *
+ * @example
+ * const calls = parseRecording(await readFile('recordings/call.jsonl', 'utf8'))
  */
 export function parseRecording (text: string): RecordedCall[] {
   const calls = new Map<string, RecordedCall>()

@@ -33,7 +33,13 @@ export interface SimulatedCallOptions {
  * One phone call, played move by move against a flow or a server. Every
  * move sends a valid protocol event and resolves with the actions of the
  * reply; `turns` keeps the whole call. When the flow hangs up, the call ends
- * as the service would end it: with a `session_end`.
+ * as the service would end it: with a `session_end`. Made by `simulateCall`.
+ *
+ * @example
+ * const call = simulateCall(flow)
+ * await call.start()
+ * t.same(await call.say('a table for two'), [speak('For which day?')])
+ * t.equal(call.state, 'askDate')
  */
 export class SimulatedCall {
   readonly turns: Turn[] = []
