@@ -38,14 +38,14 @@ const withExport = (command: Command): Command => command
 function simulateCommand (root: Command, { io, colors }: Context): void {
   withExport(root.command('simulate')
     .description('Play a call in the terminal, against a flow or a running server: type what the caller says.')
-    .argument('<flow-module-or-url>', 'a .js or .ts module exporting the machine, or a server\'s webhook URL')
+    .argument('<flow-module-or-url>', 'a .js or .ts module exporting the machine, or a server\'s webhook or WebSocket URL')
     .option('--outbound', 'the flow placed the call (session.direction "outbound")')
     .option('--from <number>', "the caller's phone number")
     .option('--to <number>', 'the called phone number')
     .option('--token <token>', 'the X-API-TOKEN a server wants (default: $AI_FLOW_TOKEN)'))
     .action(async (target: string, options: SimulateOptions) => {
       const session = { ...(options.from !== undefined && { from_phone_number: options.from }), ...(options.to !== undefined && { to_phone_number: options.to }) }
-      const remote = /^https?:\/\//.test(target)
+      const remote = /^(https?|wss?):\/\//.test(target)
       const call = remote
         ? simulateCall(target, { session, token: options.token ?? io.env.AI_FLOW_TOKEN })
         : simulateCall(await loadFlow(target, { cwd: io.cwd, exportName: options.export }), { session })

@@ -18,6 +18,11 @@ export interface RecordedTurn {
   state?: unknown
   /** Present and true when phone numbers were masked. */
   redacted?: true
+  /**
+   * Present and true when the event came over the WebSocket: `reply` is what
+   * was sent in answer, and what the flow pushed later is not recorded.
+   */
+  pushed?: true
 }
 
 /** The JSON line for one turn, phone numbers masked unless told otherwise. */
@@ -25,6 +30,7 @@ export function recordLine (turn: CallTurn, redact: boolean): string {
   const line: RecordedTurn = redact
     ? { at: turn.at, event: redactEvent(turn.event), reply: turn.reply.map(redactAction), state: turn.state, redacted: true }
     : { at: turn.at, event: turn.event, reply: turn.reply, state: turn.state }
+  if (turn.pushed) line.pushed = true
   return JSON.stringify(line) + '\n'
 }
 

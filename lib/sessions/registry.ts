@@ -91,7 +91,7 @@ export class SessionRegistry {
     const at = Date.now()
     return current.enqueue(async () => {
       const reply = await this.#process(current, event, log, replyable, sink)
-      this.#observe({ at, event, reply, state: current.actor?.getSnapshot().value }, log)
+      this.#observe({ at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log)
       return reply
     })
   }
