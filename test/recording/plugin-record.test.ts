@@ -69,6 +69,7 @@ t.test('an observer that throws is logged; the reply goes out all the same', asy
   const registry = new SessionRegistry({
     flow: menuFlow,
     flowVersion: '1',
+    flows: {},
     store: new MemoryStore(),
     replyTimeout: 1000,
     sessionTtl: 60_000,
