@@ -33,3 +33,6 @@ export const CorruptRecordError = createError<[string, WithCause?]>(
 
 export const StoreUnavailableError = createError<[string, WithCause?]>(
   'FST_AIFLOW_STORE_UNAVAILABLE', 'The session store is unavailable: %s', 503)
+
+export const InvalidFragmentError = createError<[string, string]>(
+  'FST_AIFLOW_INVALID_FRAGMENT', 'Invalid flow fragment "%s": %s', 500, TypeError)

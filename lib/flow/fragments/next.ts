@@ -1,0 +1,27 @@
+import { and, type AnyTransitionConfig } from 'xstate'
+
+/**
+ * Where a fragment goes when it ends: a target (a sibling state's key, or
+ * `#id`), a transition config, or several guarded ones. The transition sees
+ * the fragment's output as `event.output`.
+ */
+export type Next = string | AnyTransitionConfig | AnyTransitionConfig[]
+
+type Guard = (args: { event: any }) => boolean
+
+/**
+ * The `onDone` transitions for one outcome of a fragment: each of `next`,
+ * guarded by `outcome` (and by its own guard, when it has one).
+ */
+export function doneTransitions (next: Next, outcome: Guard): AnyTransitionConfig[] {
+  const list = Array.isArray(next) ? next : [typeof next === 'string' ? { target: next } : next]
+  return list.map((transition) => ({
+    ...transition,
+    guard: transition.guard === undefined ? outcome : and([outcome, transition.guard])
+  }))
+}
+
+/** A guard on the fragment's output: `output.result === result`. */
+export function resultIs (result: string): Guard {
+  return ({ event }) => (event.output as { result?: unknown } | undefined)?.result === result
+}
