@@ -45,12 +45,17 @@ export const eventSchemas = {
 } as const satisfies Record<string, TObject>
 
 /**
- * What every event, documented or not, must have: a `type` and a session
- * with a non-empty id. Event types the service adds later pass this check
+ * What every event, documented or not, must have: a snake_case `type` and
+ * a session with a non-empty id. Event types the service adds later pass this check
  * and reach the flow.
  */
 export const EventEnvelopeSchema = Type.Object(
-  { type: Type.String({ minLength: 1 }), session: SessionSchema },
+  {
+    // snake_case like every documented type: this also keeps XState's own
+    // event names (`xstate.done.actor.…`, `*`) out of reach of a caller.
+    type: Type.String({ pattern: '^[a-z][a-z0-9_]*$', errorMessage: 'must be a snake_case event name' }),
+    session: SessionSchema
+  },
   { $id: 'AiFlowEventEnvelope', additionalProperties: true }
 )
 

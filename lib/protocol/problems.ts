@@ -53,9 +53,14 @@ function resolve (error: ValueError): Problem {
   return { path: literals[0].path, message: `must be one of ${literals.map((e) => JSON.stringify(e.schema.const)).join(', ')}` }
 }
 
+/**
+ * A schema's `errorMessage` explains its pattern in words. It does not stand
+ * in for "is required" or "must be a string": `"digit": 1` should not read
+ * "must be exactly one of 0-9, * or #".
+ */
 function message (error: ValueError): string {
   const custom = (error.schema as { errorMessage?: string }).errorMessage
-  if (custom !== undefined) return custom
+  if (custom !== undefined && error.type === ValueErrorType.StringPattern) return custom
   const fn = describe[error.type]
   return fn === undefined ? error.message : fn(error.schema, error)
 }

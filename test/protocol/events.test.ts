@@ -37,8 +37,12 @@ const invalid: Invalid[] = [
   { name: 'body is a string', value: JSON.stringify(event('session_start')), path: '', message: /must be a JSON object/ },
   { name: 'body is a number', value: 42, path: '', message: /must be a JSON object/ },
   { name: 'type is missing', value: { session }, path: '/type', message: /is required/ },
-  { name: 'type is empty', value: event(''), path: '/type', message: /must not be empty/ },
-  { name: 'type is not a string', value: event(5 as unknown as string), path: '/type', message: /must be a string/ },
+  { name: 'type is empty', value: event(''), path: '/type', message: /must be a snake_case event name/ },
+  // XState's own event names must not be reachable from the wire.
+  { name: 'type is an XState internal event', value: event('xstate.done.actor.llm'), path: '/type', message: /must be a snake_case event name/ },
+  { name: 'type is the XState wildcard', value: event('*'), path: '/type', message: /must be a snake_case event name/ },
+  { name: 'type is __proto__', value: event('__proto__'), path: '/type', message: /must be a snake_case event name/ },
+  { name: 'type is not a string', value: { type: 5, session }, path: '/type', message: /must be a string/ },
   { name: 'session is missing', value: { type: 'session_start' }, path: '/session', message: /is required/ },
   { name: 'session of an unknown event is missing', value: { type: 'call_parked' }, path: '/session', message: /is required/ },
   { name: 'session is not an object', value: { type: 'session_start', session: session.id }, path: '/session', message: /must be an object/ },
@@ -80,7 +84,7 @@ for (const { name, value, path, message } of invalid) {
 }
 
 const valid: Array<{ name: string, value: Record<string, unknown> }> = [
-  { name: 'every documented event with its documented fields', value: event('session_start') },
+  { name: 'session_start with every session field', value: event('session_start') },
   { name: 'a session with only an id', value: { type: 'session_end', session: { id: 'a' } } },
   { name: 'phone numbers with a leading +', value: withSession({ phone_number: '+4921155660', from_phone_number: '+4915790000687', to_phone_number: '+4921155660' }) },
   { name: 'phone numbers without a leading +', value: withSession({ phone_number: '4921155660', from_phone_number: '4915790000687', to_phone_number: '4921155660' }) },
@@ -123,7 +127,7 @@ t.test('problems read well', async (t) => {
   const cases: Array<[unknown, string]> = [
     [event('dtmf_received', { digit: '12' }), 'body/digit must be exactly one of 0-9, * or #'],
     [null, 'body must be a JSON object'],
-    [{ type: 'user_speak', session: { id: '' } }, 'body/session/id must not be empty, body/text is required'],
+    [{ type: 'user_speak', session: { id: '' } }, 'body/text is required, body/session/id must not be empty'],
     [withSession({ direction: 'sideways' }), 'body/session/direction must be one of "inbound", "outbound"'],
     [event('user_speak', { text: 5, barged_in: 'yes' }), 'body/text must be a string, body/barged_in must be a boolean']
   ]
