@@ -1,4 +1,4 @@
-export { SessionRegistry, type RegistryOptions, type DispatchOptions } from './registry'
+export { SessionRegistry, type RegistryOptions, type DispatchOptions, type CallWatcher } from './registry'
 export { MemoryStore } from './memory-store'
 export type { SessionStore, SessionRecord } from './store'
 export type { CallView } from './call-view'

@@ -26,6 +26,9 @@ export interface DispatchOptions {
   replyable?: boolean
 }
 
+/** Told after a call changed (its state was saved) or ended; it must not throw. */
+export type CallWatcher = (id: string, ended: boolean) => void
+
 interface IncomingEvent {
   type: string
   session: Session
@@ -40,6 +43,7 @@ export class SessionRegistry {
   readonly #options: RegistryOptions
   readonly #host: ActorHost
   readonly #sweeper: NodeJS.Timeout
+  readonly #watchers = new Set<CallWatcher>()
 
   constructor (options: RegistryOptions) {
     this.#options = options
@@ -76,6 +80,17 @@ export class SessionRegistry {
     }
     const current = call
     return current.enqueue(() => this.#process(current, event, log, replyable))
+  }
+
+  /** The ids of the calls held by this instance, the most recently active last. */
+  ids (): string[] {
+    return [...this.#calls.keys()]
+  }
+
+  /** Tells `watcher` about every change and end of a call held here; returns a function that stops it. */
+  watch (watcher: CallWatcher): () => void {
+    this.#watchers.add(watcher)
+    return () => { this.#watchers.delete(watcher) }
   }
 
   /** A read-only copy of one call's state, or undefined for an unknown call. */
@@ -175,6 +190,7 @@ export class SessionRegistry {
   #remove (call: Call): void {
     call.close()
     this.#calls.delete(call.id)
+    for (const watcher of this.#watchers) watcher(call.id, true)
   }
 
   async #load (id: string): Promise<SessionRecord | undefined> {
@@ -193,5 +209,6 @@ export class SessionRegistry {
     } catch (err) {
       throw new StoreUnavailableError(String(err), { cause: err })
     }
+    for (const watcher of this.#watchers) watcher(call.id, false)
   }
 }

@@ -4,6 +4,7 @@ import type { FlowEvent } from '../setup-flow'
 import { forwardEvents } from '../forward'
 import { sayAction, type Say } from './say'
 import type { Next } from './next'
+import type { FlowFragment } from './fragment'
 import { checkDigitsOptions } from './check'
 
 /** Why collecting ended. */
@@ -117,11 +118,11 @@ export interface CollectDigitsOptions {
  *   onDone: [{ guard: ({ event }) => event.output.ended === 'length', target: 'check' }, { target: 'retry' }]
  * })
  */
-export function collectDigits (options: CollectDigitsOptions): AnyStateNodeConfig {
+export function collectDigits (options: CollectDigitsOptions): FlowFragment {
   checkDigitsOptions(options)
   const { id, say, length, terminator, maxLength = 32, interDigitTimeout = 5000, timeout = 8 } = options
   const child = `${id}.digits`
-  return {
+  const config: AnyStateNodeConfig = {
     id,
     entry: say === undefined ? undefined : sayAction(say, timeout),
     invoke: {
@@ -132,4 +133,5 @@ export function collectDigits (options: CollectDigitsOptions): AnyStateNodeConfi
     },
     on: forwardEvents(child, 'dtmf_received', 'user_input_timeout')
   }
+  return config as FlowFragment
 }

@@ -1,6 +1,7 @@
 import type { AnyStateNodeConfig } from 'xstate'
 import { prompt, type PromptOptions, type Reply } from './prompt'
 import { doneTransitions, type Next } from './next'
+import type { FlowFragment } from './fragment'
 import { checkChoices, checkId } from './check'
 
 /** How the caller picks one choice: a key, words in what they say, or both. */
@@ -54,7 +55,7 @@ export function matchChoice<K extends string> (choices: Record<K, Choice>): (rep
  *   onNoMatch: 'operator'
  * })
  */
-export function menu<K extends string> (options: MenuOptions<K>): AnyStateNodeConfig {
+export function menu<K extends string> (options: MenuOptions<K>): FlowFragment {
   const { choices, on, ...rest } = options
   checkId(rest.id)
   checkChoices(rest.id, choices, on)

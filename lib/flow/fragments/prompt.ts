@@ -1,6 +1,7 @@
 import type { AnyStateNodeConfig, AnyTransitionConfig } from 'xstate'
 import type { DtmfReceivedEvent, UserSpeakEvent } from '../../protocol'
 import { doneTransitions, resultIs, type Next } from './next'
+import type { FlowFragment } from './fragment'
 import { sayAction, type Say } from './say'
 import { checkPromptOptions } from './check'
 
@@ -73,7 +74,7 @@ function counter (reprompts: Say[], on: (next: string) => Record<string, AnyTran
  *   onNoMatch: 'goodbye'
  * })
  */
-export function prompt<T> (options: PromptOptions<T>): AnyStateNodeConfig {
+export function prompt<T> (options: PromptOptions<T>): FlowFragment {
   checkPromptOptions(options)
   const { id, say, match, noInput = [], noMatch = [], timeout = 8 } = options
   const matched = ({ event }: { event: Reply }): boolean => match(event) !== undefined
@@ -82,7 +83,7 @@ export function prompt<T> (options: PromptOptions<T>): AnyStateNodeConfig {
     ({ user_speak: { guard: missed, target: next }, dtmf_received: { guard: missed, target: next } })
   // What one region handles must not reach the flow's own handlers through the other region.
   const absorb: AnyTransitionConfig = {}
-  return {
+  const config: AnyStateNodeConfig = {
     id,
     initial: 'listening',
     states: {
@@ -109,4 +110,5 @@ export function prompt<T> (options: PromptOptions<T>): AnyStateNodeConfig {
       ...doneTransitions(options.onNoMatch, resultIs('no-match'))
     ]
   }
+  return config as FlowFragment
 }

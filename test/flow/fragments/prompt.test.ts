@@ -1,6 +1,6 @@
 import t from 'tap'
-import { assign, emit, type AnyStateNodeConfig } from 'xstate'
-import { prompt, setupFlow, speak, type PromptOptions, type Reply } from '../../../lib'
+import { assign, emit } from 'xstate'
+import { prompt, setupFlow, speak, type FlowFragment, type PromptOptions, type Reply } from '../../../lib'
 import { drive, persisted } from '../../fixtures/drive'
 
 const yesOrNo = (reply: Reply): boolean | undefined => {
@@ -19,7 +19,7 @@ const base: PromptOptions<boolean> = {
   onNoMatch: 'lost'
 }
 
-function flowWith (fragment: AnyStateNodeConfig, on: Record<string, unknown> = {}) {
+function flowWith (fragment: FlowFragment, on: Record<string, unknown> = {}) {
   return setupFlow({ types: { context: {} as { answer?: unknown, name?: string } } }).createMachine({
     id: 'test',
     context: { name: 'Ada' },
