@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { resolveOptions, type FastifyAiFlowOptions } from './options'
 import { SessionRegistry, type CallView } from './sessions'
 import { httpTransport } from './transport/http'
+import { liveViewRoutes } from './live-view/routes'
 
 /** What the plugin adds to the Fastify instance as `fastify.aiFlow`. */
 export interface AiFlowDecorator {
@@ -29,6 +30,10 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
     registry
   })
 
+  if (options.liveView !== undefined) {
+    await fastify.register(liveViewRoutes, { ...options.liveView, registry, flow: options.flow })
+  }
+
   fastify.decorate('aiFlow', {
     get liveCalls () { return registry.size },
     getCall: (sessionId: string) => registry.get(sessionId)
@@ -47,7 +52,7 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
 export const fastifyAiFlow = fp(aiFlow, { name: 'fastify-ai-flow', fastify: '5.x' })
 export default fastifyAiFlow
 
-export type { FastifyAiFlowOptions } from './options'
+export type { FastifyAiFlowOptions, LiveViewOptions } from './options'
 export { defaultFallback } from './options'
 export * from './protocol'
 export * from './flow'

@@ -27,10 +27,19 @@ export interface FastifyAiFlowOptions {
   fallback?: FlowAction[]
   /** Handed to every actor, for `@statelyai/inspect` or any inspection observer. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  /** Serves a page of the live calls, each in its flow's diagram. Off by default. */
+  liveView?: LiveViewOptions
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect'>> &
-Pick<FastifyAiFlowOptions, 'token' | 'inspect'>
+export interface LiveViewOptions {
+  /** Where the page is served; Fastify's `prefix` applies. Default `/live`. */
+  path?: string
+  /** The page's own token, sent as `Authorization: Bearer <token>`; at least 16 characters. */
+  token: string
+}
+
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'liveView'>> &
+Pick<FastifyAiFlowOptions, 'token' | 'inspect'> & { liveView: Required<LiveViewOptions> | undefined }
 
 export const defaultFallback: FlowAction[] = [
   speak('Sorry, something went wrong on our side. Please call again later.'),
@@ -69,6 +78,16 @@ function checkFallback (value: unknown): FlowAction[] {
   return value
 }
 
+function checkLiveView (value: unknown): Required<LiveViewOptions> | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null) fail('liveView', value, 'an object with a token')
+  const { path = '/live', token } = value as Partial<LiveViewOptions>
+  if (typeof path !== 'string' || !path.startsWith('/')) fail('liveView.path', path, 'a string starting with /')
+  // The page shows who is calling: a guessable token would show it to anyone.
+  if (typeof token !== 'string' || token.length < 16) fail('liveView.token', token === undefined ? token : '…', 'a string of at least 16 characters')
+  return { path: path.replace(/\/+$/, '') || '/', token }
+}
+
 /** Checks every option at registration and fills in the defaults. */
 export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions {
   const { flow, path = '/webhook', token, flowVersion = '1', store, inspect } = options
@@ -89,6 +108,7 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     sessionTtl: positiveInteger('sessionTtl', options.sessionTtl, 30 * 60_000),
     maxSessions: positiveInteger('maxSessions', options.maxSessions, 10_000),
     bodyLimit: positiveInteger('bodyLimit', options.bodyLimit, 65_536),
-    fallback: checkFallback(options.fallback)
+    fallback: checkFallback(options.fallback),
+    liveView: checkLiveView(options.liveView)
   }
 }
