@@ -24,6 +24,7 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
   const registry = new SessionRegistry({ ...options, log: fastify.log })
 
   await fastify.register(httpTransport, {
+    prefix: opts.prefix,
     path: options.path,
     token: options.token,
     bodyLimit: options.bodyLimit,
@@ -31,7 +32,7 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
   })
 
   if (options.liveView !== undefined) {
-    await fastify.register(liveViewRoutes, { ...options.liveView, registry, flow: options.flow })
+    await fastify.register(liveViewRoutes, { prefix: opts.prefix, ...options.liveView, registry, flow: options.flow })
   }
 
   fastify.decorate('aiFlow', {

@@ -9,6 +9,8 @@ export interface FastifyAiFlowOptions {
   flow: AnyStateMachine
   /** Where the service posts events. Default `/webhook`; Fastify's `prefix` applies. */
   path?: string
+  /** Put before `path`, as Fastify's own `prefix` would (which a fastify-plugin plugin ignores). */
+  prefix?: string
   /** When set, requests must carry it in `X-API-TOKEN` or get 401. */
   token?: string
   /** How long a reply waits for promise work its event started, in ms. Default 3000. */
@@ -32,14 +34,14 @@ export interface FastifyAiFlowOptions {
 }
 
 export interface LiveViewOptions {
-  /** Where the page is served; Fastify's `prefix` applies. Default `/live`. */
+  /** Where the page is served, after `prefix`. Default `/live`. */
   path?: string
   /** The page's own token, sent as `Authorization: Bearer <token>`; at least 16 characters. */
   token: string
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'liveView'>> &
-Pick<FastifyAiFlowOptions, 'token' | 'inspect'> & { liveView: Required<LiveViewOptions> | undefined }
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'liveView'>> &
+Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix'> & { liveView: Required<LiveViewOptions> | undefined }
 
 export const defaultFallback: FlowAction[] = [
   speak('Sorry, something went wrong on our side. Please call again later.'),

@@ -1,5 +1,5 @@
 import {
-  setup, type MachineContext, type MetaObject, type NonReducibleUnknown, type ParameterizedObject, type UnknownActorLogic
+  setup, type EventObject, type MachineContext, type MetaObject, type NonReducibleUnknown, type ParameterizedObject, type UnknownActorLogic
 } from 'xstate'
 import type { AiFlowEvent, FlowAction, Session } from '../protocol'
 
@@ -15,19 +15,20 @@ export type FlowEvent = AiFlowEvent
 type Params = ParameterizedObject['params'] | undefined
 
 type SetupConfig<
-  TContext extends MachineContext, TActors extends Record<string, UnknownActorLogic>,
+  TContext extends MachineContext, TEvent extends EventObject, TActors extends Record<string, UnknownActorLogic>,
   TChildrenMap extends Record<string, string>, TActions extends Record<string, Params>,
   TGuards extends Record<string, Params>, TDelay extends string, TTag extends string,
   TOutput extends NonReducibleUnknown, TMeta extends MetaObject
 > = Parameters<typeof setup<
-TContext, FlowEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, FlowInput, TOutput, FlowAction, TMeta
+TContext, FlowEvent | TEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, FlowInput, TOutput, FlowAction, TMeta
 >>[0]
 
 /**
  * XState's `setup` with the protocol already declared: the flow receives
  * {@link FlowEvent}s, is started with {@link FlowInput}, and emits
  * {@link FlowAction}s, all type-checked. What it returns is XState's own, so
- * the machine stays a plain machine for Stately's tools.
+ * the machine stays a plain machine for Stately's tools. Event types the
+ * service added after this package can be declared in `types.events`.
  *
  * @example
  * const flow = setupFlow({ types: { context: {} as { turns: number } } }).createMachine({
@@ -37,6 +38,7 @@ TContext, FlowEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, Flo
  */
 export function setupFlow<
   TContext extends MachineContext = MachineContext,
+  TEvent extends EventObject = never,
   TActors extends Record<string, UnknownActorLogic> = {},
   TChildrenMap extends Record<string, string> = {},
   TActions extends Record<string, Params> = {},
@@ -45,6 +47,6 @@ export function setupFlow<
   TTag extends string = string,
   TOutput extends NonReducibleUnknown = NonReducibleUnknown,
   TMeta extends MetaObject = MetaObject
-> (config: SetupConfig<TContext, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, TOutput, TMeta> = {} as never) {
-  return setup<TContext, FlowEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, FlowInput, TOutput, FlowAction, TMeta>(config)
+> (config: SetupConfig<TContext, TEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, TOutput, TMeta> = {} as never) {
+  return setup<TContext, FlowEvent | TEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, FlowInput, TOutput, FlowAction, TMeta>(config)
 }

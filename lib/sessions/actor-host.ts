@@ -39,30 +39,32 @@ export class ActorHost {
 
   /** Starts the call's actor, fresh or from a persisted snapshot. */
   start (call: Call, snapshot?: unknown): void {
-    try {
-      const actor = createActor(this.#options.flow, {
-        id: call.id,
-        input: { session: call.session },
-        snapshot: snapshot as never,
-        inspect: this.#options.inspect
-      })
-      call.actor = actor
-      actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))
-      actor.subscribe({ error: (err) => this.fail(call, new FlowError(errorMessage(err), { cause: err })) })
-      actor.start()
-    } catch (err) {
-      this.fail(call, new FlowError(errorMessage(err), { cause: err }))
-    }
+    // XState never throws here: a snapshot it cannot restore, or a context
+    // that throws, puts the actor in error, which the observer reports.
+    const actor = createActor(this.#options.flow, {
+      id: call.id,
+      input: { session: call.session },
+      snapshot: snapshot as never,
+      inspect: this.#options.inspect
+    })
+    call.actor = actor
+    actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))
+    actor.subscribe({ error: (err) => this.fail(call, new FlowError(errorMessage(err), { cause: err })) })
+    actor.start()
+  }
+
+  /** The promise work running for a call now, which an event to come will not wait for. */
+  runningWork (call: Call): Set<AnyActorRef> {
+    return new Set(call.actor === undefined ? none : activeWork(call.actor, none))
   }
 
   /**
    * Sends one event and waits, up to the reply deadline, for the promise
-   * actors it started (and those they lead to). A newer event for the call
-   * ends the wait at once.
+   * actors started since `known` was taken (and those they lead to). A newer
+   * event for the call ends the wait at once.
    */
-  async deliver (call: Call, event: { type: string }): Promise<void> {
+  async deliver (call: Call, event: { type: string }, known: ReadonlySet<AnyActorRef>): Promise<void> {
     const actor = call.actor as AnyActorRef
-    const known = new Set(activeWork(actor, none))
     actor.send(event)
     let expired = false
     let deadline: NodeJS.Timeout | undefined
@@ -88,11 +90,13 @@ export class ActorHost {
     call.failed = true
     this.#options.log.error({ err, sessionId: call.id }, 'flow failed; the caller gets the fallback reply')
     const fallback = this.#options.fallback(call.session).map((action) => toWire(action, call.id))
+    call.stop()
     if (call.window !== null) call.window.splice(0, call.window.length, ...fallback)
     else if (call.sink !== undefined) call.sink(fallback)
-    else call.pending = fallback
-    call.stop()
-    if (call.inFlight === 0) this.#options.changed(call)
+    else {
+      call.pending = fallback
+      if (call.inFlight === 0) this.#options.changed(call)
+    }
   }
 
   #emitted (call: Call, action: FlowAction): void {

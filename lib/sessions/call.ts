@@ -15,8 +15,6 @@ export class Call {
   /** The revision of the stored record the actor matches. */
   revision = 0
   failed = false
-  /** Ended or expired: nothing more is saved. */
-  closed = false
   startedAt: number
   lastEventAt: number
   /** Emitted after their reply had gone; they lead the next reply. */
@@ -66,11 +64,6 @@ export class Call {
     else this.pending.push(action)
   }
 
-  close (): void {
-    this.closed = true
-    this.stop()
-  }
-
   stop (): void {
     this.actor?.stop()
     this.actor = undefined
@@ -81,7 +74,8 @@ export class Call {
     return {
       version,
       snapshot: this.actor?.getPersistedSnapshot(),
-      pending: this.pending,
+      // A copy: the store may keep this very object, and the call's own array changes later.
+      pending: this.pending.slice(),
       session: this.session,
       failed: this.failed,
       revision: this.revision,

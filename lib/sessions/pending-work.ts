@@ -32,10 +32,9 @@ export function isPromiseLogic (logic: Logic): boolean {
  * included) that are not in `known`.
  */
 export function activeWork (actor: AnyActorRef, known: ReadonlySet<AnyActorRef>, found: AnyActorRef[] = []): AnyActorRef[] {
-  const children: Record<string, AnyActorRef | undefined> = actor.getSnapshot().children ?? {}
+  // XState removes a child from `children` when it stops, so every entry is an actor.
+  const children: Record<string, AnyActorRef> = actor.getSnapshot().children
   for (const child of Object.values(children)) {
-    /* c8 ignore next -- XState keeps undefined slots for children that stopped */
-    if (child === undefined) continue
     const logic = (child as unknown as { logic: Logic }).logic
     if (logic.root !== undefined) activeWork(child, known, found)
     else if (!known.has(child) && child.getSnapshot().status === 'active' && isPromiseLogic(logic)) found.push(child)

@@ -115,7 +115,7 @@ export class SessionRegistry {
 
   async close (): Promise<void> {
     clearInterval(this.#sweeper)
-    for (const call of this.#calls.values()) call.close()
+    for (const call of this.#calls.values()) call.stop()
     this.#calls.clear()
     await this.#options.store.close?.()
   }
@@ -141,8 +141,10 @@ export class SessionRegistry {
     let reply = call.pending
     call.pending = []
     call.window = reply
+    // Taken before the actor may be started, so that work its initial state invokes counts as this event's.
+    const known = this.#host.runningWork(call)
     this.#prepare(call, record)
-    if (call.actor !== undefined) await this.#host.deliver(call, event)
+    if (call.actor !== undefined) await this.#host.deliver(call, event, known)
     call.window = null
     if (!replyable && reply.length > 0) {
       call.pending = reply.concat(call.pending)
@@ -188,7 +190,7 @@ export class SessionRegistry {
   }
 
   #remove (call: Call): void {
-    call.close()
+    call.stop()
     this.#calls.delete(call.id)
     for (const watcher of this.#watchers) watcher(call.id, true)
   }
@@ -202,7 +204,6 @@ export class SessionRegistry {
   }
 
   async #save (call: Call): Promise<void> {
-    if (call.closed) return
     call.revision++
     try {
       await this.#options.store.set(call.id, call.toRecord(this.#options.flowVersion), this.#options.sessionTtl)

@@ -1,0 +1,58 @@
+import t from 'tap'
+import { createMachine } from 'xstate'
+import { Call } from '../../lib/sessions/call'
+import { ActorHost } from '../../lib/sessions/actor-host'
+import { hangup as hangupAction, type AiFlowAction } from '../../lib'
+
+const hangup: AiFlowAction = { type: 'hangup', session_id: 'c' }
+
+t.test('emitted actions go to the open reply, else to a push sink, else wait for the next reply', async (t) => {
+  const call = new Call('c', { id: 'c' }, 0)
+  call.window = []
+  call.collect(hangup)
+  t.same(call.window, [hangup])
+  call.window = null
+  call.collect(hangup)
+  t.same(call.pending, [hangup])
+  const pushed: AiFlowAction[][] = []
+  call.sink = (actions) => pushed.push(actions)
+  call.collect(hangup)
+  t.same(pushed, [[hangup]])
+  t.same(call.pending, [hangup], 'nothing more was held back')
+})
+
+t.test('tasks run one at a time in order, and a failed task does not stop the queue', async (t) => {
+  const call = new Call('c', { id: 'c' }, 0)
+  const order: number[] = []
+  const slow = call.enqueue(async () => { await new Promise((resolve) => setTimeout(resolve, 20)); order.push(1) })
+  const failing = call.enqueue(async () => { order.push(2); throw new Error('no') })
+  const last = call.enqueue(async () => { order.push(3); return call.waiting })
+  t.equal(call.inFlight, 3)
+  await slow
+  await t.rejects(failing, { message: 'no' })
+  t.equal(await last, 0, 'nothing waits behind the last task')
+  t.same(order, [1, 2, 3])
+  t.equal(call.inFlight, 0)
+})
+
+t.test('stopping a call without an actor is fine', async (t) => {
+  const call = new Call('c', { id: 'c' }, 0)
+  call.stop()
+  t.equal(call.toRecord('1').snapshot, undefined)
+})
+
+t.test('a flow that fails while a push transport holds the call sends the fallback there', async (t) => {
+  const host = new ActorHost({
+    flow: createMachine({}),
+    replyTimeout: 10,
+    fallback: () => [hangupAction()],
+    log: { error () {} } as never,
+    changed: () => t.fail('a pushed fallback needs no save')
+  })
+  const call = new Call('c', { id: 'c' }, 0)
+  const pushed: AiFlowAction[][] = []
+  call.sink = (actions) => pushed.push(actions)
+  host.fail(call, new Error('late'))
+  host.fail(call, new Error('again'))
+  t.same(pushed, [[hangup]], 'once')
+})
