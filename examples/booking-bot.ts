@@ -112,7 +112,7 @@ export const flow = setupFlow({
     booking: {
       invoke: {
         src: 'book',
-        input: ({ context }) => ({ day: context.day ?? '', time: context.time ?? '' }),
+        input: ({ context }) => ({ day: String(context.day), time: String(context.time) }),
         onDone: { target: 'booked', actions: assign({ reference: ({ event }) => event.output.reference }) },
         onError: 'failed'
       }

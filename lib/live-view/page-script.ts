@@ -60,8 +60,10 @@ function highlight () {
   const active = new Set(chosen ? chosen.active : [])
   for (const box of document.querySelectorAll('#chart .state')) {
     const id = box.dataset.id
+    const leaf = box.classList.contains('atomic') || box.classList.contains('final')
     box.classList.toggle('active', active.has(id))
-    const count = box.classList.contains('atomic') || box.classList.contains('final') ? counts.get(id) || 0 : 0
+    box.classList.toggle('current', leaf && active.has(id))
+    const count = leaf ? counts.get(id) || 0 : 0
     box.querySelector('.badge').textContent = count > 0 ? count + (count === 1 ? ' call' : ' calls') : ''
   }
 }
@@ -77,7 +79,7 @@ function drawCalls () {
     const row = el('tr', { class: 'call ' + call.status + (call.id === state.selected ? ' selected' : ''), 'data-id': call.id },
       el('td', {}, call.direction === 'outbound' ? '↗' : '↙'),
       el('td', {}, call.party || '—'),
-      el('td', { class: 'where' }, call.states.join(' | ')),
+      el('td', { class: 'where' }, call.states.join('\n')),
       el('td', { class: 'since', 'data-since': call.startedAt }, since(call.startedAt)))
     row.addEventListener('click', () => { state.selected = call.id; drawCalls(); showMermaid() })
     return row
@@ -98,7 +100,12 @@ async function showMermaid () {
 const handlers = {
   chart (chart) { state.chart = chart; drawChart() },
   calls (list) { state.calls = new Map(list.calls.map((call) => [call.id, call])); state.total = list.total; drawCalls() },
-  call (call) { if (!state.calls.has(call.id)) state.total++; state.calls.set(call.id, call); drawCalls() },
+  call (call) {
+    if (!state.calls.has(call.id)) state.total++
+    state.calls.set(call.id, call)
+    drawCalls()
+    if (call.id === state.selected) showMermaid()
+  },
   ended ({ id }) { if (state.calls.delete(id)) state.total--; drawCalls() }
 }
 

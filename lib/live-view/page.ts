@@ -16,15 +16,17 @@ tr.call { cursor: pointer; }
 tr.call:hover { background: #f0f4ff; }
 tr.selected { background: #fff3c4; }
 tr.failed td.where { color: #b91c1c; }
-td.where { font-family: ui-monospace, monospace; font-size: .8rem; word-break: break-all; }
+td.since { white-space: nowrap; }
+td.where { font-family: ui-monospace, monospace; font-size: .8rem; white-space: pre-line; overflow-wrap: anywhere; }
 #empty { color: #6b7280; }
 .state { border: 1px solid #9aa3b5; border-radius: .6rem; padding: .35rem .55rem; margin: .3rem; background: #fff; min-width: 7rem; }
-.state h3 { font-size: .9rem; margin: 0; display: flex; gap: .5rem; justify-content: space-between; }
+.state h3 { font-size: .9rem; margin: 0; display: flex; gap: .4rem; align-items: center; }
+.state h3 .badge { margin-left: auto; }
 .state.initial > h3::before { content: "▸"; color: #6b7280; }
 .state.final { border: 3px double #4b5563; }
 .state.parallel > .children > .state { border-style: dashed; }
-.state.active { border: 2px solid #e65100; background: #ffd54f; }
-.state.active > h3 { color: #000; }
+.state.active { border: 2px solid #e65100; }
+.state.current { border: 2px solid #e65100; background: #ffd54f; }
 .children { display: flex; flex-wrap: wrap; align-items: flex-start; }
 .badge { font-size: .75rem; font-weight: normal; color: #fff; background: #1d4ed8; border-radius: 1rem; padding: 0 .45rem; }
 .badge:empty { display: none; }
