@@ -62,7 +62,7 @@ t.test('a real model is swapped in with provide(); saying no asks again', async 
 })
 
 t.test('a model that fails ends the call politely', async (t) => {
-  const call = drive(flow.provide({ actors: { understand: fromPromise(async () => { throw new Error('model down') }) } }))
+  const call = drive(flow.provide({ actors: { understand: fromPromise<Understood, { text: string, known: Slot }>(async () => { throw new Error('model down') }) } }))
   call.send('session_start')
   call.send('user_speak', { text: 'tomorrow at 9' })
   await new Promise((resolve) => setImmediate(resolve))
@@ -70,7 +70,7 @@ t.test('a model that fails ends the call politely', async (t) => {
 })
 
 t.test('a calendar that fails ends the call politely too', async (t) => {
-  const call = drive(flow.provide({ actors: { book: fromPromise(async () => { throw new Error('calendar down') }) } }))
+  const call = drive(flow.provide({ actors: { book: fromPromise<{ reference: string }, { day: string, time: string }>(async () => { throw new Error('calendar down') }) } }))
   call.send('session_start')
   call.send('user_speak', { text: 'tomorrow at 9' })
   await new Promise((resolve) => setImmediate(resolve))

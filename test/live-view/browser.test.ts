@@ -36,7 +36,7 @@ t.test('the live view in headless Chromium: calls listed, states highlighted, li
   const page = await browser.newPage()
   await page.goto(`${url}/live#token=${token}`)
   await page.waitForSelector('#status[data-state="live"]')
-  t.equal(await page.evaluate(() => location.hash), '', 'the token leaves the address bar')
+  t.equal(await page.evaluate('location.hash'), '', 'the token leaves the address bar')
   await page.waitForSelector('tr.call.selected[data-id="first-call"]')
   t.equal(await page.textContent('tr.call td:nth-child(2)'), '•••111')
   t.equal(await page.textContent('#count'), '1 live call')
@@ -58,7 +58,7 @@ t.test('the live view in headless Chromium: calls listed, states highlighted, li
   t.notOk(await page.isVisible('.state.current[data-id="ivr.sales"]'), 'the highlight follows the chosen call')
 
   await page.click('#mermaid summary')
-  await page.waitForFunction(() => document.querySelector('#mermaid pre')?.textContent?.startsWith('stateDiagram-v2'))
+  await page.waitForFunction("document.querySelector('#mermaid pre').textContent.startsWith('stateDiagram-v2')")
   t.match(await page.textContent('#mermaid pre'), /class main_listening_noInput_none,main_listening_noMatch_none active/)
 
   if (process.env.LIVE_VIEW_SCREENSHOT !== undefined) await page.screenshot({ path: process.env.LIVE_VIEW_SCREENSHOT, fullPage: true })

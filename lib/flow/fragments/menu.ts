@@ -1,6 +1,6 @@
 import type { AnyStateNodeConfig } from 'xstate'
 import { prompt, type PromptOptions, type Reply } from './prompt'
-import { doneTransitions, type Next } from './next'
+import { doneTransitions, named, type Next } from './next'
 import type { FlowFragment } from './fragment'
 import { checkChoices, checkId } from './check'
 
@@ -60,6 +60,6 @@ export function menu<K extends string> (options: MenuOptions<K>): FlowFragment {
   checkId(rest.id)
   checkChoices(rest.id, choices, on)
   const onMatch = (Object.entries(on) as Array<[K, Next]>).flatMap(([name, next]) =>
-    doneTransitions(next, ({ event }) => event.output.value === name))
+    doneTransitions(next, named(`chose ${name}`, ({ event }) => event.output.value === name)))
   return prompt<K>({ ...rest, match: matchChoice(choices), onMatch })
 }

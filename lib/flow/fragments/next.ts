@@ -21,7 +21,12 @@ export function doneTransitions (next: Next, outcome: Guard): AnyTransitionConfi
   }))
 }
 
+/** Names a guard, so that Stately's inspector and visualiser show what it checks. */
+export function named<T extends Guard> (name: string, guard: T): T {
+  return Object.defineProperty(guard, 'name', { value: name })
+}
+
 /** A guard on the fragment's output: `output.result === result`. */
 export function resultIs (result: string): Guard {
-  return ({ event }) => (event.output as { result?: unknown } | undefined)?.result === result
+  return named(`result is ${result}`, ({ event }) => (event.output as { result?: unknown } | undefined)?.result === result)
 }
