@@ -4,6 +4,7 @@ import { resolveOptions, type FastifyAiFlowOptions } from './options'
 import { SessionRegistry, type CallView } from './sessions'
 import { httpTransport } from './transport/http'
 import { liveViewRoutes } from './live-view/routes'
+import { Recorder } from './recording'
 
 /** What the plugin adds to the Fastify instance as `fastify.aiFlow`. */
 export interface AiFlowDecorator {
@@ -21,7 +22,8 @@ declare module 'fastify' {
 
 async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Promise<void> {
   const options = resolveOptions(opts)
-  const registry = new SessionRegistry({ ...options, log: fastify.log })
+  const recorder = options.record === undefined ? undefined : await Recorder.open(options.record, fastify.log)
+  const registry = new SessionRegistry({ ...options, log: fastify.log, observe: recorder?.observe })
 
   await fastify.register(httpTransport, {
     prefix: opts.prefix,
@@ -40,7 +42,10 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
     getCall: (sessionId: string) => registry.get(sessionId)
   })
 
-  fastify.addHook('onClose', async () => registry.close())
+  fastify.addHook('onClose', async () => {
+    await registry.close()
+    await recorder?.close()
+  })
 }
 
 /**
@@ -59,3 +64,4 @@ export * from './protocol'
 export * from './flow'
 export { MemoryStore, type SessionStore, type SessionRecord, type CallView } from './sessions'
 export * from './errors'
+export { parseRecording, type RecordOptions, type RecordedCall, type RecordedTurn } from './recording'

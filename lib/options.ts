@@ -3,6 +3,7 @@ import { formatProblems, validateAction, type FlowAction } from './protocol'
 import { hangup, speak } from './flow'
 import { MemoryStore, type SessionStore } from './sessions'
 import { InvalidOptionError } from './errors'
+import type { RecordOptions } from './recording'
 
 export interface FastifyAiFlowOptions {
   /** The call flow: an XState v5 machine, one actor per call. */
@@ -31,6 +32,12 @@ export interface FastifyAiFlowOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
   /** Serves a page of the live calls, each in its flow's diagram. Off by default. */
   liveView?: LiveViewOptions
+  /**
+   * Writes every call, event by event, as JSON Lines, the input of
+   * `fastify-ai-flow replay`: `{ dir }` (a file per call) or `{ stream }`.
+   * Phone numbers are masked unless `redactPhoneNumbers: false`.
+   */
+  record?: RecordOptions
 }
 
 export interface LiveViewOptions {
@@ -40,8 +47,8 @@ export interface LiveViewOptions {
   token: string
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'liveView'>> &
-Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix'> & { liveView: Required<LiveViewOptions> | undefined }
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record' | 'liveView'>> &
+Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record'> & { liveView: Required<LiveViewOptions> | undefined }
 
 export const defaultFallback: FlowAction[] = [
   speak('Sorry, something went wrong on our side. Please call again later.'),
@@ -90,6 +97,18 @@ function checkLiveView (value: unknown): Required<LiveViewOptions> | undefined {
   return { path: path.replace(/\/+$/, '') || '/', token }
 }
 
+function checkRecord (value: unknown): RecordOptions | undefined {
+  if (value === undefined) return undefined
+  const record = value as Partial<{ dir: unknown, stream: { write?: unknown }, redactPhoneNumbers: unknown }> | null
+  const dir = typeof record?.dir === 'string' && record.dir !== ''
+  const stream = typeof record?.stream?.write === 'function'
+  if (dir === stream) fail('record', value, 'an object with either dir (a directory) or stream (a writable stream)')
+  if (record?.redactPhoneNumbers !== undefined && typeof record.redactPhoneNumbers !== 'boolean') {
+    fail('record.redactPhoneNumbers', record.redactPhoneNumbers, 'a boolean')
+  }
+  return value as RecordOptions
+}
+
 /** Checks every option at registration and fills in the defaults. */
 export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions {
   const { flow, path = '/webhook', token, flowVersion = '1', store, inspect } = options
@@ -111,6 +130,7 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     maxSessions: positiveInteger('maxSessions', options.maxSessions, 10_000),
     bodyLimit: positiveInteger('bodyLimit', options.bodyLimit, 65_536),
     fallback: checkFallback(options.fallback),
-    liveView: checkLiveView(options.liveView)
+    liveView: checkLiveView(options.liveView),
+    record: checkRecord(options.record)
   }
 }

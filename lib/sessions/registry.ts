@@ -1,12 +1,13 @@
 import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
 import type { AiFlowAction, FlowAction, Session } from '../protocol'
 import { CorruptRecordError, FlowVersionError, StoreUnavailableError, TooManyCallsError } from '../errors'
-import { ActorHost } from './actor-host'
+import { ActorHost, type Clock } from './actor-host'
 import { Call } from './call'
 import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
 import type { SessionRecord, SessionStore } from './store'
+import type { CallTurn } from './turn'
 
 export interface RegistryOptions {
   flow: AnyStateMachine
@@ -17,6 +18,10 @@ export interface RegistryOptions {
   maxSessions: number
   fallback: FlowAction[]
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  /** Runs the flows' delays. Default: real time. */
+  clock?: Clock
+  /** Told of every event answered, in each call's order: recordings and simulators listen here. */
+  observe?: (turn: CallTurn) => void
   log: Logger
 }
 
@@ -52,6 +57,7 @@ export class SessionRegistry {
       replyTimeout: options.replyTimeout,
       fallback: () => options.fallback,
       inspect: options.inspect,
+      clock: options.clock,
       log: options.log,
       changed: (call) => {
         call.enqueue(() => this.#save(call)).catch((err) => options.log.error({ err, sessionId: call.id }, 'saving a call failed'))
@@ -79,7 +85,12 @@ export class SessionRegistry {
       this.#calls.set(id, call)
     }
     const current = call
-    return current.enqueue(() => this.#process(current, event, log, replyable))
+    const at = Date.now()
+    return current.enqueue(async () => {
+      const reply = await this.#process(current, event, log, replyable)
+      this.#observe({ at, event, reply, state: current.actor?.getSnapshot().value }, log)
+      return reply
+    })
   }
 
   /** The ids of the calls held by this instance, the most recently active last. */
@@ -118,6 +129,14 @@ export class SessionRegistry {
     for (const call of this.#calls.values()) call.stop()
     this.#calls.clear()
     await this.#options.store.close?.()
+  }
+
+  #observe (turn: CallTurn, log: Logger): void {
+    try {
+      this.#options.observe?.(turn)
+    } catch (err) {
+      log.error({ err }, 'the observe option threw; the reply is sent all the same')
+    }
   }
 
   #admit (log: Logger): void {

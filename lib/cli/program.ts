@@ -1,0 +1,93 @@
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { Command, CommanderError, Option } from 'commander'
+import { simulateCall } from '../testing'
+import { diagram } from './diagram-command'
+import { loadFlow } from './load-flow'
+import { colorEnabled, paint, type Paint } from './paint'
+import { replay } from './replay-command'
+import { interactiveCall } from './simulate-command'
+
+/** Where the CLI reads and writes: the process's own streams, or a test's. */
+export interface CliIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean }
+  stdout: { write (text: string): unknown, isTTY?: boolean }
+  stderr: { write (text: string): unknown }
+  cwd: string
+  env: NodeJS.ProcessEnv
+}
+
+/** 0 done, 1 the replies differ from the recording, 2 anything went wrong. */
+export const EXIT = { ok: 0, differs: 1, error: 2 } as const
+
+interface FlowOptions { export?: string }
+
+const version = (createRequire(__filename)('fastify-ai-flow/package.json') as { version: string }).version
+
+function program (io: CliIo, setCode: (code: number) => void): Command {
+  const root = new Command('fastify-ai-flow')
+    .description('Try, draw and replay AI Flow call flows written as XState machines.')
+    .version(version)
+    .option('--color', 'colour the output even when it is not a terminal')
+    .option('--no-color', 'never colour the output')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+  const flowOptions = (command: Command): Command => command
+    .option('--export <name>', 'the export that holds the machine (default: flow, then the default export)')
+  const colors = (): Paint => paint(colorEnabled(io.env, io.stdout, root.opts<{ color?: boolean }>().color))
+
+  flowOptions(root.command('simulate')
+    .description('Play a call against a flow in the terminal: type what the caller says.')
+    .argument('<flow-module>', 'a .js or .ts module exporting the machine')
+    .option('--outbound', 'the flow placed the call (session.direction "outbound")')
+    .option('--from <number>', "the caller's phone number")
+    .option('--to <number>', 'the called phone number'))
+    .action(async (file: string, options: FlowOptions & { outbound?: boolean, from?: string, to?: string }) => {
+      const flow = await loadFlow(file, { cwd: io.cwd, exportName: options.export })
+      const session = { ...(options.from !== undefined && { from_phone_number: options.from }), ...(options.to !== undefined && { to_phone_number: options.to }) }
+      const call = simulateCall(flow, { session })
+      try {
+        await interactiveCall(call, { input: io.stdin, output: io.stdout, c: colors(), name: path.basename(file), direction: options.outbound === true ? 'outbound' : 'inbound' })
+      } finally {
+        await call.close()
+      }
+    })
+
+  flowOptions(root.command('diagram')
+    .description('Print the flow as a Mermaid state diagram.')
+    .argument('<flow-module>', 'a .js or .ts module exporting the machine')
+    .option('--html', 'print a self-contained HTML page that renders the diagram instead')
+    .addOption(new Option('--direction <dir>', 'the direction of the diagram').choices(['TB', 'LR'])))
+    .action(async (file: string, options: FlowOptions & { html?: boolean, direction?: 'TB' | 'LR' }) => {
+      const flow = await loadFlow(file, { cwd: io.cwd, exportName: options.export })
+      io.stdout.write(diagram(flow, { html: options.html, direction: options.direction, cwd: io.cwd, name: path.basename(file) }))
+    })
+
+  flowOptions(root.command('replay')
+    .description('Run a recorded call through a flow; print where the replies differ. Exit code 1 when they do.')
+    .argument('<recording>', 'a JSON Lines recording, as the plugin\'s record option writes it')
+    .argument('<flow-module>', 'a .js or .ts module exporting the machine'))
+    .action(async (recording: string, file: string, options: FlowOptions) => {
+      const flow = await loadFlow(file, { cwd: io.cwd, exportName: options.export })
+      const { lines, differs } = await replay(path.resolve(io.cwd, recording), flow, colors())
+      io.stdout.write(lines.join('\n') + '\n')
+      setCode(differs ? EXIT.differs : EXIT.ok)
+    })
+  return root
+}
+
+/**
+ * Runs the CLI on `args` (without `node` and the script) and resolves with
+ * the exit code; nothing here calls `process.exit`.
+ */
+export async function runCli (args: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok
+  try {
+    await program(io, (value) => { code = value }).parseAsync(args, { from: 'user' })
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.error
+    io.stderr.write(`fastify-ai-flow: ${(err as Error).message}\n`)
+    return EXIT.error
+  }
+  return code
+}

@@ -1,0 +1,8 @@
+export { simulateCall, runScript, type SimulateOptions, type SimulationTarget, type Move } from './simulate'
+export { SimulatedCall, type SimulatedCallOptions, type Turn, type MoveName } from './simulated-call'
+export { FlowDriver, type FlowDriverOptions } from './flow-driver'
+export { HttpDriver } from './http-driver'
+export { TestClock } from './clock'
+export { simulatedSession, simulatedEvent, type Direction } from './events'
+export type { Driver, Answer } from './driver'
+export { replayRecording, type ReplayResult, type ReplayDifference } from './replay'
