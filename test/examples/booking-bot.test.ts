@@ -4,6 +4,7 @@ import defaultFlow, { fakeUnderstand, flow, yesOrNo, type Slot, type Understood 
 import { hangup, speak } from '../../lib'
 import { buildApp, event, post } from '../fixtures/helpers'
 import { drive } from '../fixtures/drive'
+import { simulateCall } from '../../lib/testing'
 
 const id = 'booking-call'
 const ask = (text: string) => ({ type: 'speak', session_id: id, text, user_input_timeout_seconds: 8 })
@@ -90,4 +91,12 @@ t.test('silence or no answer says goodbye; session_end ends the flow', async (t)
   t.same(keys.send('user_speak', { text: '  ' }), [speak('Goodbye.'), hangup()])
   keys.send('session_end')
   t.equal(keys.actor.getSnapshot().status, 'done')
+})
+
+t.test('through the simulator: the model works within each turn', async (t) => {
+  const call = simulateCall(flow)
+  t.teardown(() => call.close())
+  await call.start()
+  t.same(await call.say('Tomorrow at 9 am'), [speak('tomorrow at 9 am. Shall I book it? Say yes or no.', { user_input_timeout_seconds: 8 })])
+  t.same(await call.press('1'), [speak('Done: tomorrow at 9 am, reference A-1042. Goodbye!'), hangup()])
 })

@@ -3,6 +3,7 @@ import defaultFlow, { flow, numbers } from '../../examples/ivr-menu'
 import { speak, transfer } from '../../lib'
 import { buildApp, event, post } from '../fixtures/helpers'
 import { drive } from '../fixtures/drive'
+import { runScript, simulateCall } from '../../lib/testing'
 
 const id = 'ivr-call'
 const menuText = 'For sales, press 1 or say sales. For support, press 2 or say support. For our opening hours, press 3.'
@@ -58,4 +59,11 @@ t.test('session_end ends the flow from any state', async (t) => {
   call.send('session_start')
   call.send('session_end')
   t.equal(call.actor.getSnapshot().status, 'done')
+})
+
+t.test('through the simulator: the hours, then sales by voice', async (t) => {
+  const turns = await runScript(flow, ['start', { press: '3' }, { say: 'Sales please' }])
+  t.same(turns.map((turn) => turn.move), ['start', 'press', 'say'])
+  t.same(turns[2].state, 'sales')
+  t.same(turns[2].actions, [speak('Connecting you to sales.'), transfer({ target_phone_number: numbers.sales, caller_id_name: 'Acme hotline', caller_id_number: turns[0].event?.session.phone_number as string })])
 })

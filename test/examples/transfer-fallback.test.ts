@@ -3,6 +3,7 @@ import defaultFlow, { flow, team } from '../../examples/transfer-fallback'
 import { hangup, sendSms, speak, transfer } from '../../lib'
 import { buildApp, event, post } from '../fixtures/helpers'
 import { drive } from '../fixtures/drive'
+import { simulateCall } from '../../lib/testing'
 
 const id = 'transfer-call'
 const caller = '4915790000123'
@@ -64,4 +65,15 @@ t.test('no answer to the question goes to the keypad; session_end ends the flow'
 t.test("without the caller's number, the transfer shows the flow's own", async (t) => {
   const call = drive(flow, { session: { id: 'flow-number-only', phone_number: '4921155660' } })
   t.match(call.send('session_start')[1], { type: 'transfer', caller_id_number: '4921155660' })
+})
+
+t.test('through the simulator: a pause after the digits ends them, on the simulated clock', async (t) => {
+  const call = simulateCall(flow, { session: { from_phone_number: caller } })
+  t.teardown(() => call.close())
+  await call.start()
+  await call.transferFailed()
+  await call.say('no')
+  t.same(await call.press('030123'), [])
+  t.same(await call.wait(4999), [], 'not yet')
+  t.same(await call.wait(1), [sendSms({ phone_number: team.mobile, message: 'Missed call: please call back 030123.' }), ...goodbye])
 })
