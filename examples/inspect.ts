@@ -8,7 +8,7 @@
  *
  * starts that server on ws://localhost:8080 with a page that shows the
  * events in Stately's inspector (the page loads https://stately.ai/inspect,
- * so that part needs the internet), and the IVR example on port 3000.
+ * so that part needs the internet), and the IVR example on port 3002.
  * In a browser-only setup, `createBrowserInspector()` opens the inspector
  * in a new window instead.
  */
@@ -31,7 +31,7 @@ async function main (): Promise<void> {
   const { createInspectorServer } = await import('@statelyai/inspect/server')
   createInspectorServer({ port: 8080 })
   const app = await buildInspectedServer({ inspectorUrl: 'ws://localhost:8080' })
-  await app.listen({ port: 3000 })
+  await app.listen({ port: 3002 })
 }
 
 if (require.main === module) main().catch((err) => { console.error(err); process.exitCode = 1 })

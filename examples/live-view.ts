@@ -11,5 +11,5 @@ export function buildServer (liveViewToken: string) {
 if (require.main === module) {
   const token = process.env.LIVE_VIEW_TOKEN
   if (token === undefined) throw new Error('Set LIVE_VIEW_TOKEN to a long random string.')
-  buildServer(token).listen({ port: 3000 }).catch((err) => { console.error(err); process.exit(1) })
+  buildServer(token).listen({ port: 3001 }).catch((err) => { console.error(err); process.exit(1) })
 }
