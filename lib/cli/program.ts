@@ -21,6 +21,7 @@ export interface CliIo {
 export const EXIT = { ok: 0, differs: 1, error: 2 } as const
 
 interface FlowOptions { export?: string }
+interface SimulateOptions extends FlowOptions { outbound?: boolean, from?: string, to?: string, token?: string }
 
 const version = (createRequire(__filename)('fastify-ai-flow/package.json') as { version: string }).version
 
@@ -37,17 +38,21 @@ function program (io: CliIo, setCode: (code: number) => void): Command {
   const colors = (): Paint => paint(colorEnabled(io.env, io.stdout, root.opts<{ color?: boolean }>().color))
 
   flowOptions(root.command('simulate')
-    .description('Play a call against a flow in the terminal: type what the caller says.')
-    .argument('<flow-module>', 'a .js or .ts module exporting the machine')
+    .description('Play a call in the terminal, against a flow or a running server: type what the caller says.')
+    .argument('<flow-module-or-url>', 'a .js or .ts module exporting the machine, or a server\'s webhook URL')
     .option('--outbound', 'the flow placed the call (session.direction "outbound")')
     .option('--from <number>', "the caller's phone number")
-    .option('--to <number>', 'the called phone number'))
-    .action(async (file: string, options: FlowOptions & { outbound?: boolean, from?: string, to?: string }) => {
-      const flow = await loadFlow(file, { cwd: io.cwd, exportName: options.export })
+    .option('--to <number>', 'the called phone number')
+    .option('--token <token>', 'the X-API-TOKEN a server wants (default: $AI_FLOW_TOKEN)'))
+    .action(async (target: string, options: SimulateOptions) => {
       const session = { ...(options.from !== undefined && { from_phone_number: options.from }), ...(options.to !== undefined && { to_phone_number: options.to }) }
-      const call = simulateCall(flow, { session })
+      const remote = /^https?:\/\//.test(target)
+      const call = remote
+        ? simulateCall(target, { session, token: options.token ?? io.env.AI_FLOW_TOKEN })
+        : simulateCall(await loadFlow(target, { cwd: io.cwd, exportName: options.export }), { session })
+      const name = remote ? target : path.basename(target)
       try {
-        await interactiveCall(call, { input: io.stdin, output: io.stdout, c: colors(), name: path.basename(file), direction: options.outbound === true ? 'outbound' : 'inbound' })
+        await interactiveCall(call, { input: io.stdin, output: io.stdout, c: colors(), name, direction: options.outbound === true ? 'outbound' : 'inbound' })
       } finally {
         await call.close()
       }
@@ -65,7 +70,7 @@ function program (io: CliIo, setCode: (code: number) => void): Command {
 
   flowOptions(root.command('replay')
     .description('Run a recorded call through a flow; print where the replies differ. Exit code 1 when they do.')
-    .argument('<recording>', 'a JSON Lines recording, as the plugin\'s record option writes it')
+    .argument('<recording>', 'a JSON Lines recording, as the plugin\'s record option writes it, or a directory of them')
     .argument('<flow-module>', 'a .js or .ts module exporting the machine'))
     .action(async (recording: string, file: string, options: FlowOptions) => {
       const flow = await loadFlow(file, { cwd: io.cwd, exportName: options.export })

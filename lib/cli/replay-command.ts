@@ -1,24 +1,38 @@
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
+import path from 'node:path'
 import type { AnyStateMachine } from 'xstate'
-import { parseRecording } from '../recording'
+import { parseRecording, type RecordedCall } from '../recording'
 import { replayRecording, type ReplayDifference, type ReplayResult } from '../testing'
 import { formatState } from './render'
 import type { Paint } from './paint'
 import { UsageError } from './usage-error'
 
-/** Reads a recording file, with its problems as usage errors. */
-export async function readRecording (file: string): Promise<ReturnType<typeof parseRecording>> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`)
-  }
+async function readOne (file: string): Promise<RecordedCall[]> {
+  const text = await readFile(file, 'utf8')
   try {
     return parseRecording(text)
   } catch (err) {
     throw new UsageError(`${file}: ${(err as Error).message}`)
   }
+}
+
+/**
+ * Reads a recording file, or every `.jsonl` file of a directory (as the
+ * `record: { dir }` option fills it), with its problems as usage errors.
+ */
+export async function readRecordings (where: string): Promise<RecordedCall[]> {
+  let files: string[]
+  try {
+    files = (await stat(where)).isDirectory()
+      ? (await readdir(where)).filter((name) => name.endsWith('.jsonl')).sort().map((name) => path.join(where, name))
+      : [where]
+  } catch (err) {
+    throw new UsageError(`cannot read ${where}: ${(err as Error).message}`)
+  }
+  if (files.length === 0) throw new UsageError(`${where} holds no .jsonl recordings`)
+  const calls: RecordedCall[] = []
+  for (const file of files) calls.push(...await readOne(file))
+  return calls
 }
 
 function actionLines (label: string, actions: readonly object[], color: (text: string) => string): string[] {
@@ -54,9 +68,9 @@ export function replayReport (result: ReplayResult, c: Paint): string[] {
   return lines
 }
 
-/** Replays a recording file through a flow; resolves with the report and whether anything differed. */
+/** Replays a recording (a file or a directory) through a flow; resolves with the report and whether anything differed. */
 export async function replay (file: string, flow: AnyStateMachine, c: Paint): Promise<{ lines: string[], differs: boolean }> {
-  const calls = await readRecording(file)
+  const calls = await readRecordings(file)
   const result = await replayRecording(calls, flow)
   return { lines: replayReport(result, c), differs: result.differences.length > 0 }
 }

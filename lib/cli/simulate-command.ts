@@ -41,7 +41,7 @@ export async function interactiveCall (call: SimulatedCall, options: Interactive
   for await (const line of lines) {
     const command = parseCommand(line)
     if (command.kind === 'help') print(HELP)
-    else if (command.kind === 'state') print([c.dim(`state: ${call.state === undefined ? '-' : formatState(call.state)}`)])
+    else if (command.kind === 'state') print([c.dim(`state: ${formatState(call.state)}`)])
     else if (command.kind === 'error') print([c.red(command.message)])
     else {
       try {

@@ -15,7 +15,7 @@ function escapeHtml (text: string): string {
  */
 export function mermaidPage (source: string, { title, script }: MermaidPageOptions): string {
   // A script element ends at the first "</script", wherever it is.
-  const inlined = script.replace(/<\/script/gi, '<\\/script')
+  const inlined = script.replace(/<\/(script)/gi, '<\\/$1')
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -1,5 +1,8 @@
 import path from 'node:path'
 import t from 'tap'
+import Fastify from 'fastify'
+import { fastifyAiFlow } from '../../lib'
+import { flow as menuFlow } from '../fixtures/flows/menu'
 import { EXIT, runCli } from '../../lib/cli/program'
 import { memoryIo } from '../fixtures/cli-io'
 
@@ -7,9 +10,9 @@ const flows = path.join(__dirname, '..', 'fixtures', 'flows')
 
 t.test('typed lines play the call; the output reads as a transcript when the input is no terminal', async (t) => {
   const io = memoryIo(flows, ['hello', '3', '/silence', '/wait 10s', '/state', '1', '/back', '/b stop', '/ended', '2'])
-  t.equal(await runCli(['simulate', 'menu.ts'], io), EXIT.ok)
+  t.equal(await runCli(['simulate', 'menu.cjs'], io), EXIT.ok)
   t.equal(io.out(), [
-    'Calling menu.ts (inbound). Type what the caller says; /help lists the commands.',
+    'Calling menu.cjs (inbound). Type what the caller says; /help lists the commands.',
     'call starts (inbound)',
     'assistant: Welcome. Press 1 for sales, 2 to leave.  (waits 5 s for an answer)',
     '  state: menu',
@@ -65,7 +68,7 @@ t.test('the session fields given reach the flow', async (t) => {
 
 t.test('in a terminal: a prompt, no echo of what was typed, colour', async (t) => {
   const io = memoryIo(flows, ['2'], { tty: true })
-  t.equal(await runCli(['simulate', 'menu.ts'], io), EXIT.ok)
+  t.equal(await runCli(['simulate', 'menu.cjs'], io), EXIT.ok)
   const out = io.out()
   t.match(out, /\u001b\[36m> \u001b\[39m/, 'a cyan prompt')
   t.notMatch(out, /caller presses 2/)
@@ -74,13 +77,13 @@ t.test('in a terminal: a prompt, no echo of what was typed, colour', async (t) =
 
 t.test('--no-color and NO_COLOR turn colour off even in a terminal; FORCE_COLOR turns it on in a pipe', async (t) => {
   const off = memoryIo(flows, [], { tty: true })
-  await runCli(['simulate', 'menu.ts', '--no-color'], off)
+  await runCli(['simulate', 'menu.cjs', '--no-color'], off)
   t.notMatch(off.out(), /\u001b\[/)
   const env = memoryIo(flows, [], { tty: true, env: { NO_COLOR: '1' } })
-  await runCli(['simulate', 'menu.ts'], env)
+  await runCli(['simulate', 'menu.cjs'], env)
   t.notMatch(env.out(), /\u001b\[/)
   const forced = memoryIo(flows, [], { env: { FORCE_COLOR: '1' } })
-  await runCli(['--color', 'simulate', 'menu.ts'], forced)
+  await runCli(['--color', 'simulate', 'menu.cjs'], forced)
   t.match(forced.out(), /\u001b\[/)
 })
 
@@ -96,4 +99,30 @@ exports.flow = createMachine({ on: { user_speak: { actions: () => { throw new Er
   t.match(io.out(), /\u001b\[31mthe flow failed: The flow failed: no idea\u001b\[39m\n/)
   t.match(io.out(), /Sorry, something went wrong on our side\./)
   t.match(io.out(), /\[hangs up\][\s\S]*the service ends the call/)
+})
+
+t.test('a webhook URL instead of a module: the call goes to the running server, the token from the environment', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifyAiFlow, { flow: menuFlow, token: 'secret' })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/webhook`
+  const io = memoryIo(flows, ['3', '2'], { env: { AI_FLOW_TOKEN: 'secret' } })
+  t.equal(await runCli(['simulate', url], io), EXIT.ok)
+  t.equal(io.out(), [
+    `Calling ${url} (inbound). Type what the caller says; /help lists the commands.`,
+    'call starts (inbound)',
+    'assistant: Welcome. Press 1 for sales, 2 to leave.  (waits 5 s for an answer)',
+    'caller presses 3',
+    'assistant: Please press 1 or 2.',
+    'caller presses 2',
+    'assistant: Goodbye.',
+    '[hangs up]',
+    'the service ends the call',
+    'The call has ended.',
+    ''
+  ].join('\n'), 'no state lines: a server\'s state cannot be seen')
+  const refused = memoryIo(flows, [], { env: { AI_FLOW_TOKEN: 'secret' } })
+  t.equal(await runCli(['simulate', url, '--token', 'wrong'], refused), EXIT.error, '--token wins over the environment')
+  t.match(refused.err(), /answered 401/)
 })
