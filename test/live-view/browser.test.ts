@@ -58,7 +58,7 @@ t.test('the live view in headless Chromium: calls listed, states highlighted, li
   t.notOk(await page.isVisible('.state.current[data-id="ivr.sales"]'), 'the highlight follows the chosen call')
 
   await page.click('#mermaid summary')
-  await page.waitForFunction("document.querySelector('#mermaid pre').textContent.startsWith('stateDiagram-v2')")
+  await page.locator('#mermaid pre', { hasText: /^stateDiagram-v2/ }).waitFor()
   t.match(await page.textContent('#mermaid pre'), /class main_listening_noInput_none,main_listening_noMatch_none active/)
 
   if (process.env.LIVE_VIEW_SCREENSHOT !== undefined) await page.screenshot({ path: process.env.LIVE_VIEW_SCREENSHOT, fullPage: true })
