@@ -11,10 +11,11 @@ export interface DemoServerOptions {
 
 /**
  * The demo assistant's server, not yet listening: the webhook is
- * `POST /webhook`. Tests build it and use `inject`; `server.ts` listens.
+ * `POST /webhook`, the WebSocket `GET /ws`; the service may use either.
+ * Tests build it and use `inject`; `server.ts` listens.
  */
 export function buildServer ({ token, logger = false }: DemoServerOptions = {}): FastifyInstance {
   const app = Fastify({ logger })
-  app.register(fastifyAiFlow, { flow: demoFlow, path: '/webhook', token })
+  app.register(fastifyAiFlow, { flow: demoFlow, path: '/webhook', websocket: { path: '/ws' }, token })
   return app
 }

@@ -1,4 +1,4 @@
-import { createConversationFlow, hangup, transfer, type FlowAction } from '../lib'
+import { bargeIn, createConversationFlow, hangup, transfer, type FlowAction } from '../lib'
 
 /*
  * The demo assistant of a small shop: a key menu, a few spoken keywords,
@@ -52,6 +52,8 @@ export const demoFlow = createConversationFlow({
   onDtmf: ({ event }) => keys[event.digit]?.() ?? [`Sorry, ${event.digit} is not on the menu. ${MENU}`],
   onUserSpeak: ({ event }) => answerSpeech(event.text),
   onBargeIn: ({ event }) => ['Sorry for talking over you.', ...answerSpeech(event.text)],
+  // Over the WebSocket, the caller's first sound stops our speech at once, before any transcript.
+  onUserSpeechStarted: ({ playing }) => playing ? bargeIn() : undefined,
   onTimeout: ({ timeouts }) => timeouts === 1 ? `Are you still there? ${MENU}` : 'I still cannot hear you. Press 0 for the menu.',
   onTooManyTimeouts: ['It seems we have a bad line. Please call again.', hangup()],
   onTransferFailed: `Sorry, nobody could take your call right now. ${MENU}`

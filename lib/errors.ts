@@ -42,3 +42,33 @@ export const LiveViewUnauthorizedError = createError(
 
 export const UnknownCallError = createError<[string]>(
   'FST_AIFLOW_UNKNOWN_CALL', 'No live call %s', 404)
+
+export const InvalidFrameError = createError<[string]>(
+  'FST_AIFLOW_INVALID_FRAME', 'Ignored a WebSocket frame: %s', 400)
+
+export const SendBufferFullError = createError<[number, number]>(
+  'FST_AIFLOW_SEND_BUFFER_FULL', 'The peer is not reading: %d bytes wait to be sent, over the limit of %d', 500)
+
+export const PingTimeoutError = createError<[number]>(
+  'FST_AIFLOW_PING_TIMEOUT', 'The peer did not answer a ping within %d ms', 500)
+
+export const InvalidCallRequestError = createError<[string]>(
+  'FST_AIFLOW_INVALID_CALL_REQUEST', 'Invalid outbound call: %s', 500, TypeError)
+
+export const OutboundNotConfiguredError = createError(
+  'FST_AIFLOW_OUTBOUND_NOT_CONFIGURED', 'Outbound calls need the outbound option, with a token for the service API', 500)
+
+export const CallRefusedError = createError<[string]>(
+  'FST_AIFLOW_CALL_REFUSED', 'The service refused the call (400): %s', 502)
+
+export const FlowNotFoundError = createError<[string, string]>(
+  'FST_AIFLOW_FLOW_NOT_FOUND', 'The service knows no AI flow %s (404): %s', 502)
+
+export const CallFailedError = createError<[number, string]>(
+  'FST_AIFLOW_CALL_FAILED', 'The service answered the call request with %d: %s', 502)
+
+export const CallTimeoutError = createError<[number]>(
+  'FST_AIFLOW_CALL_TIMEOUT', 'The service did not answer the call request within %d ms', 504)
+
+export const ServiceUnreachableError = createError<[string, WithCause?]>(
+  'FST_AIFLOW_SERVICE_UNREACHABLE', 'The service could not be reached: %s', 502)

@@ -1,10 +1,15 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { resolveOptions, type FastifyAiFlowOptions } from './options'
+import fastifyWebsocket from '@fastify/websocket'
+import { resolveOptions, type FastifyAiFlowOptions, type ResolvedOptions } from './options'
 import { SessionRegistry, type CallView } from './sessions'
 import { httpTransport } from './transport/http'
 import { liveViewRoutes } from './live-view/routes'
 import { Recorder } from './recording'
+import { websocketTransport } from './transport/websocket'
+import { placeCall, type OutboundCallResult } from './outbound'
+import type { OutboundCallRequest } from './protocol'
+import { OutboundNotConfiguredError } from './errors'
 
 /** What the plugin adds to the Fastify instance as `fastify.aiFlow`. */
 export interface AiFlowDecorator {
@@ -12,6 +17,11 @@ export interface AiFlowDecorator {
   readonly liveCalls: number
   /** A read-only copy of one call's state, or undefined for an unknown call. */
   getCall (sessionId: string): Promise<CallView | undefined>
+  /**
+   * Asks the service to call someone, with the `outbound` option's token.
+   * The call's events arrive like any other's, with `session.direction` `"outbound"`.
+   */
+  call (request: OutboundCallRequest): Promise<OutboundCallResult>
 }
 
 declare module 'fastify' {
@@ -32,14 +42,20 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
     bodyLimit: options.bodyLimit,
     registry
   })
+  if (options.websocket !== undefined) await serveWebSocket(fastify, { ...options, prefix: opts.prefix }, registry)
 
   if (options.liveView !== undefined) {
     await fastify.register(liveViewRoutes, { prefix: opts.prefix, ...options.liveView, registry, flow: options.flow })
   }
 
+  const { outbound } = options
   fastify.decorate('aiFlow', {
     get liveCalls () { return registry.size },
-    getCall: (sessionId: string) => registry.get(sessionId)
+    getCall: (sessionId: string) => registry.get(sessionId),
+    call: async (request: OutboundCallRequest) => {
+      if (outbound === undefined) throw new OutboundNotConfiguredError()
+      return await placeCall(request, outbound)
+    }
   })
 
   fastify.addHook('onClose', async () => {
@@ -48,9 +64,23 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
   })
 }
 
+const WRONG_CONTEXT = 'fastify-ai-flow is registered in a prefixed context: use its prefix option instead, or register @fastify/websocket at the root first'
+
+async function serveWebSocket (fastify: FastifyInstance, options: ResolvedOptions, registry: SessionRegistry): Promise<void> {
+  const websocket = options.websocket as NonNullable<ResolvedOptions['websocket']>
+  // An application that uses WebSockets itself registers @fastify/websocket first; its settings then apply.
+  if (!fastify.hasPlugin('@fastify/websocket')) {
+    // Its clean-up hook covers only the context it is registered in: an upgrade request to any other path would keep its socket.
+    if (fastify.prefix !== '') fastify.log.warn({ prefix: fastify.prefix }, WRONG_CONTEXT)
+    await fastify.register(fastifyWebsocket, { options: { maxPayload: websocket.maxPayload } })
+  }
+  await fastify.register(websocketTransport, { ...websocket, prefix: options.prefix, token: options.token, registry })
+}
+
 /**
  * Serves AI Flow calls with an XState flow: registers `POST <path>` for the
- * service's webhook, one actor per call.
+ * service's webhook and, with `websocket`, `GET <websocket.path>` for its
+ * WebSocket; one actor per call, whichever transport carries its events.
  *
  * @example
  * app.register(fastifyAiFlow, { flow, path: '/webhook', token: process.env.AI_FLOW_TOKEN })
@@ -65,3 +95,5 @@ export * from './flow'
 export { MemoryStore, type SessionStore, type SessionRecord, type CallView } from './sessions'
 export * from './errors'
 export { parseRecording, type RecordOptions, type RecordedCall, type RecordedTurn } from './recording'
+export { placeCall, type OutboundOptions, type OutboundCallResult, type ServiceError } from './outbound'
+export type { WebSocketOptions } from './options'

@@ -4,6 +4,7 @@ import { hangup, speak } from './flow'
 import { MemoryStore, type SessionStore } from './sessions'
 import { InvalidOptionError } from './errors'
 import type { RecordOptions } from './recording'
+import { resolveOutboundOptions, type OutboundOptions } from './outbound'
 
 export interface FastifyAiFlowOptions {
   /** The call flow: an XState v5 machine, one actor per call. */
@@ -38,6 +39,10 @@ export interface FastifyAiFlowOptions {
    * Phone numbers are masked unless `redactPhoneNumbers: false`.
    */
   record?: RecordOptions
+  /** Also serve the service's WebSocket transport: `true` for the defaults, or its settings. */
+  websocket?: boolean | WebSocketOptions
+  /** Lets `fastify.aiFlow.call` start calls through the service's API. */
+  outbound?: OutboundOptions
 }
 
 export interface LiveViewOptions {
@@ -47,8 +52,23 @@ export interface LiveViewOptions {
   token: string
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record' | 'liveView'>> &
-Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record'> & { liveView: Required<LiveViewOptions> | undefined }
+export interface WebSocketOptions {
+  /** Where the service connects. Default `/ws`; `prefix` applies. */
+  path?: string
+  /** The largest accepted frame, in bytes. Default 65536. */
+  maxPayload?: number
+  /** A socket with more than this many bytes waiting to be sent is closed with 1008. Default 1 MiB. */
+  maxBufferedBytes?: number
+  /** How often the peer is pinged, in ms; a peer that misses a whole interval is closed. Default 30000. */
+  pingInterval?: number
+}
+
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record' | 'liveView' | 'websocket' | 'outbound'>> &
+Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record'> & {
+  liveView: Required<LiveViewOptions> | undefined
+  websocket: Required<WebSocketOptions> | undefined
+  outbound: Required<OutboundOptions> | undefined
+}
 
 export const defaultFallback: FlowAction[] = [
   speak('Sorry, something went wrong on our side. Please call again later.'),
@@ -109,6 +129,20 @@ function checkRecord (value: unknown): RecordOptions | undefined {
   return value as RecordOptions
 }
 
+function checkWebSocket (value: unknown): Required<WebSocketOptions> | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value !== true && (typeof value !== 'object' || value === null)) fail('websocket', value, 'true, false or an object')
+  const given: WebSocketOptions = value === true ? {} : value
+  const { path = '/ws' } = given
+  if (typeof path !== 'string' || !path.startsWith('/')) fail('websocket.path', path, 'a string starting with /')
+  return {
+    path,
+    maxPayload: positiveInteger('websocket.maxPayload', given.maxPayload, 65_536),
+    maxBufferedBytes: positiveInteger('websocket.maxBufferedBytes', given.maxBufferedBytes, 1024 * 1024),
+    pingInterval: positiveInteger('websocket.pingInterval', given.pingInterval, 30_000)
+  }
+}
+
 /** Checks every option at registration and fills in the defaults. */
 export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions {
   const { flow, path = '/webhook', token, flowVersion = '1', store, inspect } = options
@@ -131,6 +165,8 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     bodyLimit: positiveInteger('bodyLimit', options.bodyLimit, 65_536),
     fallback: checkFallback(options.fallback),
     liveView: checkLiveView(options.liveView),
-    record: checkRecord(options.record)
+    record: checkRecord(options.record),
+    websocket: checkWebSocket(options.websocket),
+    outbound: options.outbound === undefined ? undefined : resolveOutboundOptions(options.outbound)
   }
 }

@@ -1,6 +1,6 @@
 import {
   formatProblems, validateAction,
-  type DtmfReceivedEvent, type SessionStartEvent, type UserInputTimeoutEvent, type UserSpeakEvent
+  type DtmfReceivedEvent, type SessionStartEvent, type UserInputTimeoutEvent, type UserSpeakEvent, type UserSpeechStartedEvent
 } from '../protocol'
 import { InvalidOptionError } from '../errors'
 import { hangup, speak } from './action-creators'
@@ -23,6 +23,13 @@ export interface ConversationHandlers {
   onDtmf?: ConversationHandler<DtmfReceivedEvent>
   /** The caller talked over our speech (`user_speak` with `barged_in: true`). Default: `onUserSpeak`. */
   onBargeIn?: ConversationHandler<UserSpeakEvent>
+  /**
+   * The caller started talking (`user_speech_started`, sent on the WebSocket
+   * transport only, before any transcript). `playing` says whether our speech
+   * is still playing: `({ playing }) => playing ? bargeIn() : undefined` stops
+   * it at once. Default: nothing.
+   */
+  onUserSpeechStarted?: ConversationHandler<UserSpeechStartedEvent>
   /**
    * The caller said nothing (`user_input_timeout`), at most `maxTimeouts`
    * times in a row; `timeouts` is 1 the first time.
@@ -66,6 +73,7 @@ interface HandlerEvents {
   onUserSpeak: UserSpeakEvent
   onDtmf: DtmfReceivedEvent
   onBargeIn: UserSpeakEvent
+  onUserSpeechStarted: UserSpeechStartedEvent
   onTimeout: UserInputTimeoutEvent
   onTooManyTimeouts: UserInputTimeoutEvent
   onTransferFailed: SessionStartEvent
@@ -88,7 +96,8 @@ export const conversationDefaults = {
 } satisfies ConversationHandlers
 
 const handlerNames: ReadonlyArray<keyof ConversationHandlers> = [
-  'greeting', 'outboundGreeting', 'onUserSpeak', 'onDtmf', 'onBargeIn', 'onTimeout', 'onTooManyTimeouts', 'onTransferFailed'
+  'greeting', 'outboundGreeting', 'onUserSpeak', 'onDtmf', 'onBargeIn', 'onUserSpeechStarted', 'onTimeout', 'onTooManyTimeouts',
+  'onTransferFailed'
 ]
 const optionNames: ReadonlyArray<keyof ConversationOptions> = ['maxTimeouts', 'userInputTimeoutSeconds']
 
@@ -138,6 +147,7 @@ export function resolveConversation (handlers: ConversationHandlers, options: Co
       onUserSpeak: handlers.onUserSpeak,
       onDtmf: handlers.onDtmf,
       onBargeIn: handlers.onBargeIn ?? handlers.onUserSpeak,
+      onUserSpeechStarted: handlers.onUserSpeechStarted,
       onTimeout: handlers.onTimeout ?? conversationDefaults.onTimeout,
       onTooManyTimeouts: handlers.onTooManyTimeouts ?? conversationDefaults.onTooManyTimeouts,
       onTransferFailed: handlers.onTransferFailed ?? conversationDefaults.onTransferFailed

@@ -1,7 +1,7 @@
 import { assign, enqueueActions } from 'xstate'
 import type { FlowAction, Session, UserSpeakEvent } from '../protocol'
 import { setupFlow, type FlowEvent } from './setup-flow'
-import { playsSpeech, runHandler, type ConversationHandler } from './reply'
+import { playsSpeech, runHandler, stopsSpeech, type ConversationHandler } from './reply'
 import {
   resolveConversation, type ConversationHandlers, type ConversationOptions, type ResolvedConversation
 } from './conversation-options'
@@ -11,7 +11,7 @@ export interface ConversationContext {
   session: Session
   /** `user_input_timeout`s in a row. */
   timeouts: number
-  /** Our speech or audio is playing: a reply had some, and `assistant_speech_ended` has not come yet. */
+  /** Our speech or audio is playing: a reply had some, and neither `assistant_speech_ended` nor a `barge_in` has come since. */
   playing: boolean
 }
 
@@ -19,9 +19,11 @@ function answer (conversation: ResolvedConversation, name: keyof ConversationHan
   return enqueueActions<ConversationContext, FlowEvent, undefined, FlowEvent, never, never, never, never, FlowAction>(({ context, event, enqueue }) => {
     // The machine runs each handler only on the event it is written for.
     const handler = conversation.handlers[name] as ConversationHandler<FlowEvent>
-    const actions = runHandler(name, handler, { session: context.session, event, timeouts: context.timeouts }, conversation.reply)
+    const { session, timeouts, playing } = context
+    const actions = runHandler(name, handler, { session, event, timeouts, playing }, conversation.reply)
     for (const action of actions) enqueue.emit(action)
     if (playsSpeech(actions)) enqueue.assign({ playing: true })
+    else if (stopsSpeech(actions)) enqueue.assign({ playing: false })
   })
 }
 
@@ -54,6 +56,7 @@ export function createConversationFlow (handlers: ConversationHandlers = {}, opt
       answerUserSpeak: answer(conversation, 'onUserSpeak'),
       answerDtmf: answer(conversation, 'onDtmf'),
       answerBargeIn: answer(conversation, 'onBargeIn'),
+      answerUserSpeechStarted: answer(conversation, 'onUserSpeechStarted'),
       answerTimeout: answer(conversation, 'onTimeout'),
       answerTooManyTimeouts: answer(conversation, 'onTooManyTimeouts'),
       answerTransferFailed: answer(conversation, 'onTransferFailed'),
@@ -79,6 +82,8 @@ export function createConversationFlow (handlers: ConversationHandlers = {}, opt
         { target: '.speaking', actions: ['answerUserSpeak', 'resetTimeouts'] }
       ],
       dtmf_received: { target: '.speaking', actions: ['answerDtmf', 'resetTimeouts'] },
+      // No transition: the turn goes on until its user_speak. A barge_in it answers with ends the playing.
+      user_speech_started: { actions: 'answerUserSpeechStarted' },
       user_input_timeout: { target: '.timeout' },
       // The service sends session_start again when a transfer with a timeout fails.
       session_start: { target: '.speaking', actions: ['answerTransferFailed', 'resetTimeouts'] },

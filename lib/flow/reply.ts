@@ -20,6 +20,8 @@ export interface ConversationHandlerContext<TEvent> {
    * event found (speech, a key or a failed transfer then set it back to 0).
    */
   timeouts: number
+  /** Our speech or audio is playing: a reply had some, and neither `assistant_speech_ended` nor a `barge_in` has come since. */
+  playing: boolean
 }
 
 /**
@@ -77,4 +79,9 @@ export function runHandler<TEvent> (
 /** Whether the actions start something the caller hears until `assistant_speech_ended`. */
 export function playsSpeech (actions: readonly FlowAction[]): boolean {
   return actions.some((action) => action.type === 'speak' || action.type === 'audio')
+}
+
+/** Whether the actions stop what is playing, and start nothing new. */
+export function stopsSpeech (actions: readonly FlowAction[]): boolean {
+  return actions.some((action) => action.type === 'barge_in') && !playsSpeech(actions)
 }

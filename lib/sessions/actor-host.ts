@@ -68,7 +68,8 @@ export class ActorHost {
   /**
    * Sends one event and waits, up to the reply deadline, for the promise
    * actors started since `known` was taken (and those they lead to). A newer
-   * event for the call ends the wait at once.
+   * event for the call ends the wait at once. A call with a sink is not
+   * waited for: the sink takes what the work emits whenever it is done.
    */
   async deliver (call: Call, event: { type: string }, known: ReadonlySet<AnyActorRef>): Promise<void> {
     const actor = call.actor as AnyActorRef
@@ -77,7 +78,7 @@ export class ActorHost {
     let deadline: NodeJS.Timeout | undefined
     try {
       for (;;) {
-        if (call.waiting > 0 || call.failed || expired) return
+        if (call.waiting > 0 || call.failed || expired || call.sink !== undefined) return
         const work = activeWork(actor, known)
         if (work.length === 0) return
         deadline ??= setTimeout(() => { expired = true; call.interrupt() }, this.#options.replyTimeout).unref()
@@ -99,8 +100,10 @@ export class ActorHost {
     const fallback = this.#options.fallback(call.session).map((action) => toWire(action, call.id))
     call.stop()
     if (call.window !== null) call.window.splice(0, call.window.length, ...fallback)
-    else if (call.sink !== undefined) call.sink(fallback)
-    else {
+    else if (call.sink !== undefined) {
+      call.outbox = []
+      call.push(fallback)
+    } else {
       call.pending = fallback
       if (call.inFlight === 0) this.#options.changed(call)
     }

@@ -5,6 +5,12 @@ import type { SessionRecord } from './store'
 const noop = (): void => {}
 
 /**
+ * Where a push transport takes a call's actions. Returns false when it
+ * cannot take them (its socket is closing): they wait for the call's next event.
+ */
+export type ActionSink = (actions: AiFlowAction[]) => boolean
+
+/**
  * One call as this instance holds it: its actor, the actions waiting for a
  * reply, and the queue that lets its events through one at a time.
  */
@@ -26,8 +32,11 @@ export class Call {
   /**
    * Takes what the flow emits while no reply is open, for transports that
    * can push (WebSocket). Without one, such actions wait for the next reply.
+   * The transport of the call's latest event owns it.
    */
-  sink: ((actions: AiFlowAction[]) => void) | undefined
+  sink: ActionSink | undefined
+  /** Actions on their way to the sink: those of one tick leave together, as one frame. */
+  outbox: AiFlowAction[] = []
   /** Ends the current event's wait for work early: a newer event has come. */
   interrupt: () => void = noop
   #tail: Promise<unknown> = Promise.resolve()
@@ -60,8 +69,23 @@ export class Call {
   /** Routes an action the flow emitted: into the open reply, or to the next one. */
   collect (action: AiFlowAction): void {
     if (this.window !== null) this.window.push(action)
-    else if (this.sink !== undefined) this.sink([action])
+    else if (this.sink !== undefined) this.push([action])
     else this.pending.push(action)
+  }
+
+  /** Queues actions for the sink; what is queued within one tick is handed over at once. */
+  push (actions: AiFlowAction[]): void {
+    if (actions.length === 0) return
+    if (this.outbox.length === 0) queueMicrotask(() => this.flush())
+    this.outbox.push(...actions)
+  }
+
+  /** Hands the queued actions to the sink, or keeps them for the next reply when it cannot take them. */
+  flush (): void {
+    if (this.outbox.length === 0) return
+    const batch = this.outbox
+    this.outbox = []
+    if (this.sink === undefined || !this.sink(batch)) this.pending.push(...batch)
   }
 
   stop (): void {

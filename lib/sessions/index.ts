@@ -1,4 +1,5 @@
 export { SessionRegistry, type RegistryOptions, type DispatchOptions, type CallWatcher } from './registry'
+export type { ActionSink } from './call'
 export { MemoryStore } from './memory-store'
 export type { SessionStore, SessionRecord } from './store'
 export type { CallView } from './call-view'

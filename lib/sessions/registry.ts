@@ -2,7 +2,7 @@ import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
 import type { AiFlowAction, FlowAction, Session } from '../protocol'
 import { CorruptRecordError, FlowVersionError, StoreUnavailableError, TooManyCallsError } from '../errors'
 import { ActorHost, type Clock } from './actor-host'
-import { Call } from './call'
+import { Call, type ActionSink } from './call'
 import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
@@ -29,6 +29,13 @@ export interface DispatchOptions {
   log: Logger
   /** False when the transport cannot carry a reply to this event: what the flow emits waits for the next one. */
   replyable?: boolean
+  /**
+   * Push mode, for transports that can send at any time: the reply goes to
+   * the sink as soon as the event is handled, without waiting for work, and
+   * so does everything the call's flow emits later, until another transport
+   * carries one of its events or the sink is released.
+   */
+  sink?: ActionSink
 }
 
 /** Told after a call changed (its state was saved) or ended; it must not throw. */
@@ -76,7 +83,7 @@ export class SessionRegistry {
    * Hands one event to its call's flow, after every earlier event of that
    * call, and resolves with the actions for the reply, in emission order.
    */
-  dispatch (event: IncomingEvent, { log, replyable = true }: DispatchOptions): Promise<AiFlowAction[]> {
+  dispatch (event: IncomingEvent, { log, replyable = true, sink }: DispatchOptions): Promise<AiFlowAction[]> {
     const id = event.session.id
     let call = this.#calls.get(id)
     if (call === undefined) {
@@ -87,10 +94,16 @@ export class SessionRegistry {
     const current = call
     const at = Date.now()
     return current.enqueue(async () => {
-      const reply = await this.#process(current, event, log, replyable)
+      const reply = await this.#process(current, event, log, replyable, sink)
       this.#observe({ at, event, reply, state: current.actor?.getSnapshot().value }, log)
       return reply
     })
+  }
+
+  /** Ends a sink's hold on a call: what its flow emits later waits for the call's next event. */
+  release (id: string, sink: ActionSink): void {
+    const call = this.#calls.get(id)
+    if (call?.sink === sink) call.sink = undefined
   }
 
   /** The ids of the calls held by this instance, the most recently active last. */
@@ -148,11 +161,14 @@ export class SessionRegistry {
     throw err
   }
 
-  async #process (call: Call, event: IncomingEvent, log: Logger, replyable: boolean): Promise<AiFlowAction[]> {
+  async #process (call: Call, event: IncomingEvent, log: Logger, replyable: boolean, sink: ActionSink | undefined): Promise<AiFlowAction[]> {
     const record = await this.#load(call.id)
     call.lastEventAt = Date.now()
     this.#calls.delete(call.id)
     this.#calls.set(call.id, call)
+    // What the call's previous transport is owed leaves before the call changes hands.
+    call.flush()
+    call.sink = sink
     if (event.type === 'session_end') {
       await this.#end(call, event, record, log)
       return []
@@ -165,7 +181,8 @@ export class SessionRegistry {
     this.#prepare(call, record)
     if (call.actor !== undefined) await this.#host.deliver(call, event, known)
     call.window = null
-    if (!replyable && reply.length > 0) {
+    if (sink !== undefined) call.push(reply)
+    else if (!replyable && reply.length > 0) {
       call.pending = reply.concat(call.pending)
       reply = []
     }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createConversationFlow, hangup, speak, type ConversationHandlers, type ConversationOptions } from '../../lib/flow'
+import { bargeIn, createConversationFlow, hangup, speak, type ConversationHandlers, type ConversationOptions } from '../../lib/flow'
 import { conversationDefaults, resolveConversation } from '../../lib/flow/conversation-options'
 
 const prefix = 'Invalid fastify-ai-flow option: createConversationFlow '
@@ -16,6 +16,7 @@ t.test('handlers that are not given fall back, or take the documented default', 
     onUserSpeak,
     onDtmf: undefined,
     onBargeIn: onUserSpeak,
+    onUserSpeechStarted: undefined,
     onTimeout: 'Sorry, I did not hear anything. Are you still there?',
     onTooManyTimeouts: [speak('I still cannot hear you, so I will end the call now. Goodbye.'), hangup()],
     onTransferFailed: 'Sorry, nobody could take your call right now.'
@@ -32,6 +33,7 @@ t.test('handlers that are given win over fallbacks and defaults', async (t) => {
     onUserSpeak: 'c',
     onDtmf: 'd',
     onBargeIn: 'e',
+    onUserSpeechStarted: bargeIn(),
     onTimeout: 'f',
     onTooManyTimeouts: 'g',
     onTransferFailed: 'h'
@@ -51,7 +53,7 @@ t.test('createConversationFlow() with nothing at all is a valid flow', async (t)
 const wrongHandlers: Array<[string, unknown, RegExp]> = [
   ['handlers that are not an object', null, /handlers must be an object, got null/],
   ['handlers given as an array', ['Hello!'], /handlers must be an object, got \["Hello!"\]/],
-  ['a misspelt handler', { onDTMF: 'x' }, /has no handler onDTMF; the handlers are greeting, outboundGreeting, onUserSpeak, onDtmf, onBargeIn, onTimeout, onTooManyTimeouts, onTransferFailed/],
+  ['a misspelt handler', { onDTMF: 'x' }, /has no handler onDTMF; the handlers are greeting, outboundGreeting, onUserSpeak, onDtmf, onBargeIn, onUserSpeechStarted, onTimeout, onTooManyTimeouts, onTransferFailed/],
   ['an empty text', { greeting: '' }, /greeting is not a valid reply: greeting\/text must not be empty/],
   ['a number', { onDtmf: 42 }, /onDtmf is not a valid reply: onDtmf must be an object/],
   ['null', { onTimeout: null }, /onTimeout is not a valid reply: onTimeout\/type must be one of speak, audio/],

@@ -131,7 +131,7 @@ t.test('a function handler gets the session, the typed event and the timeout cou
 
   call.send('dtmf_received', { digit: '#' })
 
-  t.same(seen, [{ session, event: { type: 'dtmf_received', digit: '#', session }, timeouts: 1 }])
+  t.same(seen, [{ session, event: { type: 'dtmf_received', digit: '#', session }, timeouts: 1, playing: true }], 'the timeout\'s reprompt is playing')
   t.equal(call.context.timeouts, 0, 'and the key press resets the count afterwards')
 })
 

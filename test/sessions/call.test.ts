@@ -6,6 +6,8 @@ import { hangup as hangupAction, type AiFlowAction } from '../../lib'
 
 const hangup: AiFlowAction = { type: 'hangup', session_id: 'c' }
 
+const bargeIn: AiFlowAction = { type: 'barge_in', session_id: 'c' }
+
 t.test('emitted actions go to the open reply, else to a push sink, else wait for the next reply', async (t) => {
   const call = new Call('c', { id: 'c' }, 0)
   call.window = []
@@ -15,10 +17,29 @@ t.test('emitted actions go to the open reply, else to a push sink, else wait for
   call.collect(hangup)
   t.same(call.pending, [hangup])
   const pushed: AiFlowAction[][] = []
-  call.sink = (actions) => pushed.push(actions)
+  call.sink = (actions) => { pushed.push(actions); return true }
+  call.collect(bargeIn)
   call.collect(hangup)
-  t.same(pushed, [[hangup]])
+  t.same(pushed, [], 'handed over once the tick is done')
+  await Promise.resolve()
+  t.same(pushed, [[bargeIn, hangup]], 'what one tick emitted leaves together')
   t.same(call.pending, [hangup], 'nothing more was held back')
+})
+
+t.test('what a sink cannot take, or what is left when the sink is gone, waits for the next reply', async (t) => {
+  const call = new Call('c', { id: 'c' }, 0)
+  call.sink = () => false
+  call.collect(hangup)
+  await Promise.resolve()
+  t.same(call.pending, [hangup], 'refused by the sink')
+  call.sink = () => t.fail('the sink was released') as never
+  call.collect(bargeIn)
+  call.sink = undefined
+  await Promise.resolve()
+  t.same(call.pending, [hangup, bargeIn], 'released before the tick ended')
+  call.push([])
+  call.flush()
+  t.same(call.outbox, [], 'nothing to hand over')
 })
 
 t.test('tasks run one at a time in order, and a failed task does not stop the queue', async (t) => {
@@ -51,8 +72,10 @@ t.test('a flow that fails while a push transport holds the call sends the fallba
   })
   const call = new Call('c', { id: 'c' }, 0)
   const pushed: AiFlowAction[][] = []
-  call.sink = (actions) => pushed.push(actions)
+  call.sink = (actions) => { pushed.push(actions); return true }
+  call.collect(bargeIn)
   host.fail(call, new Error('late'))
   host.fail(call, new Error('again'))
-  t.same(pushed, [[hangup]], 'once')
+  await Promise.resolve()
+  t.same(pushed, [[hangup]], 'once, instead of what the failed flow emitted before it failed')
 })

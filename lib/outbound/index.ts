@@ -1,0 +1,2 @@
+export { placeCall, type OutboundCallResult, type ServiceError } from './place-call'
+export { resolveOutboundOptions, type OutboundOptions } from './options'

@@ -1,0 +1,45 @@
+import { formatProblems, validateEvent, type Session } from '../protocol'
+import { InvalidEventError, InvalidFrameError } from '../errors'
+
+export interface FrameEvent {
+  type: string
+  session: Session
+}
+
+export interface ReadFrame {
+  /** The valid events of the frame, in order. */
+  events: FrameEvent[]
+  /** Why the frame, or some of its events, were ignored. */
+  errors: Error[]
+}
+
+function parse (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    return new InvalidFrameError(`not JSON (${(err as Error).message})`)
+  }
+}
+
+/**
+ * Reads one WebSocket frame: one event, or an array of events. Each event
+ * is validated on its own, so one bad event in an array costs only itself.
+ */
+export function readFrame (data: Buffer, isBinary: boolean, maxPayload: number): ReadFrame {
+  if (isBinary) return { events: [], errors: [new InvalidFrameError('a binary frame; events are JSON text')] }
+  if (data.length > maxPayload) {
+    return { events: [], errors: [new InvalidFrameError(`${data.length} bytes, over the limit of ${maxPayload}`)] }
+  }
+  const parsed = parse(data.toString('utf8'))
+  if (parsed instanceof InvalidFrameError) return { events: [], errors: [parsed] }
+  const batch = Array.isArray(parsed)
+  const items: unknown[] = batch ? parsed : [parsed]
+  if (items.length === 0) return { events: [], errors: [new InvalidFrameError('an empty array')] }
+  const frame: ReadFrame = { events: [], errors: [] }
+  items.forEach((item, index) => {
+    const result = validateEvent(item)
+    if (result.ok) frame.events.push(result.value as FrameEvent)
+    else frame.errors.push(new InvalidEventError(formatProblems(result.problems, batch ? `frame[${index}]` : 'frame')))
+  })
+  return frame
+}

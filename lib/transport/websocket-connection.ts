@@ -1,0 +1,99 @@
+import type { RawData, WebSocket } from 'ws'
+import { PingTimeoutError, SendBufferFullError } from '../errors'
+import type { ActionSink, Logger, SessionRegistry } from '../sessions'
+import { readFrame, type FrameEvent } from './frames'
+
+export interface ConnectionOptions {
+  registry: SessionRegistry
+  log: Logger
+  maxPayload: number
+  maxBufferedBytes: number
+  pingInterval: number
+}
+
+/** Close codes this transport sends. */
+const CLOSE_SEND_BUFFER_FULL = 1008
+
+/**
+ * One socket from the service. Every frame is routed by its `session.id`,
+ * so one socket may carry any number of calls. The socket is the sink of
+ * each call whose latest event it carried; when it closes, those calls stay,
+ * and what their flows emit meanwhile waits for their next event.
+ */
+export class WebSocketConnection {
+  readonly #socket: WebSocket
+  readonly #options: ConnectionOptions
+  readonly #log: Logger
+  /** The calls whose events came on this socket. */
+  readonly #calls = new Set<string>()
+  #alive = true
+
+  constructor (socket: WebSocket, options: ConnectionOptions) {
+    this.#socket = socket
+    this.#options = options
+    this.#log = options.log
+    socket.on('message', (data, isBinary) => this.#receive(data, isBinary))
+    socket.on('pong', () => { this.#alive = true })
+    socket.on('close', (code, reason) => this.#closed(code, reason.toString()))
+  }
+
+  /** Sends a call's actions: one object, or an array when several leave together. */
+  readonly sink: ActionSink = (actions) => {
+    if (this.#socket.readyState !== this.#socket.OPEN) return false
+    const buffered = this.#socket.bufferedAmount
+    if (buffered > this.#options.maxBufferedBytes) {
+      const err = new SendBufferFullError(buffered, this.#options.maxBufferedBytes)
+      this.#log.error({ err, calls: this.#calls.size }, 'the peer stopped reading; closing the WebSocket')
+      this.#close()
+      this.#socket.close(CLOSE_SEND_BUFFER_FULL, 'send buffer full')
+      return false
+    }
+    this.#socket.send(JSON.stringify(actions.length === 1 ? actions[0] : actions))
+    return true
+  }
+
+  /** Called every ping interval: a peer that did not answer the last ping is gone. */
+  heartbeat (): void {
+    if (this.#alive) {
+      this.#alive = false
+      this.#socket.ping()
+      return
+    }
+    const err = new PingTimeoutError(this.#options.pingInterval)
+    this.#log.warn({ err, calls: this.#calls.size }, 'the peer did not answer a ping; terminating the WebSocket')
+    this.#close()
+    this.#socket.terminate()
+  }
+
+  #receive (data: RawData, isBinary: boolean): void {
+    const { events, errors } = readFrame(data as Buffer, isBinary, this.#options.maxPayload)
+    for (const err of errors) this.#log.warn({ err }, 'ignored an invalid WebSocket frame')
+    for (const event of events) this.#dispatch(event)
+  }
+
+  #dispatch (event: FrameEvent): void {
+    const id = event.session.id
+    const log = this.#log.child({ sessionId: id })
+    try {
+      this.#options.registry.dispatch(event, { log, sink: this.sink })
+        .catch((err: unknown) => log.error({ err, event: event.type }, 'the event could not be handled'))
+    } catch (err) {
+      // The registry refuses a new call synchronously when the live-call limit is reached; it has logged why.
+      log.warn({ err, event: event.type }, 'the event was refused')
+      return
+    }
+    if (event.type === 'session_end') this.#calls.delete(id)
+    else this.#calls.add(id)
+  }
+
+  /** Lets go of this socket's calls: what their flows emit now waits for their next event. */
+  #close (): void {
+    for (const id of this.#calls) this.#options.registry.release(id, this.sink)
+    this.#calls.clear()
+  }
+
+  #closed (code: number, reason: string): void {
+    this.#log.info({ code, reason, calls: this.#calls.size }, 'WebSocket closed; its calls wait for their next event')
+    this.#close()
+  }
+}

@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify'
+import type {} from '@fastify/websocket'
+import type { SessionRegistry } from '../sessions'
+import { tokenCheck } from './token'
+import { WebSocketConnection } from './websocket-connection'
+
+export interface WebSocketTransportOptions {
+  path: string
+  token: string | undefined
+  maxPayload: number
+  maxBufferedBytes: number
+  pingInterval: number
+  registry: SessionRegistry
+}
+
+/**
+ * The WebSocket transport: `GET <path>` upgraded. The token is checked
+ * before the upgrade, so a wrong one gets a plain 401 and no socket. One
+ * timer pings every open socket.
+ */
+export async function websocketTransport (app: FastifyInstance, options: WebSocketTransportOptions): Promise<void> {
+  const { path, token, registry, maxPayload, maxBufferedBytes, pingInterval } = options
+  const connections = new Set<WebSocketConnection>()
+  const timer = setInterval(() => {
+    for (const connection of connections) connection.heartbeat()
+  }, pingInterval).unref()
+  app.addHook('onClose', async () => clearInterval(timer))
+
+  app.get(path, {
+    websocket: true,
+    onRequest: token === undefined ? undefined : tokenCheck(token)
+  }, function aiFlowSocket (socket, request) {
+    const log = request.log.child({ transport: 'websocket' })
+    const connection = new WebSocketConnection(socket, { registry, log, maxPayload, maxBufferedBytes, pingInterval })
+    connections.add(connection)
+    socket.on('close', () => connections.delete(connection))
+    log.info({ liveSockets: connections.size }, 'WebSocket opened')
+  })
+}

@@ -1,0 +1,69 @@
+import t from 'tap'
+import fastifyWebsocket from '@fastify/websocket'
+import { listen, session } from '../fixtures/app'
+import { connect } from '../fixtures/ws-client'
+
+const IGNORED = 'ignored an invalid WebSocket frame'
+
+t.test('malformed frames are logged with the reason and ignored; the socket and its calls carry on', async (t) => {
+  const { app, logs } = await listen(t)
+  const client = await connect(app)
+  const call = session()
+  client.send({ type: 'session_start', session: call })
+  await client.next()
+
+  const bad: Array<[string, string | Buffer, string, RegExp]> = [
+    ['not JSON', '{"type": "user_speak",', 'FST_AIFLOW_INVALID_FRAME', /not JSON/],
+    ['a wrong field', JSON.stringify({ type: 'dtmf_received', session: call, digit: '12' }), 'FST_AIFLOW_INVALID_EVENT', /frame\/digit must be exactly one of 0-9/],
+    ['no session', JSON.stringify({ type: 'user_speak', text: 'hi' }), 'FST_AIFLOW_INVALID_EVENT', /frame\/session is required/],
+    ['a JSON string', '"hello"', 'FST_AIFLOW_INVALID_EVENT', /must be a JSON object/],
+    ['an empty array', '[]', 'FST_AIFLOW_INVALID_FRAME', /an empty array/]
+  ]
+  for (const [name, payload, code, reason] of bad) {
+    client.send(payload)
+    const line = await logs.waitFor(IGNORED, (line) => line.err?.code === code && reason.test(line.err.message))
+    t.equal(line.level, 40, `${name}: logged as a warning`)
+  }
+  client.socket.send(Buffer.from([1, 2, 3]), { binary: true })
+  await logs.waitFor(IGNORED, (line) => /binary frame/.test(line.err?.message ?? ''))
+
+  client.send({ type: 'user_speak', session: call, text: 'repeat still fine' })
+  t.match(await client.next(), { session_id: call.id, text: 'still fine' }, 'nothing was sent for the bad frames, and the call works')
+  t.equal(logs.find(IGNORED).length, 6)
+})
+
+t.test('one bad event in an array costs only itself', async (t) => {
+  const { app, logs } = await listen(t)
+  const client = await connect(app)
+  const call = session()
+  client.send([
+    { type: 'session_start', session: call },
+    { type: 'dtmf_received', session: call },
+    { type: 'user_speak', session: call, text: 'repeat after the bad one' }
+  ])
+  const line = await logs.waitFor(IGNORED)
+  t.match(line.err?.message, /^frame\[1\]\/digit /)
+  t.match(await client.next(), { text: 'Welcome to Acme!' })
+  t.match(await client.next(), { text: 'after the bad one' })
+})
+
+t.test('a frame over maxPayload closes the socket with 1009', async (t) => {
+  const { app } = await listen(t, { websocket: { maxPayload: 1024 } })
+  const client = await connect(app)
+  client.send({ type: 'user_speak', session: session(), text: 'x'.repeat(2000) })
+  t.match(await client.closed, { code: 1009 })
+})
+
+t.test('with the app\'s own @fastify/websocket allowing more, a frame over maxPayload is logged and ignored', async (t) => {
+  const { app, logs } = await listen(t, { websocket: { maxPayload: 1024 } }, {
+    before: async (app) => { await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } }) }
+  })
+  const client = await connect(app)
+  const call = session()
+  client.send({ type: 'session_start', session: call, padding: 'x'.repeat(2000) })
+  const line = await logs.waitFor(IGNORED)
+  t.match(line.err, { code: 'FST_AIFLOW_INVALID_FRAME', message: /over the limit of 1024/ })
+  client.send({ type: 'session_start', session: call })
+  t.match(await client.next(), { session_id: call.id, text: 'Welcome to Acme!' })
+  await client.close()
+})
