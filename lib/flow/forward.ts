@@ -1,5 +1,9 @@
 import { sendTo, type AnyTransitionConfig } from 'xstate'
 import type { FlowEvent } from './setup-flow'
+import type { FlowFragment } from './fragments/fragment'
+
+/** Transitions that fit in the `on` of any state of a flow made with `setupFlow`. */
+export type ForwardingTransitions<T extends FlowEvent['type']> = Pick<NonNullable<FlowFragment['on']>, T>
 
 /**
  * Transitions that pass events of the given types on to an invoked child,
@@ -10,12 +14,13 @@ import type { FlowEvent } from './setup-flow'
  * output and let the parent say it.
  *
  * @example
+ * // with setupFlow({ actors: { pinReader } })
  * collecting: {
- *   invoke: { id: 'pin', src: pinMachine, onDone: 'check' },
+ *   invoke: { id: 'pin', src: 'pinReader', onDone: 'check' },
  *   on: forwardEvents('pin', 'dtmf_received', 'user_input_timeout')
  * }
  */
-export function forwardEvents<T extends FlowEvent['type']> (childId: string, ...types: T[]): Record<T, AnyTransitionConfig> {
+export function forwardEvents<T extends FlowEvent['type']> (childId: string, ...types: T[]): ForwardingTransitions<T> {
   const forward: AnyTransitionConfig = { actions: sendTo(childId, ({ event }) => event) }
-  return Object.fromEntries(types.map((type) => [type, forward])) as Record<T, AnyTransitionConfig>
+  return Object.fromEntries(types.map((type) => [type, forward])) as ForwardingTransitions<T>
 }

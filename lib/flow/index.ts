@@ -1,6 +1,6 @@
 export * from './action-creators'
 export { setupFlow, type FlowInput, type FlowEvent } from './setup-flow'
-export { forwardEvents } from './forward'
+export { forwardEvents, type ForwardingTransitions } from './forward'
 export * from './fragments'
 export type { ConversationReply, ConversationHandler, ConversationHandlerContext } from './reply'
 export type { ConversationHandlers, ConversationOptions } from './conversation-options'
