@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { fastifyAiFlow } from '../lib'
+import { RedisStore } from '../lib/redis'
 import { demoFlow } from './demo-flow'
 
 export interface DemoServerOptions {
@@ -7,6 +8,8 @@ export interface DemoServerOptions {
   token?: string
   /** Fastify's logger option. Default: no logs. */
   logger?: FastifyServerOptions['logger']
+  /** When set, calls are kept in this Redis, so that several instances can share them. */
+  redisUrl?: string
 }
 
 /**
@@ -14,8 +17,9 @@ export interface DemoServerOptions {
  * `POST /webhook`, the WebSocket `GET /ws`; the service may use either.
  * Tests build it and use `inject`; `server.ts` listens.
  */
-export function buildServer ({ token, logger = false }: DemoServerOptions = {}): FastifyInstance {
+export function buildServer ({ token, logger = false, redisUrl }: DemoServerOptions = {}): FastifyInstance {
   const app = Fastify({ logger })
-  app.register(fastifyAiFlow, { flow: demoFlow, path: '/webhook', websocket: { path: '/ws' }, token })
+  const store = redisUrl === undefined ? undefined : new RedisStore({ url: redisUrl })
+  app.register(fastifyAiFlow, { flow: demoFlow, path: '/webhook', websocket: { path: '/ws' }, token, store })
   return app
 }

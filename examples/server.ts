@@ -3,7 +3,7 @@ import { buildServer } from './app'
 // Pretty logs for a person at a terminal; JSON lines for everything else.
 const logger = process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : true
 
-const app = buildServer({ logger, token: process.env.AI_FLOW_TOKEN || undefined })
+const app = buildServer({ logger, token: process.env.AI_FLOW_TOKEN || undefined, redisUrl: process.env.REDIS_URL || undefined })
 const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST ?? '127.0.0.1'
 

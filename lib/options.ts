@@ -1,6 +1,6 @@
 import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
 import { formatProblems, validateAction, type FlowAction } from './protocol'
-import { hangup, speak } from './flow'
+import { flowVersionOf, hangup, speak } from './flow'
 import { MemoryStore, type SessionStore } from './sessions'
 import { InvalidOptionError } from './errors'
 import type { RecordOptions } from './recording'
@@ -25,8 +25,10 @@ export interface FastifyAiFlowOptions {
   bodyLimit?: number
   /** Where calls are kept between events. Default a `MemoryStore`. */
   store?: SessionStore
-  /** Names the flow's version in stored calls. Default `'1'`. */
+  /** Names the flow's version in stored calls. Default: a digest of the flow's states and transitions (`flowVersionOf`). */
   flowVersion?: string
+  /** Older flows by version: stored calls started with one of them go on with it. Default `{}`. */
+  flows?: Record<string, AnyStateMachine>
   /** The reply when the flow fails. Default: an apology, then `hangup`. `[]` answers 204. */
   fallback?: FlowAction[]
   /** Handed to every actor, for `@statelyai/inspect` or any inspection observer. */
@@ -97,6 +99,16 @@ function isStore (value: unknown): value is SessionStore {
     typeof store.get === 'function' && typeof store.set === 'function' && typeof store.delete === 'function'
 }
 
+function checkFlows (value: unknown, current: string): Record<string, AnyStateMachine> {
+  if (value === undefined) return {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('flows', value, 'an object of flow versions to machines')
+  for (const [version, flow] of Object.entries(value)) {
+    if (!isMachine(flow)) fail(`flows['${version}']`, flow, 'an XState v5 machine')
+    if (version === current) fail(`flows['${version}']`, version, 'a version other than flowVersion (that one is flow)')
+  }
+  return value as Record<string, AnyStateMachine>
+}
+
 function checkFallback (value: unknown): FlowAction[] {
   if (value === undefined) return defaultFallback
   if (!Array.isArray(value)) fail('fallback', value, 'an array of actions')
@@ -145,18 +157,23 @@ function checkWebSocket (value: unknown): Required<WebSocketOptions> | undefined
 
 /** Checks every option at registration and fills in the defaults. */
 export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions {
-  const { flow, path = '/webhook', token, flowVersion = '1', store, inspect } = options
+  const { flow, path = '/webhook', token, store, inspect } = options
   if (!isMachine(flow)) fail('flow', flow, 'an XState v5 machine (createMachine or setupFlow().createMachine)')
+  const flowVersion = options.flowVersion ?? flowVersionOf(flow)
   if (typeof path !== 'string' || !path.startsWith('/')) fail('path', path, 'a string starting with /')
   if (token !== undefined && (typeof token !== 'string' || token === '')) fail('token', token, 'a non-empty string')
   if (typeof flowVersion !== 'string' || flowVersion === '') fail('flowVersion', flowVersion, 'a non-empty string')
   if (store !== undefined && !isStore(store)) fail('store', store, 'an object with get, set and delete methods')
+  if (store?.lock !== undefined && (typeof store.lock !== 'function' || typeof store.unlock !== 'function')) {
+    fail('store.lock', store.lock, 'a function, with store.unlock one too')
+  }
   if (inspect !== undefined && typeof inspect !== 'function' && typeof inspect !== 'object') fail('inspect', inspect, 'an inspection observer')
   return {
     flow,
     path,
     token,
     flowVersion,
+    flows: checkFlows(options.flows, flowVersion),
     inspect,
     store: store ?? new MemoryStore(),
     replyTimeout: positiveInteger('replyTimeout', options.replyTimeout, 3000),

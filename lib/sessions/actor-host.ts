@@ -42,11 +42,11 @@ export class ActorHost {
     this.#options = options
   }
 
-  /** Starts the call's actor, fresh or from a persisted snapshot. */
-  start (call: Call, snapshot?: unknown): void {
+  /** Starts the call's actor, fresh or from a persisted snapshot, with the flow given or this instance's. */
+  start (call: Call, snapshot?: unknown, flow = this.#options.flow): void {
     // XState never throws here: a snapshot it cannot restore, or a context
     // that throws, puts the actor in error, which the observer reports.
-    const actor = createActor(this.#options.flow, {
+    const actor = createActor(flow, {
       id: call.id,
       input: { session: call.session },
       snapshot: snapshot as never,

@@ -20,6 +20,12 @@ export class Call {
   actor: AnyActor | undefined
   /** The revision of the stored record the actor matches. */
   revision = 0
+  /** The flow version the call was started with; undefined: this instance's. */
+  version: string | undefined
+  /** A shared store's lock on the call, held while one of its events runs. */
+  token: string | undefined
+  /** An event of the call waits for its lock on another instance. */
+  contended = false
   failed = false
   startedAt: number
   lastEventAt: number
@@ -48,9 +54,9 @@ export class Call {
     this.lastEventAt = now
   }
 
-  /** Events queued behind the one running. */
+  /** Events queued behind the one running, here or on another instance. */
   get waiting (): number {
-    return Math.max(0, this.inFlight - 1)
+    return Math.max(0, this.inFlight - 1) + (this.contended ? 1 : 0)
   }
 
   /**
@@ -96,7 +102,7 @@ export class Call {
 
   toRecord (version: string): SessionRecord {
     return {
-      version,
+      version: this.version ?? version,
       snapshot: this.actor?.getPersistedSnapshot(),
       // A copy: the store may keep this very object, and the call's own array changes later.
       pending: this.pending.slice(),

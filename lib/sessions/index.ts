@@ -1,7 +1,7 @@
 export { SessionRegistry, type RegistryOptions, type DispatchOptions, type CallWatcher } from './registry'
 export type { ActionSink } from './call'
 export { MemoryStore } from './memory-store'
-export type { SessionStore, SessionRecord } from './store'
+export type { SessionStore, SessionRecord, LockedRecord, LockOptions, LockChange } from './store'
 export type { CallView } from './call-view'
 export type { Logger } from './logger'
 export type { CallTurn } from './turn'

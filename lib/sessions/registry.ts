@@ -1,8 +1,9 @@
-import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
+import type { AnyActorRef, AnyStateMachine, InspectionEvent, Observer } from 'xstate'
 import type { AiFlowAction, FlowAction, Session } from '../protocol'
 import { CorruptRecordError, FlowVersionError, StoreUnavailableError, TooManyCallsError } from '../errors'
 import { ActorHost, type Clock } from './actor-host'
 import { Call, type ActionSink } from './call'
+import { claimLock, releaseLock, type Claim } from './call-lock'
 import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
@@ -12,6 +13,8 @@ import type { CallTurn } from './turn'
 export interface RegistryOptions {
   flow: AnyStateMachine
   flowVersion: string
+  /** Older flows, by version, for calls started with them. */
+  flows: Record<string, AnyStateMachine>
   store: SessionStore
   replyTimeout: number
   sessionTtl: number
@@ -56,6 +59,8 @@ export class SessionRegistry {
   readonly #host: ActorHost
   readonly #sweeper: NodeJS.Timeout
   readonly #watchers = new Set<CallWatcher>()
+  /** Every task of every call not yet done, so that `close` can wait for them. */
+  readonly #running = new Set<Promise<unknown>>()
 
   constructor (options: RegistryOptions) {
     this.#options = options
@@ -67,7 +72,7 @@ export class SessionRegistry {
       clock: options.clock,
       log: options.log,
       changed: (call) => {
-        call.enqueue(() => this.#save(call)).catch((err) => options.log.error({ err, sessionId: call.id }, 'saving a call failed'))
+        this.#serialize(call, (record) => this.#saveLate(call, record)).catch((err) => options.log.error({ err, sessionId: call.id }, 'saving a call failed'))
       }
     })
     const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
@@ -93,8 +98,8 @@ export class SessionRegistry {
     }
     const current = call
     const at = Date.now()
-    return current.enqueue(async () => {
-      const reply = await this.#process(current, event, log, replyable, sink)
+    return this.#serialize(current, async (record) => {
+      const reply = await this.#process(current, event, log, replyable, sink, record)
       this.#observe({ at, event, reply, state: current.actor?.getSnapshot().value }, log)
       return reply
     })
@@ -120,7 +125,8 @@ export class SessionRegistry {
   /** A read-only copy of one call's state, or undefined for an unknown call. */
   async get (id: string): Promise<CallView | undefined> {
     const call = this.#calls.get(id)
-    if (call !== undefined) return callView(call.toRecord(this.#options.flowVersion), call.id)
+    // A shared store's record is newer than this instance's copy whenever another instance served the call.
+    if (call !== undefined && !this.#shared) return callView(call.toRecord(this.#options.flowVersion), call.id)
     const record = await this.#options.store.get(id)
     return record === undefined || recordProblem(record, id) !== undefined ? undefined : callView(record, id)
   }
@@ -133,12 +139,16 @@ export class SessionRegistry {
       if (call.inFlight > 0) continue
       this.#options.log.debug({ sessionId: call.id }, 'call expired')
       this.#remove(call)
+      // A shared store expires the record itself: another instance may be serving the call.
+      if (this.#shared) continue
       this.#options.store.delete(call.id).catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'deleting an expired call failed'))
     }
   }
 
   async close (): Promise<void> {
     clearInterval(this.#sweeper)
+    // Events in flight finish first: their replies go out and their locks are released.
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running])
     for (const call of this.#calls.values()) call.stop()
     this.#calls.clear()
     await this.#options.store.close?.()
@@ -161,8 +171,38 @@ export class SessionRegistry {
     throw err
   }
 
-  async #process (call: Call, event: IncomingEvent, log: Logger, replyable: boolean, sink: ActionSink | undefined): Promise<AiFlowAction[]> {
-    const record = await this.#load(call.id)
+  get #shared (): boolean {
+    return this.#options.store.lock !== undefined
+  }
+
+  /**
+   * Runs `task` with the call's record, after every earlier task of the
+   * call. With a shared store the task lines up for the call's lock at once,
+   * so that events keep their arrival order across instances.
+   */
+  #serialize<T> (call: Call, task: (record: SessionRecord | undefined) => Promise<T>): Promise<T> {
+    const claim = claimLock(this.#options.store, call, this.#options.replyTimeout)
+    const run = call.enqueue(() => this.#locked(call, claim, task))
+    const settle = (): void => { this.#running.delete(run) }
+    this.#running.add(run)
+    run.then(settle, settle)
+    return run
+  }
+
+  async #locked<T> (call: Call, claim: Claim | undefined, task: (record: SessionRecord | undefined) => Promise<T>): Promise<T> {
+    const { record, token } = await (claim ?? this.#load(call.id).then((record) => ({ record, token: undefined })))
+    call.token = token
+    try {
+      return await task(record)
+    } finally {
+      // Only a task that did not save (a stale copy's late save) still holds the lock here.
+      if (call.token !== undefined) await releaseLock(this.#options.store, call)
+    }
+  }
+
+  async #process (
+    call: Call, event: IncomingEvent, log: Logger, replyable: boolean, sink: ActionSink | undefined, record: SessionRecord | undefined
+  ): Promise<AiFlowAction[]> {
     call.lastEventAt = Date.now()
     this.#calls.delete(call.id)
     this.#calls.set(call.id, call)
@@ -178,20 +218,21 @@ export class SessionRegistry {
     call.window = reply
     // Taken before the actor may be started, so that work its initial state invokes counts as this event's.
     const known = this.#host.runningWork(call)
-    this.#prepare(call, record)
+    this.#prepare(call, record, known)
     if (call.actor !== undefined) await this.#host.deliver(call, event, known)
     call.window = null
-    if (sink !== undefined) call.push(reply)
-    else if (!replyable && reply.length > 0) {
+    if (sink === undefined && !replyable && reply.length > 0) {
       call.pending = reply.concat(call.pending)
       reply = []
     }
+    // Saved before anything leaves: an event is answered only once its state is kept.
     await this.#save(call)
+    if (sink !== undefined) call.push(reply)
     return reply
   }
 
   /** Makes sure the call's actor matches the stored record, or marks the call failed. */
-  #prepare (call: Call, record: SessionRecord | undefined): void {
+  #prepare (call: Call, record: SessionRecord | undefined, known?: Set<AnyActorRef>): void {
     if (call.failed) return
     if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return
     call.actor?.stop()
@@ -202,15 +243,28 @@ export class SessionRegistry {
     }
     const problem = recordProblem(record, call.id)
     if (problem !== undefined) return this.#host.fail(call, new CorruptRecordError(problem))
-    if (record.version !== this.#options.flowVersion) {
+    call.version = record.version
+    call.revision = record.revision
+    const flow = this.#flowOf(record)
+    if (flow === undefined) {
       return this.#host.fail(call, new FlowVersionError(record.version, this.#options.flowVersion))
     }
-    call.revision = record.revision
     call.session = record.session
     call.startedAt = record.startedAt
-    call.window?.unshift(...record.pending)
+    // What the record still has to send, not what a stale copy of the call held.
+    call.window?.splice(0, call.window.length, ...record.pending)
     call.failed = record.failed
-    if (!call.failed) this.#host.start(call, record.snapshot)
+    if (call.failed) return
+    this.#host.start(call, record.snapshot, flow)
+    // Work a restored snapshot begins again is an earlier event's, not this one's.
+    for (const work of this.#host.runningWork(call)) known?.add(work)
+  }
+
+  /** The flow a stored call was started with, when this instance has it. */
+  #flowOf (record: SessionRecord): AnyStateMachine | undefined {
+    const { flow, flowVersion, flows } = this.#options
+    if (record.version === flowVersion || record.failed) return flow
+    return Object.hasOwn(flows, record.version) ? flows[record.version] : undefined
   }
 
   async #end (call: Call, event: IncomingEvent, record: SessionRecord | undefined, log: Logger): Promise<void> {
@@ -222,6 +276,7 @@ export class SessionRegistry {
     }
     if (call.pending.length > 0) log.info({ dropped: call.pending.length }, 'the call ended before these actions could be sent')
     this.#remove(call)
+    if (call.token !== undefined) return await releaseLock(this.#options.store, call, { delete: true })
     await this.#options.store.delete(call.id).catch((err) => { throw new StoreUnavailableError(String(err), { cause: err }) })
   }
 
@@ -241,11 +296,22 @@ export class SessionRegistry {
 
   async #save (call: Call): Promise<void> {
     call.revision++
+    if (call.token !== undefined) {
+      return await releaseLock(this.#options.store, call, { set: call.toRecord(this.#options.flowVersion), ttl: this.#options.sessionTtl })
+    }
     try {
       await this.#options.store.set(call.id, call.toRecord(this.#options.flowVersion), this.#options.sessionTtl)
     } catch (err) {
       throw new StoreUnavailableError(String(err), { cause: err })
     }
     for (const watcher of this.#watchers) watcher(call.id, false)
+  }
+
+  /** Saves what the flow did between events, unless the call has moved on elsewhere since. */
+  async #saveLate (call: Call, record: SessionRecord | undefined): Promise<void> {
+    if (record?.revision === call.revision) return await this.#save(call)
+    this.#options.log.warn({ sessionId: call.id, dropped: call.pending.length }, 'the call moved on elsewhere; what this copy did since is dropped')
+    call.pending = []
+    call.stop()
   }
 }

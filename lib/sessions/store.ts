@@ -23,6 +23,26 @@ export interface SessionRecord {
   updatedAt: number
 }
 
+/** What a shared store hands over with a call's lock. */
+export interface LockedRecord {
+  /** The call's record, or undefined for a call the store does not hold. */
+  record: SessionRecord | undefined
+  /** Proves the lock when releasing it: a release with a token that lost the lock writes nothing. */
+  token: string
+}
+
+export interface LockOptions {
+  /** Give up after this many ms in line: the event is answered 503. */
+  wait: number
+  /** The lock frees itself this many ms after it was taken, should its holder die. */
+  lease: number
+  /** Called whenever a later event of the call lines up behind this one, on any instance. */
+  onContention: () => void
+}
+
+/** What releasing a lock writes: the record, or the call's deletion. */
+export type LockChange = { set: SessionRecord, ttl: number } | { delete: true }
+
 /**
  * Where calls are kept between events. Every method may be asynchronous and
  * remote; what `get` returns is treated as untrusted and checked before use.
@@ -37,4 +57,18 @@ export interface SessionStore {
   delete (id: string): Promise<void>
   /** Releases what the store holds; called when Fastify closes. */
   close? (): Promise<void>
+  /**
+   * For stores that several instances share: lines the event up for the
+   * call's lock, and resolves with the lock and the record once it is the
+   * event's turn. Places in line must be taken in the order `lock` is
+   * called (the event's arrival), not when the event's turn comes on this
+   * instance. Rejects when `wait` runs out.
+   */
+  lock? (id: string, options: LockOptions): Promise<LockedRecord>
+  /**
+   * With `lock`: writes `change`, if any, and releases the lock, at once.
+   * Resolves false, having written nothing, when the token no longer holds
+   * the lock (its lease ran out and another event took it).
+   */
+  unlock? (id: string, token: string, change?: LockChange): Promise<boolean>
 }

@@ -74,7 +74,7 @@ function logger (warnings: string[], errors: string[]): Logger {
 
 function registryFor (machine: typeof flow | typeof uncopyable, log: Logger): SessionRegistry {
   return new SessionRegistry({
-    flow: machine, flowVersion: '1', store: new MemoryStore(), replyTimeout: 1000, sessionTtl: 60_000, maxSessions: 10, fallback: [], log
+    flow: machine, flows: {}, flowVersion: '1', store: new MemoryStore(), replyTimeout: 1000, sessionTtl: 60_000, maxSessions: 10, fallback: [], log
   })
 }
 

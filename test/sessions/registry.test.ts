@@ -168,13 +168,13 @@ t.test('a corrupt record is not trusted', async (t) => {
   ]
   for (const [name, record] of records) {
     const store: SessionStore = { get: async () => record as SessionRecord, set: async () => {}, delete: async () => {} }
-    const { app, logs } = await buildApp({ flow: counterFlow, store })
+    const { app, logs } = await buildApp({ flow: counterFlow, store, flowVersion: '1' })
     const reply = await post(app, event('user_speak', 'call-1', { text: 'hi' }))
     t.same(reply.body.map((action: { type: string }) => action.type), ['speak', 'hangup'], `${name}: fallback`)
     t.ok(logs.some((line) => line.level === 50 && /FST_AIFLOW_(CORRUPT_RECORD|FLOW_ERROR)/.test(line.err?.code)), `${name}: logged`)
     t.match(await app.aiFlow.getCall('call-1'), { status: 'failed', state: undefined }, `${name}: shown as failed`)
     if (name !== 'a snapshot of another machine') {
-      const other = await buildApp({ flow: counterFlow, store })
+      const other = await buildApp({ flow: counterFlow, store, flowVersion: '1' })
       t.equal(await other.app.aiFlow.getCall('call-1'), undefined, `${name}: not shown by an instance that only has the record`)
       await other.app.close()
     }

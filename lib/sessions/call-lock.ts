@@ -1,0 +1,53 @@
+import { CallBusyError, LockLostError, StoreUnavailableError } from '../errors'
+import type { Call } from './call'
+import type { LockChange, SessionRecord, SessionStore } from './store'
+
+/** How long a shared store's lock outlives the reply deadline, should its holder die. */
+const LEASE_MARGIN = 2000
+
+const noop = (): void => {}
+
+/** A call's record, with the shared store's lock on it when there is one. */
+export type Claim = Promise<{ record: SessionRecord | undefined, token?: string }>
+
+/**
+ * Lines the call up for its lock in a shared store, at once, so that its
+ * events keep their arrival order across instances. Resolves when it is the
+ * call's turn, or rejects with 503 once the reply deadline has passed.
+ * Undefined for a store that does not lock.
+ */
+export function claimLock (store: SessionStore, call: Call, replyTimeout: number): Claim | undefined {
+  if (store.lock === undefined) return undefined
+  const claim = store.lock(call.id, {
+    wait: replyTimeout,
+    lease: replyTimeout + LEASE_MARGIN,
+    onContention: () => {
+      call.contended = true
+      call.interrupt()
+    }
+  }).catch((err) => {
+    throw err instanceof CallBusyError ? err : new StoreUnavailableError(String(err), { cause: err })
+  })
+  claim.catch(noop) // awaited once the call's earlier tasks are done
+  return claim
+}
+
+/**
+ * Releases the call's lock, writing `change` with it. When the lock had
+ * been lost, nothing is written and the call's copy here is dropped.
+ */
+export async function releaseLock (store: SessionStore, call: Call, change?: LockChange): Promise<void> {
+  const token = call.token as string
+  call.token = undefined
+  call.contended = false
+  let held: boolean
+  try {
+    held = await (store.unlock as NonNullable<SessionStore['unlock']>)(call.id, token, change)
+  } catch (err) {
+    throw new StoreUnavailableError(String(err), { cause: err })
+  }
+  if (held) return
+  // This copy went on from a state that is no longer the call's: the next event loads it afresh.
+  call.stop()
+  throw new LockLostError()
+}

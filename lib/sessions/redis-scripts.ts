@@ -1,0 +1,78 @@
+/*
+ * The Lua scripts of the Redis store. Each runs atomically, so that one
+ * round trip takes or frees a call's lock together with its record.
+ *
+ * Per call, two hashes (one hash tag, so that they share a cluster slot):
+ * - `<prefix>{<id>}`: `record` (the JSON record), `fence` (the last ticket
+ *   issued), and while the lock is held `holder` (its ticket) and `until`
+ *   (when its lease runs out, in ms of the Redis clock).
+ * - `<prefix>{<id>}:queue`: the tickets waiting in line, each with the time
+ *   it lapses unless its waiter comes back.
+ *
+ * Tickets come from a counter, so they are issued in arrival order and the
+ * lowest waiting ticket goes first. A ticket is also the fencing token:
+ * only the holder's ticket can write or release.
+ */
+
+/**
+ * KEYS: data, queue. ARGV: ticket ('' for a new one), lease ms, keep ms
+ * (how long a waiting ticket stays valid), channel, id.
+ * Returns { ticket, -1 } while waiting; { ticket, 0 or 1, record? } once
+ * the lock is taken, 1 when other tickets wait behind.
+ */
+export const LOCK = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local lease, keep = tonumber(ARGV[2]), tonumber(ARGV[3])
+local function atLeast (key, ms)
+  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
+end
+local ticket = ARGV[1]
+if ticket == '' then ticket = tostring(redis.call('HINCRBY', KEYS[1], 'fence', 1)) end
+local first, behind = true, 0
+local queue = redis.call('HGETALL', KEYS[2])
+for i = 1, #queue, 2 do
+  if queue[i] ~= ticket then
+    if tonumber(queue[i + 1]) <= now then
+      redis.call('HDEL', KEYS[2], queue[i])
+    elseif tonumber(queue[i]) < tonumber(ticket) then
+      first = false
+    else
+      behind = 1
+    end
+  end
+end
+local held = redis.call('HMGET', KEYS[1], 'holder', 'until')
+if first and (not held[1] or tonumber(held[2]) <= now) then
+  redis.call('HDEL', KEYS[2], ticket)
+  redis.call('HSET', KEYS[1], 'holder', ticket, 'until', string.format('%d', now + lease))
+  atLeast(KEYS[1], lease)
+  return { ticket, behind, redis.call('HGET', KEYS[1], 'record') }
+end
+if ARGV[1] == '' then redis.call('PUBLISH', ARGV[4], 'queued:' .. ARGV[5]) end
+redis.call('HSET', KEYS[2], ticket, string.format('%d', now + keep))
+atLeast(KEYS[2], keep)
+atLeast(KEYS[1], keep)
+return { ticket, -1 }
+`
+
+/**
+ * KEYS: data, queue. ARGV: ticket, what to write ('set', 'delete' or
+ * 'keep'), record JSON, ttl ms, channel, id.
+ * Returns 1, or 0 when the ticket no longer holds the lock (nothing written).
+ */
+export const UNLOCK = `
+if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
+if ARGV[2] == 'delete' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('HDEL', KEYS[1], 'holder', 'until')
+  if ARGV[2] == 'set' then
+    redis.call('HSET', KEYS[1], 'record', ARGV[3])
+    redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  end
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PUBLISH', ARGV[5], 'released:' .. ARGV[6]) end
+return 1
+`
+

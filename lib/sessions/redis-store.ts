@@ -1,0 +1,199 @@
+import { Redis, type RedisOptions } from 'ioredis'
+import { CallBusyError, InvalidOptionError } from '../errors'
+import { LOCK, UNLOCK } from './redis-scripts'
+import { LockSignals, type LockWait } from './redis-signals'
+import type { LockChange, LockedRecord, LockOptions, SessionRecord, SessionStore } from './store'
+
+/** How often an event waiting for a lock tries again when it heard no release, in ms. */
+const RETRY = 100
+/** How long a waiting event keeps its place in line without trying again, in ms. */
+const KEEP = 1000
+
+const noop = (): void => {}
+
+export interface RedisStoreOptions {
+  /** Where Redis is: `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
+  url?: string
+  /** Put before every key and the lock channel, so that several apps can share one Redis. Default `'aiflow:'`. */
+  prefix?: string
+  /** A command unanswered for this long fails, and its event gets 503, in ms. Default 1000. */
+  commandTimeout?: number
+  /**
+   * Further ioredis options (`tls`, `username`, `retryStrategy`...). The store
+   * sets `enableOfflineQueue: false`, `maxRetriesPerRequest: 0` and
+   * `autoResendUnfulfilledCommands: false` itself: while Redis is away a
+   * command fails at once, and none is ever sent twice.
+   */
+  redis?: RedisOptions
+}
+
+interface Scripts {
+  aiflowLock (data: string, queue: string, ticket: string, lease: number, keep: number, channel: string, id: string): Promise<[string, number, string?]>
+  aiflowUnlock (data: string, queue: string, ticket: string, mode: string, record: string, ttl: number, channel: string, id: string): Promise<number>
+}
+
+/** Records come from outside the process: text that is not JSON goes on as is, for the registry to refuse. */
+function parse (text: string | null | undefined): SessionRecord | undefined {
+  if (text === null || text === undefined) return undefined
+  try {
+    return JSON.parse(text) as SessionRecord
+  } catch {
+    return text as never
+  }
+}
+
+function checkOptions ({ url, prefix, commandTimeout }: RedisStoreOptions): void {
+  const wrong = (name: string, given: unknown, allowed: string): never => {
+    throw new InvalidOptionError(`RedisStore ${name} must be ${allowed}, got ${JSON.stringify(given)}`)
+  }
+  if (url !== undefined && typeof url !== 'string') wrong('url', url, 'a string')
+  if (prefix !== undefined && typeof prefix !== 'string') wrong('prefix', prefix, 'a string')
+  if (commandTimeout !== undefined && (!Number.isSafeInteger(commandTimeout) || commandTimeout <= 0)) {
+    wrong('commandTimeout', commandTimeout, 'a positive integer')
+  }
+}
+
+/**
+ * Keeps calls in Redis, so that several instances can serve the events of
+ * one call. Each event takes the call's lock and its record in one round
+ * trip, and saves and releases them in one more. Events of one call wait
+ * for each other in the order they reached Redis; a lock whose holder died
+ * frees itself after its lease.
+ *
+ * @example
+ * app.register(fastifyAiFlow, { flow, store: new RedisStore({ url: process.env.REDIS_URL }) })
+ */
+export class RedisStore implements SessionStore {
+  readonly #redis: Redis & Scripts
+  readonly #prefix: string
+  readonly #channel: string
+  readonly #commandTimeout: number
+  readonly #signals: LockSignals
+  #connected = false
+
+  constructor (options: RedisStoreOptions = {}) {
+    checkOptions(options)
+    const { url = 'redis://127.0.0.1:6379', prefix = 'aiflow:', commandTimeout = 1000, redis } = options
+    this.#prefix = prefix
+    this.#channel = `${prefix}locks`
+    this.#commandTimeout = commandTimeout
+    const client = new Redis(url, {
+      ...redis,
+      commandTimeout,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false
+    })
+    client.defineCommand('aiflowLock', { numberOfKeys: 2, lua: LOCK })
+    client.defineCommand('aiflowUnlock', { numberOfKeys: 2, lua: UNLOCK })
+    client.on('error', noop) // every command that fails meanwhile says why, and its event's 503 is logged
+    client.once('ready', () => { this.#connected = true })
+    this.#redis = client as Redis & Scripts
+    this.#signals = new LockSignals(client, this.#channel)
+  }
+
+  async get (id: string): Promise<SessionRecord | undefined> {
+    await this.#ready()
+    return parse(await this.#redis.hget(this.#key(id), 'record'))
+  }
+
+  async set (id: string, record: SessionRecord, ttl: number): Promise<void> {
+    await this.#ready()
+    const key = this.#key(id)
+    const results = await this.#redis.multi().hset(key, 'record', JSON.stringify(record)).pexpire(key, ttl).exec()
+    // A transaction resolves even when a command in it failed: each result carries its own error.
+    const failed = results?.find(([err]) => err !== null)
+    if (failed !== undefined) throw failed[0] as Error
+  }
+
+  async delete (id: string): Promise<void> {
+    await this.#ready()
+    await this.#redis.del(this.#key(id), this.#queue(id))
+  }
+
+  async lock (id: string, options: LockOptions): Promise<LockedRecord> {
+    const waiting = this.#signals.wait(id)
+    this.#signals.watch(id, options.onContention)
+    let locked: LockedRecord
+    try {
+      locked = await this.#take(id, options, waiting)
+    } catch (err) {
+      this.#signals.unwatch(id)
+      throw err
+    } finally {
+      waiting.done()
+    }
+    return locked
+  }
+
+  async unlock (id: string, token: string, change?: LockChange): Promise<boolean> {
+    this.#signals.unwatch(id)
+    await this.#ready()
+    const [mode, record, ttl] = change === undefined
+      ? ['keep', '', 0]
+      : 'set' in change ? ['set', JSON.stringify(change.set), change.ttl] : ['delete', '', 0]
+    return await this.#redis.aiflowUnlock(this.#key(id), this.#queue(id), token, mode, record, ttl, this.#channel, id) === 1
+  }
+
+  async close (): Promise<void> {
+    this.#signals.close()
+    await this.#redis.quit().catch(() => this.#redis.disconnect())
+  }
+
+  /** Takes a ticket, then tries again on every release heard (or every little while) until it is the ticket's turn. */
+  async #take (id: string, { wait, lease, onContention }: LockOptions, waiting: LockWait): Promise<LockedRecord> {
+    const deadline = Date.now() + wait
+    await this.#ready()
+    let ticket = ''
+    for (;;) {
+      waiting.reset()
+      const [issued, behind, record] = await this.#redis.aiflowLock(this.#key(id), this.#queue(id), ticket, lease, KEEP, this.#channel, id)
+      ticket = issued
+      if (behind >= 0) {
+        if (behind === 1) onContention()
+        return { token: ticket, record: parse(record) }
+      }
+      const left = deadline - Date.now()
+      if (left <= 0) {
+        this.#redis.hdel(this.#queue(id), ticket).catch(noop) // a ticket left behind would hold up the line until it lapses
+        throw new CallBusyError(wait)
+      }
+      await waiting.sleep(Math.min(left, RETRY))
+    }
+  }
+
+  #key (id: string): string {
+    return `${this.#prefix}{${id}}`
+  }
+
+  #queue (id: string): string {
+    return `${this.#prefix}{${id}}:queue`
+  }
+
+  /**
+   * Before the first connection, waits for it up to `commandTimeout`. After
+   * that, a lost connection fails every command at once, until it is back.
+   */
+  async #ready (): Promise<void> {
+    if (this.#connected) return
+    const redis = this.#redis
+    await new Promise<void>((resolve, reject) => {
+      const stop = (): void => {
+        clearTimeout(timer)
+        redis.off('ready', ready).off('error', fail).off('end', fail)
+      }
+      const ready = (): void => {
+        stop()
+        resolve()
+      }
+      const fail = (): void => {
+        stop()
+        reject(new Error(`Redis is not connected (${redis.status})`))
+      }
+      const timer = setTimeout(fail, this.#commandTimeout).unref()
+      // Given up for good (its retryStrategy said so, or the store was closed): no use waiting.
+      if (redis.status === 'end') return fail()
+      redis.once('ready', ready).once('error', fail).once('end', fail)
+    })
+  }
+}
