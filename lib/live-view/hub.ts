@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import type { AnyStateMachine } from 'xstate'
-import type { CallView, Logger, SessionRegistry } from '../sessions'
+import type { Logger, SessionRegistry } from '../sessions'
 import { chartOf, type ChartState } from './chart'
 import { liveCall, type LiveCall } from './live-call'
 
@@ -45,9 +45,10 @@ export class LiveHub {
   /** The most recently active calls, as a page's first list. */
   async calls (): Promise<LiveCalls> {
     const ids = this.#options.registry.ids()
-    // Each id is of a held call, and get() copies a held call before it first waits: none is undefined.
-    const views = await Promise.all(ids.slice(-this.#options.limit).reverse().map((id) => this.#options.registry.get(id))) as CallView[]
-    return { calls: views.map((view) => liveCall(view, this.#options.flow)), total: ids.length }
+    const views = await Promise.all(ids.slice(-this.#options.limit).reverse().map((id) => this.#options.registry.get(id)))
+    // With a shared store a call is read from the store, which may have let it go since.
+    const calls = views.flatMap((view) => view === undefined ? [] : [liveCall(view, this.#options.flow)])
+    return { calls, total: ids.length }
   }
 
   /** Starts an event stream on `response`, which the caller has taken over from Fastify. */

@@ -297,12 +297,13 @@ export class SessionRegistry {
   async #save (call: Call): Promise<void> {
     call.revision++
     if (call.token !== undefined) {
-      return await releaseLock(this.#options.store, call, { set: call.toRecord(this.#options.flowVersion), ttl: this.#options.sessionTtl })
-    }
-    try {
-      await this.#options.store.set(call.id, call.toRecord(this.#options.flowVersion), this.#options.sessionTtl)
-    } catch (err) {
-      throw new StoreUnavailableError(String(err), { cause: err })
+      await releaseLock(this.#options.store, call, { set: call.toRecord(this.#options.flowVersion), ttl: this.#options.sessionTtl })
+    } else {
+      try {
+        await this.#options.store.set(call.id, call.toRecord(this.#options.flowVersion), this.#options.sessionTtl)
+      } catch (err) {
+        throw new StoreUnavailableError(String(err), { cause: err })
+      }
     }
     for (const watcher of this.#watchers) watcher(call.id, false)
   }

@@ -3,10 +3,13 @@ import { Socket } from 'node:net'
 import t from 'tap'
 import { assign } from 'xstate'
 import { flow } from '../../examples/ivr-menu'
-import { MemoryStore, setupFlow } from '../../lib'
+import { randomUUID } from 'node:crypto'
+import { MemoryStore, setupFlow, type SessionStore } from '../../lib'
+import { RedisStore } from '../../lib/redis'
+import { sharedRedis } from '../fixtures/redis-server'
 import { SessionRegistry, type Logger } from '../../lib/sessions'
 import { LiveHub } from '../../lib/live-view/hub'
-import { buildApp, event, post } from '../fixtures/helpers'
+import { buildApp, event, eventually, post } from '../fixtures/helpers'
 
 const token = 'a-live-view-token-for-tests'
 const headers = { authorization: `Bearer ${token}` }
@@ -72,9 +75,9 @@ function logger (warnings: string[], errors: string[]): Logger {
   return log
 }
 
-function registryFor (machine: typeof flow | typeof uncopyable, log: Logger): SessionRegistry {
+function registryFor (machine: typeof flow | typeof uncopyable, log: Logger, store: SessionStore = new MemoryStore()): SessionRegistry {
   return new SessionRegistry({
-    flow: machine, flows: {}, flowVersion: '1', store: new MemoryStore(), replyTimeout: 1000, sessionTtl: 60_000, maxSessions: 10, fallback: [], log
+    flow: machine, flows: {}, flowVersion: '1', store, replyTimeout: 1000, sessionTtl: 60_000, maxSessions: 10, fallback: [], log
   })
 }
 
@@ -111,18 +114,25 @@ t.test('a change that cannot be read is logged, and later ones still go out', as
   t.match(page.text, /event: ended\ndata: {"id":"odd"}/)
 })
 
-t.test('a call gone before its change is read is sent as ended', async (t) => {
-  const registry = registryFor(flow, logger([], []))
+t.test('with a shared store: changes are reported, and a call the store has let go is sent as ended', async (t) => {
+  const url = await sharedRedis(t)
+  const store = new RedisStore({ url, prefix: `test:${randomUUID()}:` })
+  const registry = registryFor(flow, logger([], []), store)
   const hub = new LiveHub({ registry, flow, log: logger([], []), limit: 10, keepAlive: 60_000 })
-  t.teardown(() => { hub.close() })
+  t.teardown(async () => { hub.close(); await registry.close() })
   const page = response()
   await hub.open(page)
-  // Closing drops every call at once, before the hub reads the change it was just told about.
-  registry.watch(() => { registry.close().catch(() => {}) })
+  await registry.dispatch({ type: 'session_start', session: { id: 'kept' } }, { log: logger([], []) })
+  await eventually(() => page.text.includes('event: call\n'))
+  t.match(page.text, /event: call\ndata: {"id":"kept"/, 'a change saved through the lock is reported')
+  // On the same connection, so that the deletion reaches the store before the hub reads the call.
+  registry.watch((id, ended) => { if (id === 'gone' && !ended) store.delete(id).catch(() => {}) })
   await registry.dispatch({ type: 'session_start', session: { id: 'gone' } }, { log: logger([], []) })
-  await new Promise((resolve) => setImmediate(resolve))
+  await eventually(() => page.text.includes('event: ended\ndata: {"id":"gone"}'))
   t.match(page.text, /event: ended\ndata: {"id":"gone"}/)
-  t.notMatch(page.text, /event: call\n/)
+  t.notMatch(page.text, /event: call\ndata: {"id":"gone"/)
+  t.same((await hub.calls()).calls.map((call) => call.id), ['kept'], 'the list leaves out what the store no longer has')
+  t.equal((await hub.calls()).total, 2, 'though this instance still holds it')
 })
 
 t.test('a page gone before its list is ready gets nothing more; idle streams get keep-alive comments', async (t) => {
