@@ -5,11 +5,11 @@ import { resolveOptions, type FastifyAiFlowOptions, type ResolvedOptions } from 
 import { SessionRegistry, type CallView } from './sessions'
 import { httpTransport } from './transport/http'
 import { liveViewRoutes } from './live-view/routes'
-import { Recorder } from './recording'
 import { websocketTransport } from './transport/websocket'
 import { placeCall, type OutboundCallResult } from './outbound'
 import type { OutboundCallRequest } from './protocol'
 import { OutboundNotConfiguredError } from './errors'
+import { Recorder } from './recording'
 
 /** What the plugin adds to the Fastify instance as `fastify.aiFlow`. */
 export interface AiFlowDecorator {
@@ -94,6 +94,6 @@ export * from './protocol'
 export * from './flow'
 export { MemoryStore, type SessionStore, type SessionRecord, type LockedRecord, type LockOptions, type LockChange, type CallView } from './sessions'
 export * from './errors'
-export { parseRecording, type RecordOptions, type RecordedCall, type RecordedTurn } from './recording'
 export { placeCall, type OutboundOptions, type OutboundCallResult, type ServiceError } from './outbound'
 export type { WebSocketOptions } from './options'
+export { parseRecording, type RecordOptions, type RecordedCall, type RecordedTurn } from './recording'

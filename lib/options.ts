@@ -3,8 +3,8 @@ import { formatProblems, validateAction, type FlowAction } from './protocol'
 import { flowVersionOf, hangup, speak } from './flow'
 import { MemoryStore, type SessionStore } from './sessions'
 import { InvalidOptionError } from './errors'
-import type { RecordOptions } from './recording'
 import { resolveOutboundOptions, type OutboundOptions } from './outbound'
+import type { RecordOptions } from './recording'
 
 export interface FastifyAiFlowOptions {
   /** The call flow: an XState v5 machine, one actor per call. */
@@ -35,16 +35,16 @@ export interface FastifyAiFlowOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
   /** Serves a page of the live calls, each in its flow's diagram. Off by default. */
   liveView?: LiveViewOptions
+  /** Also serve the service's WebSocket transport: `true` for the defaults, or its settings. */
+  websocket?: boolean | WebSocketOptions
+  /** Lets `fastify.aiFlow.call` start calls through the service's API. */
+  outbound?: OutboundOptions
   /**
    * Writes every call, event by event, as JSON Lines, the input of
    * `fastify-ai-flow replay`: `{ dir }` (a file per call) or `{ stream }`.
    * Phone numbers are masked unless `redactPhoneNumbers: false`.
    */
   record?: RecordOptions
-  /** Also serve the service's WebSocket transport: `true` for the defaults, or its settings. */
-  websocket?: boolean | WebSocketOptions
-  /** Lets `fastify.aiFlow.call` start calls through the service's API. */
-  outbound?: OutboundOptions
 }
 
 export interface LiveViewOptions {
@@ -65,7 +65,7 @@ export interface WebSocketOptions {
   pingInterval?: number
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record' | 'liveView' | 'websocket' | 'outbound'>> &
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'websocket' | 'outbound' | 'record' | 'liveView'>> &
 Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record'> & {
   liveView: Required<LiveViewOptions> | undefined
   websocket: Required<WebSocketOptions> | undefined
@@ -181,9 +181,9 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     maxSessions: positiveInteger('maxSessions', options.maxSessions, 10_000),
     bodyLimit: positiveInteger('bodyLimit', options.bodyLimit, 65_536),
     fallback: checkFallback(options.fallback),
-    liveView: checkLiveView(options.liveView),
-    record: checkRecord(options.record),
     websocket: checkWebSocket(options.websocket),
-    outbound: options.outbound === undefined ? undefined : resolveOutboundOptions(options.outbound)
+    outbound: options.outbound === undefined ? undefined : resolveOutboundOptions(options.outbound),
+    record: checkRecord(options.record),
+    liveView: checkLiveView(options.liveView)
   }
 }

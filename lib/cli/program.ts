@@ -25,28 +25,27 @@ interface SimulateOptions extends FlowOptions { outbound?: boolean, from?: strin
 
 const version = (createRequire(__filename)('fastify-ai-flow/package.json') as { version: string }).version
 
-function program (io: CliIo, setCode: (code: number) => void): Command {
-  const root = new Command('fastify-ai-flow')
-    .description('Try, draw and replay AI Flow call flows written as XState machines.')
-    .version(version)
-    .option('--color', 'colour the output even when it is not a terminal')
-    .option('--no-color', 'never colour the output')
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
-  const flowOptions = (command: Command): Command => command
-    .option('--export <name>', 'the export that holds the machine (default: flow, then the default export)')
-  const colors = (): Paint => paint(colorEnabled(io.env, io.stdout, root.opts<{ color?: boolean }>().color))
+/** What every command needs: the streams, the colours, and a way to set the exit code. */
+interface Context {
+  io: CliIo
+  colors: () => Paint
+  setCode: (code: number) => void
+}
 
-  flowOptions(root.command('simulate')
+const withExport = (command: Command): Command => command
+  .option('--export <name>', 'the export that holds the machine (default: flow, then the default export)')
+
+function simulateCommand (root: Command, { io, colors }: Context): void {
+  withExport(root.command('simulate')
     .description('Play a call in the terminal, against a flow or a running server: type what the caller says.')
-    .argument('<flow-module-or-url>', 'a .js or .ts module exporting the machine, or a server\'s webhook URL')
+    .argument('<flow-module-or-url>', 'a .js or .ts module exporting the machine, or a server\'s webhook or WebSocket URL')
     .option('--outbound', 'the flow placed the call (session.direction "outbound")')
     .option('--from <number>', "the caller's phone number")
     .option('--to <number>', 'the called phone number')
     .option('--token <token>', 'the X-API-TOKEN a server wants (default: $AI_FLOW_TOKEN)'))
     .action(async (target: string, options: SimulateOptions) => {
       const session = { ...(options.from !== undefined && { from_phone_number: options.from }), ...(options.to !== undefined && { to_phone_number: options.to }) }
-      const remote = /^https?:\/\//.test(target)
+      const remote = /^(https?|wss?):\/\//.test(target)
       const call = remote
         ? simulateCall(target, { session, token: options.token ?? io.env.AI_FLOW_TOKEN })
         : simulateCall(await loadFlow(target, { cwd: io.cwd, exportName: options.export }), { session })
@@ -57,8 +56,10 @@ function program (io: CliIo, setCode: (code: number) => void): Command {
         await call.close()
       }
     })
+}
 
-  flowOptions(root.command('diagram')
+function diagramCommand (root: Command, { io }: Context): void {
+  withExport(root.command('diagram')
     .description('Print the flow as a Mermaid state diagram.')
     .argument('<flow-module>', 'a .js or .ts module exporting the machine')
     .option('--html', 'print a self-contained HTML page that renders the diagram instead')
@@ -67,8 +68,10 @@ function program (io: CliIo, setCode: (code: number) => void): Command {
       const flow = await loadFlow(file, { cwd: io.cwd, exportName: options.export })
       io.stdout.write(diagram(flow, { html: options.html, direction: options.direction, cwd: io.cwd, name: path.basename(file) }))
     })
+}
 
-  flowOptions(root.command('replay')
+function replayCommand (root: Command, { io, colors, setCode }: Context): void {
+  withExport(root.command('replay')
     .description('Run a recorded call through a flow; print where the replies differ. Exit code 1 when they do.')
     .argument('<recording>', 'a JSON Lines recording, as the plugin\'s record option writes it, or a directory of them')
     .argument('<flow-module>', 'a .js or .ts module exporting the machine'))
@@ -78,6 +81,20 @@ function program (io: CliIo, setCode: (code: number) => void): Command {
       io.stdout.write(lines.join('\n') + '\n')
       setCode(differs ? EXIT.differs : EXIT.ok)
     })
+}
+
+function program (io: CliIo, setCode: (code: number) => void): Command {
+  const root = new Command('fastify-ai-flow')
+    .description('Try, draw and replay AI Flow call flows written as XState machines.')
+    .version(version)
+    .option('--color', 'colour the output even when it is not a terminal')
+    .option('--no-color', 'never colour the output')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+  const context: Context = { io, setCode, colors: () => paint(colorEnabled(io.env, io.stdout, root.opts<{ color?: boolean }>().color)) }
+  simulateCommand(root, context)
+  diagramCommand(root, context)
+  replayCommand(root, context)
   return root
 }
 

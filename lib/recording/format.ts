@@ -18,6 +18,11 @@ export interface RecordedTurn {
   state?: unknown
   /** Present and true when phone numbers were masked. */
   redacted?: true
+  /**
+   * Present and true when the event came over the WebSocket: `reply` is what
+   * was sent in answer, and what the flow pushed later is not recorded.
+   */
+  pushed?: true
 }
 
 /** The JSON line for one turn, phone numbers masked unless told otherwise. */
@@ -25,6 +30,7 @@ export function recordLine (turn: CallTurn, redact: boolean): string {
   const line: RecordedTurn = redact
     ? { at: turn.at, event: redactEvent(turn.event), reply: turn.reply.map(redactAction), state: turn.state, redacted: true }
     : { at: turn.at, event: turn.event, reply: turn.reply, state: turn.state }
+  if (turn.pushed) line.pushed = true
   return JSON.stringify(line) + '\n'
 }
 
@@ -48,6 +54,9 @@ function lineProblem (value: unknown): string | undefined {
  * Reads a recording (JSON Lines, as the `record` option writes them) into
  * its calls, in the order each call first appears. Blank lines are skipped;
  * anything else that is not a recorded turn is an error naming its line.
+ *
+ * @example
+ * const calls = parseRecording(await readFile('recordings/call.jsonl', 'utf8'))
  */
 export function parseRecording (text: string): RecordedCall[] {
   const calls = new Map<string, RecordedCall>()

@@ -100,7 +100,7 @@ export class SessionRegistry {
     const at = Date.now()
     return this.#serialize(current, async (record) => {
       const reply = await this.#process(current, event, log, replyable, sink, record)
-      this.#observe({ at, event, reply, state: current.actor?.getSnapshot().value }, log)
+      this.#observe({ at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log)
       return reply
     })
   }

@@ -13,4 +13,6 @@ export interface CallTurn {
   reply: AiFlowAction[]
   /** The flow's state value after the event; undefined once the call has ended or failed. */
   state: unknown
+  /** The event came over a push transport (WebSocket): what the flow emits later is pushed, not part of a reply. */
+  pushed: boolean
 }

@@ -11,6 +11,9 @@ export type Direction = 'inbound' | 'outbound'
  * The session of a simulated call, shaped like the service's: an inbound
  * call is from the other party to the flow's number, an outbound one the
  * other way round. `fields` replaces any of it.
+ *
+ * @example
+ * const session = simulatedSession('outbound', { to_phone_number: '+4915112345678' })
  */
 export function simulatedSession (direction: Direction, fields: Partial<Session> = {}): Session {
   const inbound = direction === 'inbound'
@@ -25,7 +28,13 @@ export function simulatedSession (direction: Direction, fields: Partial<Session>
   }
 }
 
-/** A protocol event of `type` for `session`, with `type` first and `session` last as on the wire. */
+/**
+ * A protocol event of `type` for `session`, with `type` first and `session`
+ * last as on the wire.
+ *
+ * @example
+ * await app.inject({ method: 'POST', url: '/webhook', payload: simulatedEvent('dtmf_received', session, { digit: '1' }) })
+ */
 export function simulatedEvent (type: AiFlowEvent['type'], session: Session, fields: Record<string, unknown> = {}): AiFlowEvent {
   return { type, ...fields, session } as AiFlowEvent
 }

@@ -24,6 +24,9 @@ export interface FlowDriverOptions {
  * the flow fails, the same wait for promise work, and actions emitted
  * between events leading the next reply, as they do over the webhook. Only
  * the clock differs: the flow's delays run on a {@link TestClock}.
+ *
+ * @example
+ * const call = new SimulatedCall(new FlowDriver(flow, { replyTimeout: 500 }))
  */
 export class FlowDriver implements Driver {
   readonly clock = new TestClock()

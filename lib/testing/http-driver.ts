@@ -6,6 +6,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * Drives a running server through its webhook, as the service does: one
  * POST per event, the reply read from the response. Time passes for real.
+ *
+ * @example
+ * const call = new SimulatedCall(new HttpDriver('http://127.0.0.1:3000/webhook', { token }))
  */
 export class HttpDriver implements Driver {
   readonly errors: Error[] = []

@@ -2,6 +2,7 @@ export { simulateCall, runScript, type SimulateOptions, type SimulationTarget, t
 export { SimulatedCall, type SimulatedCallOptions, type Turn, type MoveName } from './simulated-call'
 export { FlowDriver, type FlowDriverOptions } from './flow-driver'
 export { HttpDriver } from './http-driver'
+export { WebSocketDriver, type WebSocketDriverOptions } from './websocket-driver'
 export { TestClock } from './clock'
 export { simulatedSession, simulatedEvent, type Direction } from './events'
 export type { Driver, Answer } from './driver'

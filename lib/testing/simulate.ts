@@ -1,20 +1,24 @@
 import type { AnyStateMachine } from 'xstate'
 import { FlowDriver, type FlowDriverOptions } from './flow-driver'
 import { HttpDriver } from './http-driver'
+import { WebSocketDriver } from './websocket-driver'
 import { SimulatedCall, type SimulatedCallOptions, type Turn } from './simulated-call'
 import type { Direction } from './events'
 
 export interface SimulateOptions extends SimulatedCallOptions, FlowDriverOptions {
   /** Sent in `X-API-TOKEN` to a server. */
   token?: string
+  /** Over a WebSocket: ms of quiet after which a reply is taken as complete. Default 100. */
+  settle?: number
 }
 
-/** A flow machine, or the webhook URL of a running server (`http:` or `https:`). */
+/** A flow machine, or a running server's webhook URL (`http:`, `https:`) or WebSocket URL (`ws:`, `wss:`). */
 export type SimulationTarget = AnyStateMachine | string | URL
 
 /**
  * A simulated call against `target`: a flow driven in this process (its
- * delays on a simulated clock), or a running server reached by its webhook URL.
+ * delays on a simulated clock), or a running server reached by its webhook
+ * or WebSocket URL.
  *
  * @example
  * const call = simulateCall(flow)
@@ -23,11 +27,14 @@ export type SimulationTarget = AnyStateMachine | string | URL
  * await call.close()
  */
 export function simulateCall (target: SimulationTarget, options: SimulateOptions = {}): SimulatedCall {
-  const { sessionId, session, token, ...flowOptions } = options
+  const { sessionId, session, token, settle, ...flowOptions } = options
   if (typeof target === 'string' || target instanceof URL) {
     const url = new URL(target)
+    if (url.protocol === 'ws:' || url.protocol === 'wss:') {
+      return new SimulatedCall(new WebSocketDriver(url.href, { token, settle }), { sessionId, session })
+    }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(`the simulator reaches servers by http: or https: URLs, got ${url.protocol}`)
+      throw new TypeError(`the simulator reaches servers by http:, https:, ws: or wss: URLs, got ${url.protocol}`)
     }
     return new SimulatedCall(new HttpDriver(url.href, { token }), { sessionId, session })
   }

@@ -33,7 +33,13 @@ export interface SimulatedCallOptions {
  * One phone call, played move by move against a flow or a server. Every
  * move sends a valid protocol event and resolves with the actions of the
  * reply; `turns` keeps the whole call. When the flow hangs up, the call ends
- * as the service would end it: with a `session_end`.
+ * as the service would end it: with a `session_end`. Made by `simulateCall`.
+ *
+ * @example
+ * const call = simulateCall(flow)
+ * await call.start()
+ * t.same(await call.say('a table for two'), [speak('For which day?')])
+ * t.equal(call.state, 'askDate')
  */
 export class SimulatedCall {
   readonly turns: Turn[] = []
@@ -128,11 +134,11 @@ export class SimulatedCall {
    * Sends any event, for instance `{ type: 'sms_failed', reason: 'unknown number' }`:
    * the call's session is filled in when it has none.
    */
-  send (event: { type: string, [field: string]: unknown }): Promise<FlowAction[]> {
+  async send (event: { type: string, [field: string]: unknown }): Promise<FlowAction[]> {
     const session = this.#started()
     const full = { ...event, session: (event.session as Session | undefined) ?? session }
     const result = validateEvent(full)
-    if (!result.ok) return Promise.reject(new TypeError(formatProblems(result.problems, 'event')))
+    if (!result.ok) throw new TypeError(formatProblems(result.problems, 'event'))
     return this.#turn('send', full as AiFlowEvent)
   }
 

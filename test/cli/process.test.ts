@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { buildApp, event, post } from '../fixtures/helpers'
@@ -43,6 +43,7 @@ function cli (args: string[], cwd = flows): Cli {
 t.test('the bin named in package.json is the built CLI, runnable by node', async (t) => {
   t.ok(existsSync(bin), `${bin} exists: run npm run build first`)
   t.match(readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/)
+  t.equal(statSync(bin).mode & 0o111, 0o111, 'executable, so that npx runs it in a clone of the repository too')
   const run = cli(['--version'])
   run.end()
   t.same(await run.done, { code: 0, stdout: `${pkg.version}\n`, stderr: '' })

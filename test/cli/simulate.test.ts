@@ -126,3 +126,14 @@ t.test('a webhook URL instead of a module: the call goes to the running server, 
   t.equal(await runCli(['simulate', url, '--token', 'wrong'], refused), EXIT.error, '--token wins over the environment')
   t.match(refused.err(), /answered 401/)
 })
+
+t.test('a WebSocket URL: the call goes over the socket', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifyAiFlow, { flow: menuFlow, websocket: true })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws`
+  const io = memoryIo(flows, ['2'])
+  t.equal(await runCli(['simulate', url], io), EXIT.ok)
+  t.match(io.out(), /caller presses 2\nassistant: Goodbye\.\n\[hangs up\]\nthe service ends the call\nThe call has ended\.\n$/)
+})

@@ -2,7 +2,7 @@ import t from 'tap'
 import { parseRecording, recordLine } from '../../lib/recording'
 
 const session = { id: 'call-1', from_phone_number: '+9876543210' }
-const turn = { at: 1000, event: { type: 'session_start', session }, reply: [{ type: 'speak', session_id: 'call-1', text: 'Hi' }] as any, state: 'greeting' }
+const turn = { at: 1000, event: { type: 'session_start', session }, reply: [{ type: 'speak', session_id: 'call-1', text: 'Hi' }] as any, state: 'greeting', pushed: false }
 
 t.test('a turn is one JSON line; numbers are masked unless told otherwise', async (t) => {
   const line = recordLine(turn, true)
@@ -16,6 +16,8 @@ t.test('a turn is one JSON line; numbers are masked unless told otherwise', asyn
   })
   t.same(JSON.parse(recordLine(turn, false)), { at: 1000, event: { type: 'session_start', session }, reply: turn.reply, state: 'greeting' })
   t.notOk('state' in JSON.parse(recordLine({ ...turn, state: undefined }, false)), 'an ended call has no state')
+  t.notOk('pushed' in JSON.parse(recordLine(turn, false)), 'a webhook turn is not marked')
+  t.equal(JSON.parse(recordLine({ ...turn, pushed: true }, true)).pushed, true, 'a WebSocket turn is')
 })
 
 t.test('a recording is read into its calls, each in order', async (t) => {

@@ -68,8 +68,8 @@ t.test('an observer that throws is logged; the reply goes out all the same', asy
   const log = { child: () => log, debug () {}, info () {}, warn () {}, error (obj: object, msg?: string) { errors.push({ obj, msg }) } }
   const registry = new SessionRegistry({
     flow: menuFlow,
-    flows: {},
     flowVersion: '1',
+    flows: {},
     store: new MemoryStore(),
     replyTimeout: 1000,
     sessionTtl: 60_000,

@@ -12,7 +12,7 @@ function logger (): Logger & { warnings: Array<{ obj: any, msg?: string }> } {
 }
 
 function turn (id: string, type: string, at = 1): CallTurn {
-  return { at, event: { type, session: { id, from_phone_number: '+4915112345678' } }, reply: [], state: 'x' }
+  return { at, event: { type, session: { id, from_phone_number: '+4915112345678' } }, reply: [], state: 'x', pushed: false }
 }
 
 const lines = (text: string): any[] => text.trim().split('\n').map((line) => JSON.parse(line))

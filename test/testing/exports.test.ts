@@ -6,7 +6,7 @@ import { echoFlow } from '../fixtures/simulator-flows'
 
 t.test('fastify-ai-flow/testing exports the simulator, its parts and replay', async (t) => {
   t.same(Object.keys(testing).sort(), [
-    'FlowDriver', 'HttpDriver', 'SimulatedCall', 'TestClock', 'replayRecording', 'runScript', 'simulateCall', 'simulatedEvent', 'simulatedSession'
+    'FlowDriver', 'HttpDriver', 'SimulatedCall', 'TestClock', 'WebSocketDriver', 'replayRecording', 'runScript', 'simulateCall', 'simulatedEvent', 'simulatedSession'
   ])
   for (const [name, value] of Object.entries(testing)) t.type(value, 'function', name)
 })

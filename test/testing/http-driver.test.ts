@@ -70,8 +70,8 @@ t.test('a server that hangs up ends the call with a session_end', async (t) => {
   t.same(turns.map((turn) => turn.move), ['start', 'press', 'ended'])
 })
 
-t.test('only http: and https: URLs lead to servers', async (t) => {
-  t.throws(() => simulateCall('ftp://example.com/webhook'), /the simulator reaches servers by http: or https: URLs, got ftp:/)
+t.test('only http:, https:, ws: and wss: URLs lead to servers', async (t) => {
+  t.throws(() => simulateCall('ftp://example.com/webhook'), /the simulator reaches servers by http:, https:, ws: or wss: URLs, got ftp:/)
   t.throws(() => simulateCall('not a url'), TypeError)
 })
 

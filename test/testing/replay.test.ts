@@ -1,9 +1,11 @@
 import { PassThrough } from 'node:stream'
 import t from 'tap'
 import { parseRecording, speak, type RecordedCall } from '../../lib'
-import { replayRecording } from '../../lib/testing'
+import Fastify from 'fastify'
+import { fastifyAiFlow } from '../../lib'
+import { replayRecording, runScript } from '../../lib/testing'
 import { buildApp, event, post } from '../fixtures/helpers'
-import { echoFlow, menuFlow } from '../fixtures/simulator-flows'
+import { echoFlow, menuFlow, thinkingFlow } from '../fixtures/simulator-flows'
 
 /** Calls recorded by the plugin itself, as they would be in production. */
 async function record (redactPhoneNumbers: boolean, play: (app: Awaited<ReturnType<typeof buildApp>>['app']) => Promise<void>): Promise<RecordedCall[]> {
@@ -80,4 +82,27 @@ t.test('the flow failing during a replay is reported with its call', async (t) =
   const result = await replayRecording(calls, menuFlow, { fallback: [] })
   t.same(result.differences, [])
   t.match(result.errors, [{ sessionId: 'timed', err: { message: /the flow broke/ } }])
+})
+
+t.test('a call recorded over the WebSocket replays as pushed: what came later does not lead the next reply', async (t) => {
+  const stream = new PassThrough()
+  let text = ''
+  stream.on('data', (chunk) => { text += String(chunk) })
+  const app = Fastify()
+  await app.register(fastifyAiFlow, { flow: thinkingFlow, websocket: true, record: { stream } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws`
+  const turns = await runScript(url, ['start', { say: 'hi' }, { wait: 400 }, { say: 'again' }], { settle: 20 })
+  t.same(turns.map((turn) => turn.actions), [[], [speak('Let me think.')], [speak('Here you are.')], [speak('Let me think.')]],
+    'the answer was pushed between the events')
+  await app.close()
+  const calls = parseRecording(text)
+  t.same(calls[0].turns.map((turn) => turn.pushed), [true, true, true])
+  t.same(await replayRecording(calls, thinkingFlow), { calls: 1, events: 3, differences: [], errors: [] },
+    'each answer is compared with the start of the replayed reply, which waited for the work')
+  const other = await replayRecording(calls, echoFlow)
+  t.same(other.differences.map((d) => [d.position, d.recorded.map((a) => a.type === 'speak' && 'text' in a && a.text), d.replayed.length]), [
+    [2, ['Let me think.'], 1],
+    [3, ['Let me think.'], 1]
+  ], 'another flow still differs where it answers differently at once')
 })

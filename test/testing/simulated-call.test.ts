@@ -19,6 +19,8 @@ t.test('every caller move sends its protocol event and resolves with the reply, 
     'session_start', 'user_speak', 'user_speak', 'dtmf_received', 'user_input_timeout', 'assistant_speech_ended', 'user_speech_started', 'sms_failed'
   ])
   t.same(call.turns[2].event, { type: 'user_speak', text: 'stop', barged_in: true, session: call.session })
+  const own = { id: call.sessionId, direction: 'outbound' as const, from_phone_number: '+4930111' }
+  t.same(await call.send({ type: 'session_start', session: own }), [speak('start outbound from +4930111')], 'an event with its own session is sent as given')
   t.same(await call.hangUp(), [])
   t.ok(call.ended)
   t.equal(call.turns.at(-1)?.event?.type, 'session_end')
@@ -52,7 +54,7 @@ t.test('moves out of order are refused with a clear word', async (t) => {
   t.teardown(() => call.close())
   await t.rejects(call.say('hello?'), /the call has not started: call start\(\) first/)
   await t.rejects(call.wait(10), /has not started/)
-  t.throws(() => call.send({ type: 'user_speak', text: 'x' }), /has not started/)
+  await t.rejects(call.send({ type: 'user_speak', text: 'x' }), /has not started/)
   await call.start()
   await t.rejects(call.start(), /already started; for a failed transfer use transferFailed\(\)/)
   await t.rejects(call.send({ type: 'dtmf_received', digit: 'x' }), /event\/digit must be exactly one of 0-9/)
