@@ -4,6 +4,7 @@ import fastifyWebsocket from '@fastify/websocket'
 import { resolveOptions, type FastifyAiFlowOptions, type ResolvedOptions } from './options'
 import { SessionRegistry, type CallView } from './sessions'
 import { httpTransport } from './transport/http'
+import { liveViewRoutes } from './live-view/routes'
 import { websocketTransport } from './transport/websocket'
 import { placeCall, type OutboundCallResult } from './outbound'
 import type { OutboundCallRequest } from './protocol'
@@ -42,6 +43,10 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
     registry
   })
   if (options.websocket !== undefined) await serveWebSocket(fastify, { ...options, prefix: opts.prefix }, registry)
+
+  if (options.liveView !== undefined) {
+    await fastify.register(liveViewRoutes, { prefix: opts.prefix, ...options.liveView, registry, flow: options.flow })
+  }
 
   const { outbound } = options
   fastify.decorate('aiFlow', {
@@ -83,7 +88,7 @@ async function serveWebSocket (fastify: FastifyInstance, options: ResolvedOption
 export const fastifyAiFlow = fp(aiFlow, { name: 'fastify-ai-flow', fastify: '5.x' })
 export default fastifyAiFlow
 
-export type { FastifyAiFlowOptions } from './options'
+export type { FastifyAiFlowOptions, LiveViewOptions } from './options'
 export { defaultFallback } from './options'
 export * from './protocol'
 export * from './flow'

@@ -33,6 +33,8 @@ export interface FastifyAiFlowOptions {
   fallback?: FlowAction[]
   /** Handed to every actor, for `@statelyai/inspect` or any inspection observer. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  /** Serves a page of the live calls, each in its flow's diagram. Off by default. */
+  liveView?: LiveViewOptions
   /** Also serve the service's WebSocket transport: `true` for the defaults, or its settings. */
   websocket?: boolean | WebSocketOptions
   /** Lets `fastify.aiFlow.call` start calls through the service's API. */
@@ -43,6 +45,13 @@ export interface FastifyAiFlowOptions {
    * Phone numbers are masked unless `redactPhoneNumbers: false`.
    */
   record?: RecordOptions
+}
+
+export interface LiveViewOptions {
+  /** Where the page is served, after `prefix`. Default `/live`. */
+  path?: string
+  /** The page's own token, sent as `Authorization: Bearer <token>`; at least 16 characters. */
+  token: string
 }
 
 export interface WebSocketOptions {
@@ -56,8 +65,9 @@ export interface WebSocketOptions {
   pingInterval?: number
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'websocket' | 'outbound' | 'record'>> &
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'websocket' | 'outbound' | 'record' | 'liveView'>> &
 Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record'> & {
+  liveView: Required<LiveViewOptions> | undefined
   websocket: Required<WebSocketOptions> | undefined
   outbound: Required<OutboundOptions> | undefined
 }
@@ -107,6 +117,16 @@ function checkFallback (value: unknown): FlowAction[] {
     if (!result.ok) fail('fallback', action, `a valid action (${formatProblems(result.problems, 'action')})`)
   }
   return value
+}
+
+function checkLiveView (value: unknown): Required<LiveViewOptions> | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null) fail('liveView', value, 'an object with a token')
+  const { path = '/live', token } = value as Partial<LiveViewOptions>
+  if (typeof path !== 'string' || !path.startsWith('/')) fail('liveView.path', path, 'a string starting with /')
+  // The page shows who is calling: a guessable token would show it to anyone.
+  if (typeof token !== 'string' || token.length < 16) fail('liveView.token', token === undefined ? token : '…', 'a string of at least 16 characters')
+  return { path: path.replace(/\/+$/, '') || '/', token }
 }
 
 function checkRecord (value: unknown): RecordOptions | undefined {
@@ -163,6 +183,7 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     fallback: checkFallback(options.fallback),
     websocket: checkWebSocket(options.websocket),
     outbound: options.outbound === undefined ? undefined : resolveOutboundOptions(options.outbound),
-    record: checkRecord(options.record)
+    record: checkRecord(options.record),
+    liveView: checkLiveView(options.liveView)
   }
 }

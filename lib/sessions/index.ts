@@ -1,4 +1,4 @@
-export { SessionRegistry, type RegistryOptions, type DispatchOptions } from './registry'
+export { SessionRegistry, type RegistryOptions, type DispatchOptions, type CallWatcher } from './registry'
 export type { ActionSink } from './call'
 export { MemoryStore } from './memory-store'
 export type { SessionStore, SessionRecord, LockedRecord, LockOptions, LockChange } from './store'

@@ -41,6 +41,9 @@ export interface DispatchOptions {
   sink?: ActionSink
 }
 
+/** Told after a call changed (its state was saved) or ended; it must not throw. */
+export type CallWatcher = (id: string, ended: boolean) => void
+
 interface IncomingEvent {
   type: string
   session: Session
@@ -55,6 +58,7 @@ export class SessionRegistry {
   readonly #options: RegistryOptions
   readonly #host: ActorHost
   readonly #sweeper: NodeJS.Timeout
+  readonly #watchers = new Set<CallWatcher>()
   /** Every task of every call not yet done, so that `close` can wait for them. */
   readonly #running = new Set<Promise<unknown>>()
 
@@ -105,6 +109,17 @@ export class SessionRegistry {
   release (id: string, sink: ActionSink): void {
     const call = this.#calls.get(id)
     if (call?.sink === sink) call.sink = undefined
+  }
+
+  /** The ids of the calls held by this instance, the most recently active last. */
+  ids (): string[] {
+    return [...this.#calls.keys()]
+  }
+
+  /** Tells `watcher` about every change and end of a call held here; returns a function that stops it. */
+  watch (watcher: CallWatcher): () => void {
+    this.#watchers.add(watcher)
+    return () => { this.#watchers.delete(watcher) }
   }
 
   /** A read-only copy of one call's state, or undefined for an unknown call. */
@@ -268,6 +283,7 @@ export class SessionRegistry {
   #remove (call: Call): void {
     call.stop()
     this.#calls.delete(call.id)
+    for (const watcher of this.#watchers) watcher(call.id, true)
   }
 
   async #load (id: string): Promise<SessionRecord | undefined> {
@@ -281,13 +297,15 @@ export class SessionRegistry {
   async #save (call: Call): Promise<void> {
     call.revision++
     if (call.token !== undefined) {
-      return await releaseLock(this.#options.store, call, { set: call.toRecord(this.#options.flowVersion), ttl: this.#options.sessionTtl })
+      await releaseLock(this.#options.store, call, { set: call.toRecord(this.#options.flowVersion), ttl: this.#options.sessionTtl })
+    } else {
+      try {
+        await this.#options.store.set(call.id, call.toRecord(this.#options.flowVersion), this.#options.sessionTtl)
+      } catch (err) {
+        throw new StoreUnavailableError(String(err), { cause: err })
+      }
     }
-    try {
-      await this.#options.store.set(call.id, call.toRecord(this.#options.flowVersion), this.#options.sessionTtl)
-    } catch (err) {
-      throw new StoreUnavailableError(String(err), { cause: err })
-    }
+    for (const watcher of this.#watchers) watcher(call.id, false)
   }
 
   /** Saves what the flow did between events, unless the call has moved on elsewhere since. */

@@ -85,7 +85,8 @@ function edges (node: AnyStateNode, ids: MermaidIds, from = ids.of(node)): strin
   return lines
 }
 
-function transitionLabel (node: AnyStateNode, transition: Transition): string {
+/** The label of one transition: its event (or delay, done or always), and its guard. */
+export function transitionLabel (node: AnyStateNode, transition: Transition): string {
   const guard = guardName(transition.guard)
   return eventLabel(node, transition.eventType) + (guard === undefined ? '' : ` [${guard}]`)
 }
