@@ -34,6 +34,15 @@ export const CorruptRecordError = createError<[string, WithCause?]>(
 export const StoreUnavailableError = createError<[string, WithCause?]>(
   'FST_AIFLOW_STORE_UNAVAILABLE', 'The session store is unavailable: %s', 503)
 
+export const InvalidFragmentError = createError<[string, string]>(
+  'FST_AIFLOW_INVALID_FRAGMENT', 'Invalid flow fragment "%s": %s', 500, TypeError)
+
+export const LiveViewUnauthorizedError = createError(
+  'FST_AIFLOW_LIVE_VIEW_UNAUTHORIZED', 'Missing or wrong live view token (Authorization: Bearer <token>)', 401)
+
+export const UnknownCallError = createError<[string]>(
+  'FST_AIFLOW_UNKNOWN_CALL', 'No live call %s', 404)
+
 export const InvalidFrameError = createError<[string]>(
   'FST_AIFLOW_INVALID_FRAME', 'Ignored a WebSocket frame: %s', 400)
 

@@ -4,10 +4,12 @@ import fastifyWebsocket from '@fastify/websocket'
 import { resolveOptions, type FastifyAiFlowOptions, type ResolvedOptions } from './options'
 import { SessionRegistry, type CallView } from './sessions'
 import { httpTransport } from './transport/http'
+import { liveViewRoutes } from './live-view/routes'
 import { websocketTransport } from './transport/websocket'
 import { placeCall, type OutboundCallResult } from './outbound'
 import type { OutboundCallRequest } from './protocol'
 import { OutboundNotConfiguredError } from './errors'
+import { Recorder } from './recording'
 
 /** What the plugin adds to the Fastify instance as `fastify.aiFlow`. */
 export interface AiFlowDecorator {
@@ -30,7 +32,8 @@ declare module 'fastify' {
 
 async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Promise<void> {
   const options = resolveOptions(opts)
-  const registry = new SessionRegistry({ ...options, log: fastify.log })
+  const recorder = options.record === undefined ? undefined : await Recorder.open(options.record, fastify.log)
+  const registry = new SessionRegistry({ ...options, log: fastify.log, observe: recorder?.observe })
 
   await fastify.register(httpTransport, {
     prefix: opts.prefix,
@@ -40,6 +43,10 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
     registry
   })
   if (options.websocket !== undefined) await serveWebSocket(fastify, { ...options, prefix: opts.prefix }, registry)
+
+  if (options.liveView !== undefined) {
+    await fastify.register(liveViewRoutes, { prefix: opts.prefix, ...options.liveView, registry, flow: options.flow })
+  }
 
   const { outbound } = options
   fastify.decorate('aiFlow', {
@@ -51,7 +58,10 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
     }
   })
 
-  fastify.addHook('onClose', async () => registry.close())
+  fastify.addHook('onClose', async () => {
+    await registry.close()
+    await recorder?.close()
+  })
 }
 
 const WRONG_CONTEXT = 'fastify-ai-flow is registered in a prefixed context: use its prefix option instead, or register @fastify/websocket at the root first'
@@ -78,7 +88,7 @@ async function serveWebSocket (fastify: FastifyInstance, options: ResolvedOption
 export const fastifyAiFlow = fp(aiFlow, { name: 'fastify-ai-flow', fastify: '5.x' })
 export default fastifyAiFlow
 
-export type { FastifyAiFlowOptions } from './options'
+export type { FastifyAiFlowOptions, LiveViewOptions } from './options'
 export { defaultFallback } from './options'
 export * from './protocol'
 export * from './flow'
@@ -86,3 +96,4 @@ export { MemoryStore, type SessionStore, type SessionRecord, type LockedRecord, 
 export * from './errors'
 export { placeCall, type OutboundOptions, type OutboundCallResult, type ServiceError } from './outbound'
 export type { WebSocketOptions } from './options'
+export { parseRecording, type RecordOptions, type RecordedCall, type RecordedTurn } from './recording'

@@ -4,6 +4,7 @@ import { flowVersionOf, hangup, speak } from './flow'
 import { MemoryStore, type SessionStore } from './sessions'
 import { InvalidOptionError } from './errors'
 import { resolveOutboundOptions, type OutboundOptions } from './outbound'
+import type { RecordOptions } from './recording'
 
 export interface FastifyAiFlowOptions {
   /** The call flow: an XState v5 machine, one actor per call. */
@@ -39,10 +40,25 @@ export interface FastifyAiFlowOptions {
   fallback?: FlowAction[]
   /** Handed to every actor, for `@statelyai/inspect` or any inspection observer. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  /** Serves a page of the live calls, each in its flow's diagram. Off by default. */
+  liveView?: LiveViewOptions
   /** Also serve the service's WebSocket transport: `true` for the defaults, or its settings. */
   websocket?: boolean | WebSocketOptions
   /** Lets `fastify.aiFlow.call` start calls through the service's API. */
   outbound?: OutboundOptions
+  /**
+   * Writes every call, event by event, as JSON Lines, the input of
+   * `fastify-ai-flow replay`: `{ dir }` (a file per call) or `{ stream }`.
+   * Phone numbers are masked unless `redactPhoneNumbers: false`.
+   */
+  record?: RecordOptions
+}
+
+export interface LiveViewOptions {
+  /** Where the page is served, after `prefix`. Default `/live`. */
+  path?: string
+  /** The page's own token, sent as `Authorization: Bearer <token>`; at least 16 characters. */
+  token: string
 }
 
 export interface WebSocketOptions {
@@ -56,8 +72,9 @@ export interface WebSocketOptions {
   pingInterval?: number
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'websocket' | 'outbound'>> &
-Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix'> & {
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'websocket' | 'outbound' | 'record' | 'liveView'>> &
+Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record'> & {
+  liveView: Required<LiveViewOptions> | undefined
   websocket: Required<WebSocketOptions> | undefined
   outbound: Required<OutboundOptions> | undefined
 }
@@ -117,6 +134,28 @@ function checkFallback (value: unknown): FlowAction[] {
   return value
 }
 
+function checkLiveView (value: unknown): Required<LiveViewOptions> | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null) fail('liveView', value, 'an object with a token')
+  const { path = '/live', token } = value as Partial<LiveViewOptions>
+  if (typeof path !== 'string' || !path.startsWith('/')) fail('liveView.path', path, 'a string starting with /')
+  // The page shows who is calling: a guessable token would show it to anyone.
+  if (typeof token !== 'string' || token.length < 16) fail('liveView.token', token === undefined ? token : '…', 'a string of at least 16 characters')
+  return { path: path.replace(/\/+$/, '') || '/', token }
+}
+
+function checkRecord (value: unknown): RecordOptions | undefined {
+  if (value === undefined) return undefined
+  const record = value as Partial<{ dir: unknown, stream: { write?: unknown }, redactPhoneNumbers: unknown }> | null
+  const dir = typeof record?.dir === 'string' && record.dir !== ''
+  const stream = typeof record?.stream?.write === 'function'
+  if (dir === stream) fail('record', value, 'an object with either dir (a directory) or stream (a writable stream)')
+  if (record?.redactPhoneNumbers !== undefined && typeof record.redactPhoneNumbers !== 'boolean') {
+    fail('record.redactPhoneNumbers', record.redactPhoneNumbers, 'a boolean')
+  }
+  return value as RecordOptions
+}
+
 function checkWebSocket (value: unknown): Required<WebSocketOptions> | undefined {
   if (value === undefined || value === false) return undefined
   if (value !== true && (typeof value !== 'object' || value === null)) fail('websocket', value, 'true, false or an object')
@@ -159,6 +198,8 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     bodyLimit: positiveInteger('bodyLimit', options.bodyLimit, 65_536),
     fallback: checkFallback(options.fallback),
     websocket: checkWebSocket(options.websocket),
-    outbound: options.outbound === undefined ? undefined : resolveOutboundOptions(options.outbound)
+    outbound: options.outbound === undefined ? undefined : resolveOutboundOptions(options.outbound),
+    record: checkRecord(options.record),
+    liveView: checkLiveView(options.liveView)
   }
 }

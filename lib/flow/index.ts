@@ -1,5 +1,7 @@
 export * from './action-creators'
 export { setupFlow, type FlowInput, type FlowEvent } from './setup-flow'
+export { forwardEvents, type ForwardingTransitions } from './forward'
+export * from './fragments'
 export type { ConversationReply, ConversationHandler, ConversationHandlerContext } from './reply'
 export type { ConversationHandlers, ConversationOptions } from './conversation-options'
 export { createConversationFlow, type ConversationContext, type ConversationFlow } from './conversation'

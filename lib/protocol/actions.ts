@@ -6,7 +6,7 @@ import {
 const SessionId = Type.String({ minLength: 1 })
 const NonEmpty = Type.String({ minLength: 1 })
 
-function action<T extends string, P extends TProperties> (type: T, properties: P, id = type) {
+function action<T extends string, P extends TProperties> (type: T, properties: P, id: string = type) {
   return Type.Object(
     { type: Type.Literal(type), session_id: SessionId, ...properties },
     { $id: `AiFlowAction_${id}`, additionalProperties: false }

@@ -1,9 +1,12 @@
-import { createActor, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Observer } from 'xstate'
+import { createActor, type ActorOptions, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Observer } from 'xstate'
 import { formatProblems, validateAction, type AiFlowAction, type FlowAction, type Session } from '../protocol'
 import { FlowError, InvalidActionError } from '../errors'
 import { activeWork, anySettled } from './pending-work'
 import { noop, type Call } from './call'
 import type { Logger } from './logger'
+
+/** What runs a flow's delays: XState's clock interface, which it does not export by name. */
+export type Clock = NonNullable<ActorOptions<AnyStateMachine>['clock']>
 
 export interface ActorHostOptions {
   flow: AnyStateMachine
@@ -12,6 +15,8 @@ export interface ActorHostOptions {
   /** What the caller gets when the flow fails. */
   fallback: (session: Session) => FlowAction[]
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  /** Runs the flow's delays; the simulator hands in one it moves itself. Default: real time. */
+  clock?: Clock
   log: Logger
   /** Told when a call changed while none of its events was being answered. */
   changed: (call: Call) => void
@@ -45,7 +50,9 @@ export class ActorHost {
       id: call.id,
       input: { session: call.session },
       snapshot: snapshot as never,
-      inspect: this.#options.inspect
+      inspect: this.#options.inspect,
+      // XState takes an explicit `clock: undefined` over its default one.
+      ...(this.#options.clock !== undefined && { clock: this.#options.clock })
     })
     call.actor = actor
     actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))

@@ -1,7 +1,7 @@
 import type { AnyActorRef, AnyStateMachine, InspectionEvent, Observer } from 'xstate'
 import type { AiFlowAction, FlowAction, Session } from '../protocol'
 import { CorruptRecordError, FlowVersionError, StoreUnavailableError, TooManyCallsError } from '../errors'
-import { ActorHost } from './actor-host'
+import { ActorHost, type Clock } from './actor-host'
 import { Call, type ActionSink } from './call'
 import { claimLock, releaseLock, type Claim } from './call-lock'
 import { LiveActors } from './live-actors'
@@ -9,6 +9,7 @@ import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
 import type { SessionRecord, SessionStore } from './store'
+import type { CallTurn } from './turn'
 
 export interface RegistryOptions {
   flow: AnyStateMachine
@@ -23,6 +24,10 @@ export interface RegistryOptions {
   liveActors?: number
   fallback: FlowAction[]
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  /** Runs the flows' delays. Default: real time. */
+  clock?: Clock
+  /** Told of every event answered, in each call's order: recordings and simulators listen here. */
+  observe?: (turn: CallTurn) => void
   log: Logger
 }
 
@@ -39,6 +44,9 @@ export interface DispatchOptions {
   sink?: ActionSink
 }
 
+/** Told after a call changed (its state was saved) or ended; it must not throw. */
+export type CallWatcher = (id: string, ended: boolean) => void
+
 interface IncomingEvent {
   type: string
   session: Session
@@ -54,6 +62,7 @@ export class SessionRegistry {
   readonly #host: ActorHost
   readonly #live: LiveActors
   readonly #sweeper: NodeJS.Timeout
+  readonly #watchers = new Set<CallWatcher>()
   /** Every task of every call not yet done, so that `close` can wait for them. */
   readonly #running = new Set<Promise<unknown>>()
 
@@ -64,6 +73,7 @@ export class SessionRegistry {
       replyTimeout: options.replyTimeout,
       fallback: () => options.fallback,
       inspect: options.inspect,
+      clock: options.clock,
       log: options.log,
       changed: (call) => {
         this.#serialize(call, (record) => this.#saveLate(call, record)).catch((err) => options.log.error({ err, sessionId: call.id }, 'saving a call failed'))
@@ -92,13 +102,29 @@ export class SessionRegistry {
       this.#calls.set(id, call)
     }
     const current = call
-    return this.#serialize(current, (record) => this.#process(current, event, log, replyable, sink, record))
+    const at = Date.now()
+    return this.#serialize(current, async (record) => {
+      const reply = await this.#process(current, event, log, replyable, sink, record)
+      this.#observe({ at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log)
+      return reply
+    })
   }
 
   /** Ends a sink's hold on a call: what its flow emits later waits for the call's next event. */
   release (id: string, sink: ActionSink): void {
     const call = this.#calls.get(id)
     if (call?.sink === sink) call.sink = undefined
+  }
+
+  /** The ids of the calls held by this instance, the most recently active last. */
+  ids (): string[] {
+    return [...this.#calls.keys()]
+  }
+
+  /** Tells `watcher` about every change and end of a call held here; returns a function that stops it. */
+  watch (watcher: CallWatcher): () => void {
+    this.#watchers.add(watcher)
+    return () => { this.#watchers.delete(watcher) }
   }
 
   /** A read-only copy of one call's state, or undefined for an unknown call. */
@@ -135,6 +161,14 @@ export class SessionRegistry {
     this.#calls.clear()
     this.#live.clear()
     await this.#options.store.close?.()
+  }
+
+  #observe (turn: CallTurn, log: Logger): void {
+    try {
+      this.#options.observe?.(turn)
+    } catch (err) {
+      log.error({ err }, 'the observe option threw; the reply is sent all the same')
+    }
   }
 
   #admit (log: Logger): void {
@@ -260,15 +294,18 @@ export class SessionRegistry {
     await this.#options.store.delete(call.id).catch((err) => { throw new StoreUnavailableError(String(err), { cause: err }) })
   }
 
+  /** The call ended with events queued behind it: watchers see it end, and its next save begins the new one. */
   #restart (call: Call): void {
     call.restart(Date.now())
     this.#live.forget(call)
+    for (const watcher of this.#watchers) watcher(call.id, true)
   }
 
   #remove (call: Call): void {
     call.stop()
     this.#calls.delete(call.id)
     this.#live.forget(call)
+    for (const watcher of this.#watchers) watcher(call.id, true)
   }
 
   async #load (id: string): Promise<SessionRecord | undefined> {
@@ -282,13 +319,15 @@ export class SessionRegistry {
   async #save (call: Call): Promise<void> {
     call.revision++
     if (call.token !== undefined) {
-      return await releaseLock(this.#options.store, call, { set: call.toRecord(this.#options.flowVersion), ttl: this.#options.sessionTtl })
+      await releaseLock(this.#options.store, call, { set: call.toRecord(this.#options.flowVersion), ttl: this.#options.sessionTtl })
+    } else {
+      try {
+        await this.#options.store.set(call.id, call.toRecord(this.#options.flowVersion), this.#options.sessionTtl)
+      } catch (err) {
+        throw new StoreUnavailableError(String(err), { cause: err })
+      }
     }
-    try {
-      await this.#options.store.set(call.id, call.toRecord(this.#options.flowVersion), this.#options.sessionTtl)
-    } catch (err) {
-      throw new StoreUnavailableError(String(err), { cause: err })
-    }
+    for (const watcher of this.#watchers) watcher(call.id, false)
   }
 
   /** Saves what the flow did between events, unless the call has moved on elsewhere since. */

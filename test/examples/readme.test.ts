@@ -29,7 +29,7 @@ t.test('every code example in the writing-flows section names its file in exampl
 })
 
 for (const { file, code } of snippets(readme).filter((block) => block.file !== undefined)) {
-  t.test(`the README's ${file} is the file, importing the package by name`, async (t) => {
+  t.test(`the README's ${file} is the file, importing the package (and its testing subpath) by name`, async (t) => {
     const source = fs.readFileSync(path.join(root, file as string), 'utf8')
     t.equal(code, source.replace(/from '\.\.\/lib(\/[\w-]+)?'/g, "from 'fastify-ai-flow$1'"))
   })

@@ -1,0 +1,14 @@
+import Fastify from 'fastify'
+import { fastifyAiFlow } from '../lib'
+import { flow } from './callback-flow'
+
+const app = Fastify({ logger: true })
+app.register(fastifyAiFlow, {
+  flow,
+  record: { dir: process.env.RECORDINGS ?? 'recordings' } // one .jsonl file per call
+})
+
+app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' }).catch((err) => {
+  app.log.error({ err }, 'the server could not start')
+  process.exitCode = 1
+})

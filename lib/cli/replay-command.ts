@@ -1,0 +1,76 @@
+import { readdir, readFile, stat } from 'node:fs/promises'
+import path from 'node:path'
+import type { AnyStateMachine } from 'xstate'
+import { parseRecording, type RecordedCall } from '../recording'
+import { replayRecording, type ReplayDifference, type ReplayResult } from '../testing'
+import { formatState } from './render'
+import type { Paint } from './paint'
+import { UsageError } from './usage-error'
+
+async function readOne (file: string): Promise<RecordedCall[]> {
+  const text = await readFile(file, 'utf8')
+  try {
+    return parseRecording(text)
+  } catch (err) {
+    throw new UsageError(`${file}: ${(err as Error).message}`)
+  }
+}
+
+/**
+ * Reads a recording file, or every `.jsonl` file of a directory (as the
+ * `record: { dir }` option fills it), with its problems as usage errors.
+ */
+export async function readRecordings (where: string): Promise<RecordedCall[]> {
+  let files: string[]
+  try {
+    files = (await stat(where)).isDirectory()
+      ? (await readdir(where)).filter((name) => name.endsWith('.jsonl')).sort().map((name) => path.join(where, name))
+      : [where]
+  } catch (err) {
+    throw new UsageError(`cannot read ${where}: ${(err as Error).message}`)
+  }
+  if (files.length === 0) throw new UsageError(`${where} holds no .jsonl recordings`)
+  const calls: RecordedCall[] = []
+  for (const file of files) calls.push(...await readOne(file))
+  return calls
+}
+
+function actionLines (label: string, actions: readonly object[], color: (text: string) => string): string[] {
+  if (actions.length === 0) return [`    ${label} (no actions)`]
+  return actions.map((action, index) => {
+    const { session_id: _, ...fields } = action as { session_id?: string }
+    return `    ${index === 0 ? label : ' '.repeat(label.length)} ${color(JSON.stringify(fields))}`
+  })
+}
+
+function describeEvent (event: ReplayDifference['event']): string {
+  const { type, session: _, ...fields } = event
+  return Object.keys(fields).length === 0 ? type : `${type} ${JSON.stringify(fields)}`
+}
+
+/** The report `replay` prints: each differing reply, recorded against replayed, then a summary. */
+export function replayReport (result: ReplayResult, c: Paint): string[] {
+  const lines: string[] = []
+  for (const difference of result.differences) {
+    lines.push(c.bold(`call ${difference.sessionId}, event ${difference.position}: ${describeEvent(difference.event)}`))
+    lines.push(...actionLines('recorded:', difference.recorded, c.green))
+    lines.push(...actionLines('replayed:', difference.replayed, c.red))
+    const recorded = difference.recordedState === undefined ? '-' : formatState(difference.recordedState)
+    const replayed = difference.replayedState === undefined ? '-' : formatState(difference.replayedState)
+    lines.push(c.dim(`    state: recorded ${recorded}, replayed ${replayed}`))
+  }
+  for (const { sessionId, err } of result.errors) lines.push(c.yellow(`call ${sessionId}: the flow failed: ${err.message}`))
+  const calls = `${result.calls} call${result.calls === 1 ? '' : 's'}, ${result.events} event${result.events === 1 ? '' : 's'}`
+  const count = result.differences.length
+  lines.push(count === 0
+    ? c.green(`${calls}: every reply matches the recording`)
+    : c.red(`${calls}: ${count} repl${count === 1 ? 'y differs' : 'ies differ'} from the recording`))
+  return lines
+}
+
+/** Replays a recording (a file or a directory) through a flow; resolves with the report and whether anything differed. */
+export async function replay (file: string, flow: AnyStateMachine, c: Paint): Promise<{ lines: string[], differs: boolean }> {
+  const calls = await readRecordings(file)
+  const result = await replayRecording(calls, flow)
+  return { lines: replayReport(result, c), differs: result.differences.length > 0 }
+}

@@ -1,0 +1,6 @@
+export { prompt, type PromptOptions, type PromptOutput, type Reply } from './prompt'
+export { menu, matchChoice, type MenuOptions, type Choice } from './menu'
+export { collectDigits, digitCollector, type CollectDigitsOptions, type DigitCollectorInput, type DigitsOutput, type DigitsEnd } from './digits'
+export type { Say } from './say'
+export type { Next } from './next'
+export type { FlowFragment } from './fragment'

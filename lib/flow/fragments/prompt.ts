@@ -1,0 +1,114 @@
+import type { AnyStateNodeConfig, AnyTransitionConfig } from 'xstate'
+import type { DtmfReceivedEvent, UserSpeakEvent } from '../../protocol'
+import { doneTransitions, resultIs, type Next } from './next'
+import type { FlowFragment } from './fragment'
+import { sayAction, type Say } from './say'
+import { checkPromptOptions } from './check'
+
+/** What the caller answered: one speech turn or one key. */
+export type Reply = UserSpeakEvent | DtmfReceivedEvent
+
+/** The fragment's output (`event.output` in its transitions). */
+export type PromptOutput<T> = { result: 'match', value: T } | { result: 'no-input' } | { result: 'no-match' }
+
+export interface PromptOptions<T> {
+  /** The fragment's state id, unique in the machine: `#id` in targets and diagrams. */
+  id: string
+  /** Said when the fragment is entered. */
+  say: Say
+  /**
+   * Reads a reply: returns what to keep, or `undefined` when the reply does
+   * not answer the question (any other value, `false` included, is a match).
+   * Called more than once per reply: keep it pure.
+   */
+  match: (reply: Reply) => T | undefined
+  /** Said after silence, one per attempt. One more silence ends the fragment. Default none. */
+  noInput?: Say[]
+  /** Said after a reply that does not match, one per attempt. One more ends the fragment. Default none. */
+  noMatch?: Say[]
+  /** Seconds of silence before the service sends `user_input_timeout`. Default 8. */
+  timeout?: number
+  /** Where to go with a match; `event.output.value` holds it. */
+  onMatch: Next
+  /** Where to go when the caller stayed silent once more than there are `noInput` reprompts. */
+  onNoInput: Next
+  /** Where to go when the caller missed once more than there are `noMatch` reprompts. */
+  onNoMatch: Next
+}
+
+/**
+ * One counter of failed attempts as a chain of states (`none`, `reprompt1`,
+ * …): each failure says the next reprompt; one more failure than there are
+ * reprompts ends the fragment at `#id.exhausted`.
+ */
+function counter (reprompts: Say[], on: (next: string) => Record<string, AnyTransitionConfig>, exhausted: string, timeout: number): AnyStateNodeConfig {
+  const names = ['none', ...reprompts.map((_, i) => `reprompt${i + 1}`)]
+  const states: Record<string, AnyStateNodeConfig> = {}
+  names.forEach((name, i) => {
+    states[name] = {
+      entry: i === 0 ? undefined : sayAction(reprompts[i - 1], timeout),
+      on: on(names[i + 1] ?? exhausted)
+    }
+  })
+  return { initial: 'none', states }
+}
+
+/**
+ * A question with its reprompts: says `say`, then reads each reply with
+ * `match`. Silence (`user_input_timeout`) and replies that do not match are
+ * counted apart, each in its own region, so that a diagram shows how many
+ * attempts are used; each failure says its reprompt, and when the reprompts
+ * are used up the fragment ends with `onNoInput` or `onNoMatch`.
+ *
+ * It is a state config: put it in your machine's `states`. Its states are
+ * then part of your flow, on its diagram and in its snapshots.
+ *
+ * @example
+ * confirm: prompt({
+ *   id: 'confirm',
+ *   say: 'Shall I book it? Say yes or no.',
+ *   match: (reply) => reply.type === 'user_speak' ? yesOrNo(reply.text) : undefined,
+ *   noMatch: ['Please say yes or no.'],
+ *   onMatch: [{ guard: ({ event }) => event.output.value, target: 'book' }, { target: 'ask' }],
+ *   onNoInput: 'goodbye',
+ *   onNoMatch: 'goodbye'
+ * })
+ */
+export function prompt<T> (options: PromptOptions<T>): FlowFragment {
+  checkPromptOptions(options)
+  const { id, say, match, noInput = [], noMatch = [], timeout = 8 } = options
+  const matched = ({ event }: { event: Reply }): boolean => match(event) !== undefined
+  const missed = ({ event }: { event: Reply }): boolean => match(event) === undefined
+  const reply = (next: string): Record<string, AnyTransitionConfig> =>
+    ({ user_speak: { guard: missed, target: next }, dtmf_received: { guard: missed, target: next } })
+  // What one region handles must not reach the flow's own handlers through the other region.
+  const absorb: AnyTransitionConfig = {}
+  const config: AnyStateNodeConfig = {
+    id,
+    initial: 'listening',
+    states: {
+      listening: {
+        type: 'parallel',
+        entry: sayAction(say, timeout),
+        states: {
+          noInput: counter(noInput, (next) => ({ user_input_timeout: { target: next } }), `#${id}.noInput`, timeout),
+          noMatch: counter(noMatch, reply, `#${id}.noMatch`, timeout)
+        },
+        on: {
+          user_speak: [{ guard: matched, target: 'matched' }, absorb],
+          dtmf_received: [{ guard: matched, target: 'matched' }, absorb],
+          user_input_timeout: absorb
+        }
+      },
+      matched: { type: 'final', output: ({ event }: { event: Reply }) => ({ result: 'match', value: match(event) }) },
+      noInput: { type: 'final', output: { result: 'no-input' } },
+      noMatch: { type: 'final', output: { result: 'no-match' } }
+    },
+    onDone: [
+      ...doneTransitions(options.onMatch, resultIs('match')),
+      ...doneTransitions(options.onNoInput, resultIs('no-input')),
+      ...doneTransitions(options.onNoMatch, resultIs('no-match'))
+    ]
+  }
+  return config as FlowFragment
+}

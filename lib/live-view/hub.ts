@@ -1,0 +1,98 @@
+import type { ServerResponse } from 'node:http'
+import type { AnyStateMachine } from 'xstate'
+import type { Logger, SessionRegistry } from '../sessions'
+import { chartOf, type ChartState } from './chart'
+import { liveCall, type LiveCall } from './live-call'
+
+export interface LiveHubOptions {
+  registry: SessionRegistry
+  flow: AnyStateMachine
+  log: Logger
+  /** At most this many calls, the most recently active, in a page's first list. */
+  limit: number
+  /** A comment line is sent this often, so that proxies keep idle streams open, in ms. */
+  keepAlive: number
+}
+
+/** The calls a page starts with. */
+export interface LiveCalls {
+  calls: LiveCall[]
+  /** Calls held, of which `calls` are the most recently active. */
+  total: number
+}
+
+/**
+ * Fans call changes out to the pages that watch, as Server-Sent Events:
+ * `chart` and `calls` when a page connects, then `call` for each change and
+ * `ended` for each call that ended. Changes are sent in the order the
+ * registry reported them, one at a time, so an ended call never comes back.
+ */
+export class LiveHub {
+  readonly chart: ChartState
+  readonly #options: LiveHubOptions
+  readonly #clients = new Set<ServerResponse>()
+  readonly #unwatch: () => void
+  readonly #keepAlive: NodeJS.Timeout
+  #tail: Promise<void> = Promise.resolve()
+
+  constructor (options: LiveHubOptions) {
+    this.#options = options
+    this.chart = chartOf(options.flow)
+    this.#unwatch = options.registry.watch((id, ended) => { this.#changed(id, ended) })
+    this.#keepAlive = setInterval(() => { this.#broadcast(': keep-alive\n\n') }, options.keepAlive).unref()
+  }
+
+  /** The most recently active calls, as a page's first list. */
+  async calls (): Promise<LiveCalls> {
+    const ids = this.#options.registry.ids()
+    const views = await Promise.all(ids.slice(-this.#options.limit).reverse().map((id) => this.#options.registry.get(id)))
+    // With a shared store a call is read from the store, which may have let it go since.
+    const calls = views.flatMap((view) => view === undefined ? [] : [liveCall(view, this.#options.flow)])
+    return { calls, total: ids.length }
+  }
+
+  /** Starts an event stream on `response`, which the caller has taken over from Fastify. */
+  async open (response: ServerResponse): Promise<void> {
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no'
+    })
+    response.on('close', () => { this.#clients.delete(response) })
+    response.write(message('chart', this.chart))
+    // Joins the queue, so that no change reported before the list is sent after it.
+    const joined = this.#tail.then(async () => {
+      const calls = await this.calls()
+      if (response.destroyed) return
+      response.write(message('calls', calls))
+      this.#clients.add(response)
+    })
+    this.#tail = joined.catch(() => {})
+    await joined
+  }
+
+  /** Ends every stream and stops watching. */
+  close (): void {
+    this.#unwatch()
+    clearInterval(this.#keepAlive)
+    for (const response of this.#clients) response.end()
+    this.#clients.clear()
+  }
+
+  #changed (id: string, ended: boolean): void {
+    this.#tail = this.#tail.then(async () => {
+      if (this.#clients.size === 0) return
+      const view = ended ? undefined : await this.#options.registry.get(id)
+      // A call that is gone by now has ended, whatever the report said.
+      this.#broadcast(view === undefined ? message('ended', { id }) : message('call', liveCall(view, this.#options.flow)))
+    }).catch((err) => { this.#options.log.warn({ err, sessionId: id }, 'the live view could not send a call change') })
+  }
+
+  #broadcast (text: string): void {
+    for (const response of this.#clients) response.write(text)
+  }
+}
+
+function message (event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+}

@@ -1,0 +1,80 @@
+import { formatProblems, validateEvent, type AiFlowAction, type Session } from '../protocol'
+import type { CallTurn } from '../sessions'
+import { redactAction, redactEvent } from './redact'
+
+/**
+ * One line of a recording: one event of one call and what came of it.
+ * Lines of a call are in the order the flow took its events; a stream may
+ * interleave several calls, told apart by `event.session.id`.
+ */
+export interface RecordedTurn {
+  /** Unix time in ms at which the event arrived. */
+  at: number
+  /** The event as it arrived (phone numbers masked when `redacted`). */
+  event: { type: string, session: Session, [field: string]: unknown }
+  /** The actions the reply carried, in order; `[]` for a 204. */
+  reply: AiFlowAction[]
+  /** The flow's state value after the event; absent once the call ended or failed. */
+  state?: unknown
+  /** Present and true when phone numbers were masked. */
+  redacted?: true
+  /**
+   * Present and true when the event came over the WebSocket: `reply` is what
+   * was sent in answer, and what the flow pushed later is not recorded.
+   */
+  pushed?: true
+}
+
+/** The JSON line for one turn, phone numbers masked unless told otherwise. */
+export function recordLine (turn: CallTurn, redact: boolean): string {
+  const line: RecordedTurn = redact
+    ? { at: turn.at, event: redactEvent(turn.event), reply: turn.reply.map(redactAction), state: turn.state, redacted: true }
+    : { at: turn.at, event: turn.event, reply: turn.reply, state: turn.state }
+  if (turn.pushed) line.pushed = true
+  return JSON.stringify(line) + '\n'
+}
+
+/** A recorded call: its turns in order. */
+export interface RecordedCall {
+  sessionId: string
+  turns: RecordedTurn[]
+}
+
+function lineProblem (value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'is not a JSON object'
+  const line = value as Partial<Record<keyof RecordedTurn, unknown>>
+  if (typeof line.at !== 'number') return 'has no number "at"'
+  const event = validateEvent(line.event)
+  if (!event.ok) return `has an invalid event: ${formatProblems(event.problems, 'event')}`
+  if (!Array.isArray(line.reply)) return 'has no array "reply"'
+  return undefined
+}
+
+/**
+ * Reads a recording (JSON Lines, as the `record` option writes them) into
+ * its calls, in the order each call first appears. Blank lines are skipped;
+ * anything else that is not a recorded turn is an error naming its line.
+ *
+ * @example
+ * const calls = parseRecording(await readFile('recordings/call.jsonl', 'utf8'))
+ */
+export function parseRecording (text: string): RecordedCall[] {
+  const calls = new Map<string, RecordedCall>()
+  text.split('\n').forEach((raw, index) => {
+    if (raw.trim() === '') return
+    let value: unknown
+    try {
+      value = JSON.parse(raw)
+    } catch {
+      throw new SyntaxError(`line ${index + 1} is not JSON`)
+    }
+    const problem = lineProblem(value)
+    if (problem !== undefined) throw new SyntaxError(`line ${index + 1} ${problem}`)
+    const turn = value as RecordedTurn
+    const id = turn.event.session.id
+    let call = calls.get(id)
+    if (call === undefined) calls.set(id, call = { sessionId: id, turns: [] })
+    call.turns.push(turn)
+  })
+  return [...calls.values()]
+}

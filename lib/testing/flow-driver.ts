@@ -1,0 +1,76 @@
+import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
+import { SILENT_EVENTS, type FlowAction } from '../protocol'
+import { SessionRegistry, type Logger, type SessionStore } from '../sessions'
+import { resolveOptions } from '../options'
+import { TestClock } from './clock'
+import { collectingLogger } from './logger'
+import type { Answer, Driver } from './driver'
+
+/** The plugin's options that apply to a flow driven without a server. */
+export interface FlowDriverOptions {
+  replyTimeout?: number
+  fallback?: FlowAction[]
+  flowVersion?: string
+  /** Where the call is kept between events. Default a `MemoryStore`; closed with the driver. */
+  store?: SessionStore
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  /** Gets the registry's log lines, for instance a pino logger. Default: none. */
+  log?: Logger
+}
+
+/**
+ * Drives a flow in this process, through the same `SessionRegistry` the
+ * plugin uses: the same validation of every action, the same fallback when
+ * the flow fails, the same wait for promise work, and actions emitted
+ * between events leading the next reply, as they do over the webhook. Only
+ * the clock differs: the flow's delays run on a {@link TestClock}.
+ *
+ * @example
+ * const call = new SimulatedCall(new FlowDriver(flow, { replyTimeout: 500 }))
+ */
+export class FlowDriver implements Driver {
+  readonly clock = new TestClock()
+  readonly errors: Error[] = []
+  readonly #registry: SessionRegistry
+  readonly #store: SessionStore
+  readonly #log: Logger
+  #state: unknown
+
+  constructor (flow: AnyStateMachine, options: FlowDriverOptions = {}) {
+    const { log, ...rest } = options
+    const resolved = resolveOptions({ flow, ...rest })
+    this.#store = resolved.store
+    this.#log = collectingLogger(this.errors, log)
+    this.#registry = new SessionRegistry({
+      ...resolved,
+      clock: this.clock,
+      log: this.#log,
+      observe: (turn) => { this.#state = turn.state }
+    })
+  }
+
+  async send (event: { type: string, session: { id: string } }): Promise<Answer> {
+    const actions = await this.#registry.dispatch(event, { log: this.#log, replyable: !SILENT_EVENTS.has(event.type) })
+    return { actions, state: this.#state }
+  }
+
+  /**
+   * Moves the clock. What the flow emits meanwhile waits for the next reply,
+   * as over the webhook; it is also returned here, read from the store.
+   */
+  async wait (ms: number, sessionId: string): Promise<Answer> {
+    const before = (await this.#store.get(sessionId))?.pending.length ?? 0
+    await this.clock.advance(ms)
+    const record = await this.#store.get(sessionId)
+    const view = await this.#registry.get(sessionId)
+    return { actions: record?.pending.slice(before) ?? [], state: view?.state }
+  }
+
+  now (): number {
+    return this.clock.now()
+  }
+
+  async close (): Promise<void> {
+    await this.#registry.close()
+  }
+}

@@ -1,0 +1,77 @@
+import { isDeepStrictEqual } from 'node:util'
+import type { AnyStateMachine } from 'xstate'
+import type { AiFlowAction } from '../protocol'
+import { redactAction, type RecordedCall, type RecordedTurn } from '../recording'
+import { FlowDriver, type FlowDriverOptions } from './flow-driver'
+
+/** One event whose reply came out differently from the recorded one. */
+export interface ReplayDifference {
+  sessionId: string
+  /** The event's position in its call, from 1. */
+  position: number
+  event: RecordedTurn['event']
+  recorded: AiFlowAction[]
+  replayed: AiFlowAction[]
+  recordedState: unknown
+  replayedState: unknown
+}
+
+export interface ReplayResult {
+  calls: number
+  events: number
+  differences: ReplayDifference[]
+  /** What the flow failed with during the replay, by call. */
+  errors: Array<{ sessionId: string, err: Error }>
+}
+
+/** Compares as JSON would carry them: an `undefined` field is no field. */
+function sameJson (a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)))
+}
+
+/**
+ * Runs recorded calls through `flow`, each on its own simulated clock that
+ * moves as the recorded arrival times did, and reports every event whose
+ * reply differs. Replies of recordings with masked phone numbers are masked
+ * the same way before they are compared. The reply to an event that came
+ * over the WebSocket holds only what the flow emitted at once: it is
+ * compared with as many actions from the start of the replayed reply, which
+ * waits for the work the event started, as over the webhook.
+ *
+ * @example
+ * const result = await replayRecording(parseRecording(text), flow)
+ * t.same(result.differences, [])
+ */
+export async function replayRecording (calls: readonly RecordedCall[], flow: AnyStateMachine, options: FlowDriverOptions = {}): Promise<ReplayResult> {
+  const result: ReplayResult = { calls: calls.length, events: 0, differences: [], errors: [] }
+  for (const call of calls) {
+    const driver = new FlowDriver(flow, options)
+    try {
+      let last: number | undefined
+      for (const [index, turn] of call.turns.entries()) {
+        await driver.clock.advance(Math.max(0, turn.at - (last ?? turn.at)))
+        last = Math.max(last ?? turn.at, turn.at)
+        const answer = await driver.send(turn.event)
+        const masked = turn.redacted === true ? answer.actions.map(redactAction) : answer.actions
+        // A WebSocket answer holds what the flow emitted at once; what came later was pushed and not recorded.
+        const replayed = turn.pushed === true ? masked.slice(0, turn.reply.length) : masked
+        result.events++
+        if (!sameJson(replayed, turn.reply)) {
+          result.differences.push({
+            sessionId: call.sessionId,
+            position: index + 1,
+            event: turn.event,
+            recorded: turn.reply,
+            replayed,
+            recordedState: turn.state,
+            replayedState: answer.state
+          })
+        }
+      }
+    } finally {
+      await driver.close()
+    }
+    for (const err of driver.errors) result.errors.push({ sessionId: call.sessionId, err })
+  }
+  return result
+}

@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import t from 'tap'
+import { toMermaid } from '../../lib/tools/mermaid'
+import { flow } from '../../examples/callback-flow'
+import { eventually } from '../fixtures/helpers'
+
+// The walk-through's commands, run as the README gives them, against the built CLI.
+// `env -i` keeps the children outside tap's coverage (see test/package.test.ts).
+const root = path.join(__dirname, '..', '..')
+const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
+const start = readme.indexOf('<!-- section: testing-flows -->')
+const section = readme.slice(start, readme.indexOf('<!-- section: ', start + 1))
+const cli = path.join(root, 'dist', 'lib', 'cli', 'index.js')
+
+/** The block of `lang` that follows `after` in the section. */
+function blockAfter (after: string, lang: string): string {
+  const at = section.indexOf(after)
+  if (at === -1) throw new Error(`the section no longer says ${after}`)
+  const match = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(section.slice(at + after.length))
+  if (match === null) throw new Error(`no ${lang} block after ${after}`)
+  return match[1]
+}
+
+function run (args: string[], { input = '', env = {} }: { input?: string, env?: Record<string, string> } = {}): Promise<{ code: number | null, stdout: string }> {
+  const vars = Object.entries({ PATH: process.env.PATH as string, ...env }).map(([key, value]) => `${key}=${value}`)
+  const child = spawn('env', ['-i', ...vars, process.execPath, ...args], { cwd: root })
+  let stdout = ''
+  child.stdout.on('data', (chunk) => { stdout += String(chunk) })
+  child.stdin.end(input)
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout })))
+}
+
+/** The lines a `printf '…' |` command of the README types. */
+function typed (command: string): string {
+  const match = /printf '([^']*)' \| npx fastify-ai-flow/.exec(section.slice(section.indexOf(command) - 100, section.indexOf(command) + command.length))
+  return (match?.[1] ?? '').replaceAll('\\n', '\n')
+}
+
+const noIds = (text: string): string => text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
+
+t.test('every code example of the walk-through names its file in examples/', async (t) => {
+  const blocks = [...section.matchAll(/```ts\n(.*)\n/g)].map((match) => match[1])
+  t.same(blocks, ['// examples/callback-flow.ts', '// examples/callback-flow.test.ts', '// examples/recording-server.ts'])
+})
+
+t.test('the simulate transcript is what the CLI prints', async (t) => {
+  const command = '| npx fastify-ai-flow simulate examples/callback-flow.ts\n'
+  const { code, stdout } = await run([cli, 'simulate', 'examples/callback-flow.ts'], { input: typed(command) })
+  t.equal(code, 0)
+  t.equal(stdout, blockAfter(command, 'text'))
+})
+
+t.test('the diagram is what diagram prints', async (t) => {
+  const shown = blockAfter('npx fastify-ai-flow diagram examples/callback-flow.ts\n', 'mermaid')
+  t.equal(shown, toMermaid(flow))
+  const { stdout } = await run([cli, 'diagram', 'examples/callback-flow.ts'])
+  t.equal(stdout, shown)
+})
+
+t.test('record a call through the server, replay it, change the flow, replay again', async (t) => {
+  const dir = t.testdir()
+  const server = spawn('env', ['-i', `PATH=${process.env.PATH}`, 'PORT=0', `RECORDINGS=${dir}`, process.execPath, '--import', 'tsx', 'examples/recording-server.ts'], { cwd: root })
+  t.teardown(() => { server.kill() })
+  let log = ''
+  server.stdout.on('data', (chunk) => { log += String(chunk) })
+  t.ok(await eventually(() => /Server listening at http:\/\/127\.0\.0\.1:\d+/.test(log), 20_000), 'the server started')
+  const url = `${/Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log)?.[1]}/webhook`
+
+  const call = await run([cli, 'simulate', url], { input: typed('| npx fastify-ai-flow simulate http://127.0.0.1:3000/webhook\n') })
+  t.equal(call.code, 0)
+  t.match(call.stdout, /caller: Ada Lovelace\nassistant: Thank you, Ada Lovelace\./)
+  const lines = (): number => fs.readdirSync(dir).map((name) => fs.readFileSync(path.join(dir, name), 'utf8').split('\n').length - 1).reduce((a, b) => a + b, 0)
+  t.ok(await eventually(() => lines() === 3, 5000), 'three events recorded')
+
+  const same = await run([cli, 'replay', dir, 'examples/callback-flow.ts'])
+  t.equal(same.code, 0)
+  t.equal(same.stdout, blockAfter('npx fastify-ai-flow replay recordings examples/callback-flow.ts\n', 'text'))
+
+  fs.mkdirSync(path.join(dir, 'changed'))
+  const changed = path.join(dir, 'changed', 'callback-flow.ts')
+  fs.writeFileSync(changed, fs.readFileSync(path.join(root, 'examples', 'callback-flow.ts'), 'utf8')
+    .replace("from '../lib'", `from ${JSON.stringify(path.join(root, 'lib'))}`)
+    .replace('back today', 'back tomorrow'))
+  const differs = await run([cli, 'replay', dir, changed])
+  t.equal(differs.code, 1)
+  t.equal(noIds(differs.stdout), noIds(blockAfter('and replay again:\n', 'text')))
+})

@@ -1,0 +1,153 @@
+import { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
+import t from 'tap'
+import { assign } from 'xstate'
+import { flow } from '../../examples/ivr-menu'
+import { randomUUID } from 'node:crypto'
+import { MemoryStore, setupFlow, type SessionStore } from '../../lib'
+import { RedisStore } from '../../lib/redis'
+import { sharedRedis } from '../fixtures/redis-server'
+import { SessionRegistry, type Logger } from '../../lib/sessions'
+import { LiveHub } from '../../lib/live-view/hub'
+import { buildApp, event, eventually, post } from '../fixtures/helpers'
+
+const token = 'a-live-view-token-for-tests'
+const headers = { authorization: `Bearer ${token}` }
+
+interface StreamEvent { event: string, data: any }
+
+/** Reads Server-Sent Events from a fetch response, one at a time; comments come as `comment`. */
+function reader (response: Response): () => Promise<StreamEvent> {
+  const chunks = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+  let buffer = ''
+  return async function next () {
+    for (;;) {
+      const end = buffer.indexOf('\n\n')
+      if (end >= 0) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        if (block.startsWith(':')) return { event: 'comment', data: block }
+        const [, event] = /^event: (.*)$/m.exec(block) ?? []
+        const [, data] = /^data: (.*)$/m.exec(block) ?? []
+        return { event, data: JSON.parse(data) }
+      }
+      const { value, done } = await chunks.read()
+      if (done) return { event: 'closed', data: null }
+      buffer += value
+    }
+  }
+}
+
+t.test('a page hears the chart, the calls, then each change and each end', async (t) => {
+  const { app } = await buildApp({ flow, liveView: { token } })
+  await post(app, event('session_start', 'before'))
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const response = await fetch(`${url}/live/stream`, { headers })
+  t.equal(response.status, 200)
+  t.match(response.headers.get('content-type'), /^text\/event-stream/)
+  const next = reader(response)
+  t.match(await next(), { event: 'chart', data: { id: 'ivr' } })
+  t.match(await next(), { event: 'calls', data: { total: 1, calls: [{ id: 'before' }] } })
+  await post(app, event('session_start', 'during'))
+  t.match(await next(), { event: 'call', data: { id: 'during', states: ['main.listening.noInput.none', 'main.listening.noMatch.none'] } })
+  await post(app, event('dtmf_received', 'during', { digit: '1' }))
+  t.match(await next(), { event: 'call', data: { id: 'during', states: ['sales'] } })
+  await post(app, event('session_end', 'before'))
+  t.same(await next(), { event: 'ended', data: { id: 'before' } })
+  await app.close()
+  t.same(await next(), { event: 'closed', data: null }, 'closing the server ends the stream')
+})
+
+/** A flow that keeps a function in its context: a copy of its state cannot be made. */
+const uncopyable = setupFlow({ types: { context: {} as { later?: () => number } } }).createMachine({
+  context: {},
+  on: { session_start: { actions: assign({ later: () => () => 1 }) } }
+})
+
+function logger (warnings: string[], errors: string[]): Logger {
+  const log: Logger = {
+    child: () => log,
+    debug: () => {},
+    info: () => {},
+    warn: (_, msg) => { warnings.push(String(msg)) },
+    error: (_, msg) => { errors.push(String(msg)) }
+  }
+  return log
+}
+
+function registryFor (machine: typeof flow | typeof uncopyable, log: Logger, store: SessionStore = new MemoryStore()): SessionRegistry {
+  return new SessionRegistry({
+    flow: machine, flows: {}, flowVersion: '1', store, replyTimeout: 1000, sessionTtl: 60_000, maxSessions: 10, fallback: [], log
+  })
+}
+
+/** A response with nothing behind it, that keeps what is written. */
+function response (): ServerResponse & { text: string } {
+  const res = new ServerResponse(new IncomingMessage(new Socket())) as ServerResponse & { text: string }
+  res.text = ''
+  res.write = ((chunk: string) => { res.text += chunk; return true }) as never
+  return res
+}
+
+t.test('a stream that cannot list the calls is logged and ended', async (t) => {
+  const { app, logs } = await buildApp({ flow: uncopyable, liveView: { token } })
+  t.teardown(() => app.close())
+  await post(app, event('session_start', 'odd'))
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const next = reader(await fetch(`${url}/live/stream`, { headers }))
+  t.match(await next(), { event: 'chart' })
+  t.same(await next(), { event: 'closed', data: null })
+  t.ok(logs.some((line) => line.msg === 'the live view stream could not start' && line.err !== undefined))
+})
+
+t.test('a change that cannot be read is logged, and later ones still go out', async (t) => {
+  const warnings: string[] = []
+  const registry = registryFor(uncopyable, logger(warnings, []))
+  const hub = new LiveHub({ registry, flow: uncopyable, log: logger(warnings, []), limit: 10, keepAlive: 60_000 })
+  t.teardown(async () => { hub.close(); await registry.close() })
+  const page = response()
+  await hub.open(page)
+  await registry.dispatch({ type: 'session_start', session: { id: 'odd' } }, { log: logger([], []) })
+  await registry.dispatch({ type: 'session_end', session: { id: 'odd' } }, { log: logger([], []) })
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(warnings, ['the live view could not send a call change'])
+  t.match(page.text, /event: ended\ndata: {"id":"odd"}/)
+})
+
+t.test('with a shared store: changes are reported, and a call the store has let go is sent as ended', async (t) => {
+  const url = await sharedRedis(t)
+  const store = new RedisStore({ url, prefix: `test:${randomUUID()}:` })
+  const registry = registryFor(flow, logger([], []), store)
+  const hub = new LiveHub({ registry, flow, log: logger([], []), limit: 10, keepAlive: 60_000 })
+  t.teardown(async () => { hub.close(); await registry.close() })
+  const page = response()
+  await hub.open(page)
+  await registry.dispatch({ type: 'session_start', session: { id: 'kept' } }, { log: logger([], []) })
+  await eventually(() => page.text.includes('event: call\n'))
+  t.match(page.text, /event: call\ndata: {"id":"kept"/, 'a change saved through the lock is reported')
+  // On the same connection, so that the deletion reaches the store before the hub reads the call.
+  registry.watch((id, ended) => { if (id === 'gone' && !ended) store.delete(id).catch(() => {}) })
+  await registry.dispatch({ type: 'session_start', session: { id: 'gone' } }, { log: logger([], []) })
+  await eventually(() => page.text.includes('event: ended\ndata: {"id":"gone"}'))
+  t.match(page.text, /event: ended\ndata: {"id":"gone"}/)
+  t.notMatch(page.text, /event: call\ndata: {"id":"gone"/)
+  t.same((await hub.calls()).calls.map((call) => call.id), ['kept'], 'the list leaves out what the store no longer has')
+  t.equal((await hub.calls()).total, 2, 'though this instance still holds it')
+})
+
+t.test('a page gone before its list is ready gets nothing more; idle streams get keep-alive comments', async (t) => {
+  const registry = registryFor(flow, logger([], []))
+  const hub = new LiveHub({ registry, flow, log: logger([], []), limit: 1, keepAlive: 20 })
+  t.teardown(async () => { hub.close(); await registry.close() })
+  const gone = response()
+  const opening = hub.open(gone)
+  gone.destroy()
+  await opening
+  const kept = response()
+  await hub.open(kept)
+  await registry.dispatch({ type: 'session_start', session: { id: 'c1' } }, { log: logger([], []) })
+  await new Promise((resolve) => setTimeout(resolve, 60))
+  t.notMatch(gone.text, /event: calls/, 'the list was not written to a closed page')
+  t.match(kept.text, /: keep-alive\n\n/)
+  t.match(kept.text, /event: call\n/)
+})

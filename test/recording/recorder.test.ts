@@ -1,0 +1,73 @@
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { PassThrough } from 'node:stream'
+import t from 'tap'
+import { Recorder, recordingFile } from '../../lib/recording'
+import type { CallTurn, Logger } from '../../lib/sessions'
+
+function logger (): Logger & { warnings: Array<{ obj: any, msg?: string }> } {
+  const warnings: Array<{ obj: any, msg?: string }> = []
+  const log = { warnings, child: () => log, debug () {}, info () {}, error () {}, warn (obj: object, msg?: string) { warnings.push({ obj, msg }) } }
+  return log
+}
+
+function turn (id: string, type: string, at = 1): CallTurn {
+  return { at, event: { type, session: { id, from_phone_number: '+4915112345678' } }, reply: [], state: 'x', pushed: false }
+}
+
+const lines = (text: string): any[] => text.trim().split('\n').map((line) => JSON.parse(line))
+
+t.test('a directory gets one file per call, each line in the call\'s order', async (t) => {
+  const dir = path.join(t.testdir(), 'nested', 'recordings')
+  const recorder = await Recorder.open({ dir }, logger())
+  for (let i = 0; i < 20; i++) recorder.observe(turn('a', 'user_speak', i))
+  recorder.observe(turn('b', 'session_start'))
+  await recorder.close()
+  t.same(readdirSync(dir).sort(), ['a.jsonl', 'b.jsonl'])
+  t.same(lines(readFileSync(path.join(dir, 'a.jsonl'), 'utf8')).map((line) => line.at), [...Array(20).keys()])
+  t.equal(lines(readFileSync(path.join(dir, 'b.jsonl'), 'utf8'))[0].event.session.from_phone_number, '+***********78')
+  recorder.observe(turn('a', 'session_end', 99))
+  await recorder.close()
+  t.equal(lines(readFileSync(path.join(dir, 'a.jsonl'), 'utf8')).length, 21, 'later turns are appended')
+})
+
+t.test('a session id never leads out of the directory', async (t) => {
+  t.equal(recordingFile('/rec', '../../etc/passwd'), path.join('/rec', '______etc_passwd.jsonl'))
+  t.equal(recordingFile('/rec', '550e8400-e29b-41d4-a716-446655440000'), path.join('/rec', '550e8400-e29b-41d4-a716-446655440000.jsonl'))
+  t.equal(path.basename(recordingFile('/rec', 'x'.repeat(300))).length, 128 + '.jsonl'.length)
+})
+
+t.test('a stream gets every line, calls interleaved, and is left open', async (t) => {
+  const stream = new PassThrough()
+  let text = ''
+  stream.on('data', (chunk) => { text += String(chunk) })
+  const recorder = await Recorder.open({ stream, redactPhoneNumbers: false }, logger())
+  recorder.observe(turn('a', 'session_start'))
+  recorder.observe(turn('b', 'session_start'))
+  await recorder.close()
+  t.same(lines(text).map((line) => [line.event.session.id, line.event.session.from_phone_number, line.redacted]), [
+    ['a', '+4915112345678', undefined],
+    ['b', '+4915112345678', undefined]
+  ])
+  t.ok(stream.writable, 'the stream belongs to whoever gave it')
+})
+
+t.test('a write that fails is logged, and the next ones still go through', async (t) => {
+  const dir = t.testdir({ 'blocked.jsonl': {} })
+  const log = logger()
+  const recorder = await Recorder.open({ dir }, log)
+  recorder.observe(turn('blocked', 'session_start'))
+  recorder.observe(turn('fine', 'session_start'))
+  await recorder.close()
+  t.match(log.warnings, [{ obj: { sessionId: 'blocked', err: { code: 'EISDIR' } }, msg: 'writing the call recording failed' }])
+  t.equal(lines(readFileSync(path.join(dir, 'fine.jsonl'), 'utf8')).length, 1)
+})
+
+t.test('a directory that cannot be made is an invalid option', async (t) => {
+  const file = path.join(t.testdir(), 'a-file')
+  writeFileSync(file, '')
+  await t.rejects(Recorder.open({ dir: path.join(file, 'sub') }, logger()), {
+    code: 'FST_AIFLOW_INVALID_OPTION',
+    message: new RegExp(`record\\.dir ".*sub" cannot be made: `)
+  })
+})

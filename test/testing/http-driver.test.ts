@@ -1,0 +1,85 @@
+import t from 'tap'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { fastifyAiFlow, speak } from '../../lib'
+import { runScript, simulateCall } from '../../lib/testing'
+import { echoFlow, menuFlow } from '../fixtures/simulator-flows'
+
+/** The part of a test these helpers use. */
+interface Teardown { teardown (fn: () => unknown): void }
+
+async function listen (app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address() as { port: number }
+  return `http://127.0.0.1:${address.port}`
+}
+
+async function server (t: Teardown, options: Parameters<typeof fastifyAiFlow>[1]): Promise<string> {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifyAiFlow, options)
+  return `${await listen(app)}/webhook`
+}
+
+/** A server that answers every POST with what `reply` says. */
+async function fakeServer (t: Teardown, reply: (body: any) => { status: number, body?: unknown }): Promise<string> {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.post('/webhook', async (request, response) => {
+    const { status, body } = reply(request.body)
+    return response.code(status).send(body)
+  })
+  return `${await listen(app)}/webhook`
+}
+
+t.test('drives a running server through its webhook, as the service does', async (t) => {
+  const url = await server(t, { flow: echoFlow, token: 'secret' })
+  const call = simulateCall(url, { token: 'secret', sessionId: 'over-http' })
+  t.same(await call.start(), [speak('start inbound from +9876543210')])
+  t.same(await call.press('12'), [speak('key 1'), speak('key 2')])
+  t.same(await call.speechStarted(), [], 'a 204 is no actions')
+  t.equal(call.state, undefined, 'the state of a server cannot be seen')
+  t.notOk('state' in call.turns[0], 'turns carry no state either')
+  t.same(await call.wait(5), [], 'time passes for real; the webhook brings nothing meanwhile')
+  t.ok((call.turns.at(-1)?.at as number) >= 5)
+  await call.hangUp()
+  t.ok(call.ended)
+})
+
+t.test('a URL object works too; the token is sent, and a refusal is an error', async (t) => {
+  const url = await server(t, { flow: echoFlow, token: 'secret' })
+  const call = simulateCall(new URL(url), { token: 'wrong' })
+  await t.rejects(call.start(), /POST http:\/\/127\.0\.0\.1:\d+\/webhook answered 401: .*FST_AIFLOW_UNAUTHORIZED/)
+  t.equal(call.errors.length, 1)
+})
+
+t.test('what a server answers is checked as strictly as the plugin checks a flow', async (t) => {
+  const invalid = await fakeServer(t, () => ({ status: 200, body: { type: 'speak', session_id: 'x' } }))
+  await t.rejects(simulateCall(invalid, { sessionId: 'x' }).start(), /the reply holds an invalid action: action must have exactly one of text or ssml/)
+  const stranger = await fakeServer(t, () => ({ status: 200, body: [{ type: 'hangup', session_id: 'someone-else' }] }))
+  await t.rejects(simulateCall(stranger, { sessionId: 'me' }).start(), /the reply is for session someone-else, not me/)
+})
+
+t.test('a server that hangs up ends the call with a session_end', async (t) => {
+  const seen: string[] = []
+  const url = await fakeServer(t, (body) => {
+    seen.push(body.type)
+    return body.type === 'dtmf_received' ? { status: 200, body: { type: 'hangup', session_id: body.session.id } } : { status: 204 }
+  })
+  const turns = await runScript(url, ['start', { press: '9' }])
+  t.same(seen, ['session_start', 'dtmf_received', 'session_end'])
+  t.same(turns.map((turn) => turn.move), ['start', 'press', 'ended'])
+})
+
+t.test('only http:, https:, ws: and wss: URLs lead to servers', async (t) => {
+  t.throws(() => simulateCall('ftp://example.com/webhook'), /the simulator reaches servers by http:, https:, ws: or wss: URLs, got ftp:/)
+  t.throws(() => simulateCall('not a url'), TypeError)
+})
+
+t.test('a script plays the same against the flow and against a server running it', async (t) => {
+  const url = await server(t, { flow: menuFlow })
+  const script = ['start', { press: '1' }, 'transferFailed', { press: '9' }] as const
+  const direct = await runScript(menuFlow, script, { sessionId: 'same' })
+  const remote = await runScript(url, script, { sessionId: 'same' })
+  t.same(remote.map((turn) => turn.actions), direct.map((turn) => turn.actions))
+  t.same(remote.map((turn) => turn.event), direct.map((turn) => turn.event))
+})
