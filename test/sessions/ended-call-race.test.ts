@@ -1,6 +1,7 @@
 import t from 'tap'
 import { assign, emit } from 'xstate'
 import { MemoryStore, setupFlow, speak, type SessionRecord, type SessionStore } from '../../lib'
+import { SessionRegistry } from '../../lib/sessions'
 import { buildApp, event, post, sleep } from '../fixtures/helpers'
 
 /** Counts the caller's turns. */
@@ -66,4 +67,22 @@ t.test('a call that failed and ended is not failed for the events queued behind 
   t.equal(ended.status, 204)
   t.same(queued.body, { type: 'speak', session_id: 'y', text: 'still here' })
   t.match(await app.aiFlow.getCall('y'), { status: 'active' })
+})
+
+t.test('watchers see a call end, then the call its queued event begins', async (t) => {
+  const silent = { child: () => silent, debug () {}, info () {}, warn () {}, error () {} }
+  const registry = new SessionRegistry({
+    flow: turnsFlow, flowVersion: '1', flows: {}, store: new DistantStore(), replyTimeout: 1000,
+    sessionTtl: 60_000, maxSessions: 10, fallback: [], log: silent
+  })
+  t.teardown(() => registry.close())
+  const seen: Array<[string, boolean]> = []
+  registry.watch((id, ended) => { seen.push([id, ended]) })
+  await registry.dispatch(event('session_start', 'w') as never, { log: silent })
+  await Promise.all([
+    registry.dispatch(event('session_end', 'w') as never, { log: silent }),
+    registry.dispatch(event('user_speak', 'w', { text: 'still there?' }) as never, { log: silent })
+  ])
+  t.same(seen, [['w', false], ['w', true], ['w', false]])
+  t.same(registry.ids(), ['w'])
 })
