@@ -27,7 +27,9 @@ export interface HeapResult {
 
 declare const gc: () => void
 
-function settled (): number {
+/** The heap in use once callbacks still due (client timers, socket reads) have run and everything is collected. */
+async function settled (): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 200))
   gc()
   gc()
   return process.memoryUsage().heapUsed
@@ -66,12 +68,12 @@ async function main (): Promise<void> {
   await events(app, 'session_start', 0, 1)
   await events(app, 'session_start', 1, warm)
   await events(app, 'session_end', 0, warm)
-  const startBytes = settled()
+  const startBytes = await settled()
   await events(app, 'session_start', warm, warm + calls)
-  const liveBytes = settled()
+  const liveBytes = await settled()
   if (app.aiFlow.liveCalls !== calls) throw new Error(`${app.aiFlow.liveCalls} calls live, wanted ${calls}`)
   await events(app, 'session_end', warm, warm + calls)
-  const endBytes = settled()
+  const endBytes = await settled()
   await app.close()
   const result: HeapResult = {
     type: 'heap',
