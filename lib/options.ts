@@ -24,7 +24,7 @@ export interface FastifyAiFlowOptions {
   /**
    * At most this many idle calls keep their flow's actor in memory; the
    * least recently active others wait as their stored record (about a
-   * quarter of the memory) and are restored by their next event. Default
+   * fifth of the memory) and are restored by their next event. Default
    * `Infinity`: every call keeps its actor.
    */
   liveActors?: number
