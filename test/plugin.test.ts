@@ -1,7 +1,7 @@
 import t from 'tap'
 import Fastify from 'fastify'
 import { createMachine } from 'xstate'
-import defaultExport, { fastifyAiFlow, MemoryStore, speak } from '../lib'
+import defaultExport, { fastifyAiFlow, MemoryStore, speak, toMermaid } from '../lib'
 import { buildApp, event, post } from './fixtures/helpers'
 
 const flow = createMachine({})
@@ -64,4 +64,8 @@ t.test('the decorator counts live calls', async (t) => {
   await post(app, event('session_start'))
   t.equal(app.aiFlow.liveCalls, 1)
   t.throws(() => { (app.aiFlow as { liveCalls: number }).liveCalls = 5 }, TypeError, 'read-only')
+})
+
+t.test('the package entry exports the diagram generator', async (t) => {
+  t.match(toMermaid(createMachine({ id: 'm', initial: 'a', states: { a: { on: { go: 'b' } }, b: {} } })), /stateDiagram-v2[\s\S]*a --> b/)
 })
