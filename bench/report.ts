@@ -124,11 +124,26 @@ function command (): string {
   return `${env}npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`
 }
 
+function heapTable (heaps: HeapResult[]): string[] {
+  if (heaps.length === 0) return []
+  const rows = heaps.map((h) => `| ${thousands(h.calls)} | ${h.store} | ${actorsText(h.liveActors)} | ${thousands(h.perCall)} | ` +
+    `${fixed(h.startBytes / 1e6, 1)} | ${fixed(h.liveBytes / 1e6, 1)} | ${fixed(h.endBytes / 1e6, 1)} | ${fixed(100 * h.endGrowth, 1)} % |`)
+  return ['Heap of the server process (demo flow; calls started with `session_start` and left idle; `gc()` before each reading):', '',
+    '| live calls | store | actors | B per call | MB at start | MB live | MB after all ended | after vs start |',
+    '|---:|---|---|---:|---:|---:|---:|---:|', ...rows, '']
+}
+
+function everyRun (runs: RunResult[]): string[] {
+  return ['<details><summary>Every run</summary>', '',
+    '| round | config | events/s | CPU µs/event | p50 µs | p99 µs |',
+    '|---:|:---:|---:|---:|---:|---:|',
+    ...runs.map((r) => `| ${r.round + 1} | ${r.letter} | ${thousands(r.eventsPerSecond)} | ${fixed(r.cpuPerEvent, 1)} | ${fixed(r.p50)} | ${fixed(r.p99)} |`),
+    '', '</details>']
+}
+
 /** The generated part of BENCHMARKS.md. */
 export function render (report: Report): string {
   const { options, runs, heaps, started, finished } = report
-  const perRound = runs.map((r) => `| ${r.round + 1} | ${r.letter} | ${thousands(r.eventsPerSecond)} | ${fixed(r.cpuPerEvent, 1)} | ${fixed(r.p50)} | ${fixed(r.p99)} |`)
-  const heapRows = heaps.map((h) => `| ${thousands(h.calls)} | ${h.store} | ${actorsText(h.liveActors)} | ${thousands(h.perCall)} | ${fixed(h.startBytes / 1e6, 1)} | ${fixed(h.liveBytes / 1e6, 1)} | ${fixed(h.endBytes / 1e6, 1)} | ${fixed(100 * h.endGrowth, 1)} % |`)
   return [
     `Run ${started.toISOString()} – ${finished.toISOString()}, on ${machine()}.`,
     `Load average (1 min) at the start: ${os.loadavg()[0].toFixed(2)}.`,
@@ -153,18 +168,8 @@ export function render (report: Report): string {
     '|---|---:|:---:|',
     ...targets(report).map((t) => `| ${t.text} | ${t.shown} | ${t.met ? 'yes' : '**no**'} |`),
     '',
-    ...(heaps.length === 0
-      ? []
-      : ['Heap of the server process (demo flow; calls started with `session_start` and left idle; `gc()` before each reading):', '',
-          '| live calls | store | actors | B per call | MB at start | MB live | MB after all ended | after vs start |',
-          '|---:|---|---|---:|---:|---:|---:|---:|', ...heapRows, '']),
-    '<details><summary>Every run</summary>',
-    '',
-    '| round | config | events/s | CPU µs/event | p50 µs | p99 µs |',
-    '|---:|:---:|---:|---:|---:|---:|',
-    ...perRound,
-    '',
-    '</details>'
+    ...heapTable(heaps),
+    ...everyRun(runs)
   ].join('\n')
 }
 
