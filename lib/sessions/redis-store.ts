@@ -70,6 +70,7 @@ export class RedisStore implements SessionStore {
   readonly #commandTimeout: number
   readonly #signals: LockSignals
   #connected = false
+  #firstConnection: Promise<void> | undefined
 
   constructor (options: RedisStoreOptions = {}) {
     checkOptions(options)
@@ -176,8 +177,15 @@ export class RedisStore implements SessionStore {
    */
   async #ready (): Promise<void> {
     if (this.#connected) return
+    // One wait shared by every command that comes before the first connection,
+    // so that a burst of first events adds three listeners, not three each.
+    this.#firstConnection ??= this.#waitForConnection().finally(() => { this.#firstConnection = undefined })
+    return await this.#firstConnection
+  }
+
+  #waitForConnection (): Promise<void> {
     const redis = this.#redis
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const stop = (): void => {
         clearTimeout(timer)
         redis.off('ready', ready).off('error', fail).off('end', fail)
@@ -196,4 +204,5 @@ export class RedisStore implements SessionStore {
       redis.once('ready', ready).once('error', fail).once('end', fail)
     })
   }
+
 }

@@ -204,6 +204,19 @@ t.test('before its first connection a store waits for it, up to commandTimeout',
   await waiting.close()
 })
 
+t.test('many commands before the first connection share one wait (no MaxListenersExceededWarning)', async (t) => {
+  const warnings: Error[] = []
+  const onWarning = (warning: Error): void => { warnings.push(warning) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
+  const burst = new RedisStore({ url, prefix: `test:${randomUUID()}:` })
+  t.teardown(() => burst.close())
+  const ids = Array.from({ length: 50 }, (_, i) => `call-${i}`)
+  t.same(await Promise.all(ids.map((id) => burst.get(id))), ids.map(() => undefined), 'every command got its answer')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning'), [])
+})
+
 t.test('options are checked', async (t) => {
   t.throws(() => new RedisStore({ url: 6379 as never }), { code: 'FST_AIFLOW_INVALID_OPTION', message: /url must be a string, got 6379/ })
   t.throws(() => new RedisStore({ prefix: null as never }), { message: /prefix must be a string, got null/ })
