@@ -1,56 +1,19 @@
-import type { AnyActorRef, AnyStateMachine, InspectionEvent, Observer } from 'xstate'
-import type { AiFlowAction, FlowAction, Session } from '../protocol'
-import { CorruptRecordError, FlowVersionError, StoreUnavailableError, TooManyCallsError } from '../errors'
-import { ActorHost, type Clock } from './actor-host'
+import type { AnyActorRef, AnyStateMachine } from 'xstate'
+import type { AiFlowAction } from '../protocol'
+import { CorruptRecordError, FlowVersionError, TooManyCallsError } from '../errors'
+import { ActorHost } from './actor-host'
 import { Call, type ActionSink } from './call'
-import { claimLock, releaseLock, type Claim } from './call-lock'
+import type { Claim } from './call-lock'
+import { CallRecords } from './call-records'
 import { LiveActors } from './live-actors'
 import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
-import type { SessionRecord, SessionStore } from './store'
+import type { SessionRecord } from './store'
 import type { CallTurn } from './turn'
+import type { CallWatcher, DispatchOptions, IncomingEvent, RegistryOptions } from './registry-options'
 
-export interface RegistryOptions {
-  flow: AnyStateMachine
-  flowVersion: string
-  /** Older flows, by version, for calls started with them. */
-  flows: Record<string, AnyStateMachine>
-  store: SessionStore
-  replyTimeout: number
-  sessionTtl: number
-  maxSessions: number
-  /** At most this many idle calls keep a live actor; the others wait as their stored record. Default: all. */
-  liveActors?: number
-  fallback: FlowAction[]
-  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
-  /** Runs the flows' delays. Default: real time. */
-  clock?: Clock
-  /** Told of every event answered, in each call's order: recordings and simulators listen here. */
-  observe?: (turn: CallTurn) => void
-  log: Logger
-}
-
-export interface DispatchOptions {
-  log: Logger
-  /** False when the transport cannot carry a reply to this event: what the flow emits waits for the next one. */
-  replyable?: boolean
-  /**
-   * Push mode, for transports that can send at any time: the reply goes to
-   * the sink as soon as the event is handled, without waiting for work, and
-   * so does everything the call's flow emits later, until another transport
-   * carries one of its events or the sink is released.
-   */
-  sink?: ActionSink
-}
-
-/** Told after a call changed (its state was saved) or ended; it must not throw. */
-export type CallWatcher = (id: string, ended: boolean) => void
-
-interface IncomingEvent {
-  type: string
-  session: Session
-}
+export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
 
 /**
  * Every call this instance serves, each with its own actor and its own
@@ -60,6 +23,7 @@ export class SessionRegistry {
   readonly #calls = new Map<string, Call>()
   readonly #options: RegistryOptions
   readonly #host: ActorHost
+  readonly #records: CallRecords
   readonly #live: LiveActors
   readonly #sweeper: NodeJS.Timeout
   readonly #watchers = new Set<CallWatcher>()
@@ -68,6 +32,7 @@ export class SessionRegistry {
 
   constructor (options: RegistryOptions) {
     this.#options = options
+    this.#records = new CallRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout })
     this.#host = new ActorHost({
       flow: options.flow,
       replyTimeout: options.replyTimeout,
@@ -132,7 +97,7 @@ export class SessionRegistry {
     const call = this.#calls.get(id)
     // A shared store's record is newer than this instance's copy whenever another instance served the call;
     // a parked call (no actor, not failed) is only in the store.
-    if (call !== undefined && !this.#shared && (call.actor !== undefined || call.failed)) {
+    if (call !== undefined && !this.#records.shared && (call.actor !== undefined || call.failed)) {
       return callView(call.toRecord(this.#options.flowVersion), call.id)
     }
     const record = await this.#options.store.get(id)
@@ -148,7 +113,7 @@ export class SessionRegistry {
       this.#options.log.debug({ sessionId: call.id }, 'call expired')
       this.#remove(call)
       // A shared store expires the record itself: another instance may be serving the call.
-      if (this.#shared) continue
+      if (this.#records.shared) continue
       this.#options.store.delete(call.id).catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'deleting an expired call failed'))
     }
   }
@@ -180,17 +145,13 @@ export class SessionRegistry {
     throw err
   }
 
-  get #shared (): boolean {
-    return this.#options.store.lock !== undefined
-  }
-
   /**
    * Runs `task` with the call's record, after every earlier task of the
    * call. With a shared store the task lines up for the call's lock at once,
    * so that events keep their arrival order across instances.
    */
   #serialize<T> (call: Call, task: (record: SessionRecord | undefined) => Promise<T>): Promise<T> {
-    const claim = claimLock(this.#options.store, call, this.#options.replyTimeout)
+    const claim = this.#records.claim(call)
     const run = call.enqueue(() => this.#locked(call, claim, task))
     const settle = (): void => { this.#running.delete(run) }
     this.#running.add(run)
@@ -199,13 +160,12 @@ export class SessionRegistry {
   }
 
   async #locked<T> (call: Call, claim: Claim | undefined, task: (record: SessionRecord | undefined) => Promise<T>): Promise<T> {
-    const { record, token } = await (claim ?? this.#load(call.id).then((record) => ({ record, token: undefined })))
-    call.token = token
+    const record = await this.#records.load(call, claim)
     try {
       return await task(record)
     } finally {
       // Only a task that did not save (a stale copy's late save) still holds the lock here.
-      if (call.token !== undefined) await releaseLock(this.#options.store, call)
+      await this.#records.release(call)
     }
   }
 
@@ -290,8 +250,7 @@ export class SessionRegistry {
     // object, in order: dropped from the map, it would run beside a newer one.
     if (call.waiting > 0) this.#restart(call)
     else this.#remove(call)
-    if (call.token !== undefined) return await releaseLock(this.#options.store, call, { delete: true })
-    await this.#options.store.delete(call.id).catch((err) => { throw new StoreUnavailableError(String(err), { cause: err }) })
+    await this.#records.delete(call)
   }
 
   /** The call ended with events queued behind it: watchers see it end, and its next save begins the new one. */
@@ -308,25 +267,12 @@ export class SessionRegistry {
     for (const watcher of this.#watchers) watcher(call.id, true)
   }
 
-  async #load (id: string): Promise<SessionRecord | undefined> {
-    try {
-      return await this.#options.store.get(id)
-    } catch (err) {
-      throw new StoreUnavailableError(String(err), { cause: err })
-    }
-  }
+
+
+
 
   async #save (call: Call): Promise<void> {
-    call.revision++
-    if (call.token !== undefined) {
-      await releaseLock(this.#options.store, call, { set: call.toRecord(this.#options.flowVersion), ttl: this.#options.sessionTtl })
-    } else {
-      try {
-        await this.#options.store.set(call.id, call.toRecord(this.#options.flowVersion), this.#options.sessionTtl)
-      } catch (err) {
-        throw new StoreUnavailableError(String(err), { cause: err })
-      }
-    }
+    await this.#records.save(call)
     for (const watcher of this.#watchers) watcher(call.id, false)
   }
 

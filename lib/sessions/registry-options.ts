@@ -1,0 +1,48 @@
+import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
+import type { FlowAction, Session } from '../protocol'
+import type { Clock } from './actor-host'
+import type { ActionSink } from './call'
+import type { Logger } from './logger'
+import type { SessionStore } from './store'
+import type { CallTurn } from './turn'
+
+export interface RegistryOptions {
+  flow: AnyStateMachine
+  flowVersion: string
+  /** Older flows, by version, for calls started with them. */
+  flows: Record<string, AnyStateMachine>
+  store: SessionStore
+  replyTimeout: number
+  sessionTtl: number
+  maxSessions: number
+  /** At most this many idle calls keep a live actor; the others wait as their stored record. Default: all. */
+  liveActors?: number
+  fallback: FlowAction[]
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  /** Runs the flows' delays. Default: real time. */
+  clock?: Clock
+  /** Told of every event answered, in each call's order: recordings and simulators listen here. */
+  observe?: (turn: CallTurn) => void
+  log: Logger
+}
+
+export interface DispatchOptions {
+  log: Logger
+  /** False when the transport cannot carry a reply to this event: what the flow emits waits for the next one. */
+  replyable?: boolean
+  /**
+   * Push mode, for transports that can send at any time: the reply goes to
+   * the sink as soon as the event is handled, without waiting for work, and
+   * so does everything the call's flow emits later, until another transport
+   * carries one of its events or the sink is released.
+   */
+  sink?: ActionSink
+}
+
+/** Told after a call changed (its state was saved) or ended; it must not throw. */
+export type CallWatcher = (id: string, ended: boolean) => void
+
+export interface IncomingEvent {
+  type: string
+  session: Session
+}
