@@ -58,3 +58,7 @@ export const demoFlow = createConversationFlow({
   onTooManyTimeouts: ['It seems we have a bad line. Please call again.', hangup()],
   onTransferFailed: `Sorry, nobody could take your call right now. ${MENU}`
 }, { maxTimeouts: 2, userInputTimeoutSeconds: 8 })
+
+/** For the CLI: `npx fastify-ai-flow simulate examples/demo-flow.ts`. */
+export { demoFlow as flow }
+export default demoFlow
