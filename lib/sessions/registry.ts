@@ -67,10 +67,13 @@ export class SessionRegistry {
       this.#calls.set(id, call)
     }
     const current = call
+    const observe = this.#options.observe
+    // Without an observer (recording, simulators) no turn is built: this is every event's path.
+    if (observe === undefined) return this.#serialize(current, (record) => this.#process(current, event, log, replyable, sink, record))
     const at = Date.now()
     return this.#serialize(current, async (record) => {
       const reply = await this.#process(current, event, log, replyable, sink, record)
-      this.#observe({ at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log)
+      this.#observe(observe, { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log)
       return reply
     })
   }
@@ -128,9 +131,9 @@ export class SessionRegistry {
     await this.#options.store.close?.()
   }
 
-  #observe (turn: CallTurn, log: Logger): void {
+  #observe (observe: (turn: CallTurn) => void, turn: CallTurn, log: Logger): void {
     try {
-      this.#options.observe?.(turn)
+      observe(turn)
     } catch (err) {
       log.error({ err }, 'the observe option threw; the reply is sent all the same')
     }
