@@ -1,4 +1,5 @@
 import t from 'tap'
+import { example } from '../fixtures/helpers'
 import { createActor, type InspectionEvent, type StateValue } from 'xstate'
 import {
   audio, createConversationFlow, hangup, mixAudio, speak, transfer,
@@ -6,14 +7,8 @@ import {
 } from '../../lib/flow'
 import type { DtmfReceivedEvent, FlowAction, Session, UserSpeakEvent } from '../../lib/protocol'
 
-const session: Session = {
-  id: '550e8400-e29b-41d4-a716-446655440000',
-  account_id: 'account-123',
-  phone_number: '+1234567890',
-  direction: 'inbound',
-  from_phone_number: '+9876543210',
-  to_phone_number: '+1234567890'
-}
+/** The documented session of an inbound call, from the service's own example. */
+const session: Session = example('event-session_start').session
 const wav = 'UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQAAAAA='
 
 /**

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { checkInvalid, type InvalidCase } from '../fixtures/problem-table'
 import { actionSchemas, formatProblems, validateAction } from '../../lib/protocol'
 
 const session_id = '550e8400-e29b-41d4-a716-446655440000'
@@ -32,14 +33,7 @@ function without (type: Type, key: string): Record<string, unknown> {
 const bargeIn = (fields: Record<string, unknown>) => action('speak', { barge_in: { strategy: 'minimum_characters', ...fields } })
 const words = (count: number, length: number) => Array.from({ length: count }, (_, i) => String(i % 10).repeat(length))
 
-interface Invalid {
-  name: string
-  value: unknown
-  path: string
-  message: RegExp
-}
-
-const invalid: Invalid[] = [
+const invalid: InvalidCase[] = [
   { name: 'not an object: null', value: null, path: '', message: /must be an object/ },
   { name: 'not an object: an array', value: [base.hangup], path: '', message: /must be an object/ },
   { name: 'not an object: a string', value: 'hangup', path: '', message: /must be an object/ },
@@ -125,15 +119,7 @@ const invalid: Invalid[] = [
   { name: 'send_sms without message', value: without('send_sms', 'message'), path: '/message', message: /is required/ }
 ]
 
-for (const { name, value, path, message } of invalid) {
-  t.test(`fails: ${name}`, async (t) => {
-    const result = validateAction(value)
-    t.equal(result.ok, false)
-    if (result.ok) return
-    t.same(result.problems.map((problem) => problem.path), [path], 'one problem, at the right place')
-    t.match(result.problems[0].message, message)
-  })
-}
+checkInvalid(t, validateAction, invalid)
 
 const valid: Array<{ name: string, value: Record<string, unknown> }> = [
   ...Object.entries(base).map(([type, value]) => ({ name: `${type} with only its required fields`, value })),

@@ -1,14 +1,10 @@
 import t from 'tap'
+import { example } from '../fixtures/helpers'
+import { checkInvalid, type InvalidCase } from '../fixtures/problem-table'
 import { formatProblems, validateEvent } from '../../lib/protocol'
 
-const session = {
-  id: '550e8400-e29b-41d4-a716-446655440000',
-  account_id: 'account-123',
-  phone_number: '+1234567890',
-  direction: 'inbound',
-  from_phone_number: '+9876543210',
-  to_phone_number: '+1234567890'
-}
+/** The documented session of an inbound call, from the service's own example. */
+const session = example('event-session_start').session
 
 function event (type: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
   return { type, session, ...fields }
@@ -24,14 +20,7 @@ function without (value: Record<string, unknown>, key: string): Record<string, u
   return copy
 }
 
-interface Invalid {
-  name: string
-  value: unknown
-  path: string
-  message: RegExp
-}
-
-const invalid: Invalid[] = [
+const invalid: InvalidCase[] = [
   { name: 'body is null', value: null, path: '', message: /must be a JSON object/ },
   { name: 'body is an array', value: [event('session_start')], path: '', message: /must be a JSON object/ },
   { name: 'body is a string', value: JSON.stringify(event('session_start')), path: '', message: /must be a JSON object/ },
@@ -73,15 +62,7 @@ const invalid: Invalid[] = [
   { name: 'sms_failed reason is a number', value: event('sms_failed', { reason: 404 }), path: '/reason', message: /must be a string/ }
 ]
 
-for (const { name, value, path, message } of invalid) {
-  t.test(`fails: ${name}`, async (t) => {
-    const result = validateEvent(value)
-    t.equal(result.ok, false)
-    if (result.ok) return
-    t.same(result.problems.map((problem) => problem.path), [path], 'one problem, at the right place')
-    t.match(result.problems[0].message, message)
-  })
-}
+checkInvalid(t, validateEvent, invalid)
 
 const valid: Array<{ name: string, value: Record<string, unknown> }> = [
   { name: 'session_start with every session field', value: event('session_start') },
