@@ -2,10 +2,20 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import path from 'node:path'
 
-/** Runs a TypeScript file of this folder in its own Node process, with an IPC channel. */
+/** Run from `dist-bench/bench` when compiled: the source folder is then two levels up. */
+const compiled = __filename.endsWith('.js')
+
+/** This folder in the source tree, compiled or not. */
+export const sourceDir = compiled ? path.join(__dirname, '..', '..', 'bench') : __dirname
+
+/**
+ * Runs a module of this folder in its own Node process, with an IPC channel:
+ * the compiled one when the bench runs compiled (as `npm run bench` does),
+ * else the TypeScript source through tsx.
+ */
 export function forkTs (file: string, args: string[], execArgv: string[] = []): ChildProcess {
-  return fork(path.join(__dirname, file), args, {
-    execArgv: [...execArgv, '--import', 'tsx'],
+  return fork(path.join(__dirname, compiled ? file.replace(/\.ts$/, '.js') : file), args, {
+    execArgv: compiled ? execArgv : [...execArgv, '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // Structured clone: Infinity and undefined survive the trip.
     serialization: 'advanced'

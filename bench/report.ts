@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { sourceDir } from './child'
 import type { HeapResult } from './heap'
 import { configurations, type BenchOptions, type Letter } from './options'
 import { median } from './stats'
@@ -184,7 +185,7 @@ export async function writeReport (report: Report): Promise<string> {
     ? previous.slice(0, previous.indexOf(START)) + block + previous.slice(previous.indexOf(END) + END.length)
     : `# Benchmarks\n\n${block}\n`
   await writeFile(file, next)
-  const results = path.join(__dirname, 'results')
+  const results = path.join(sourceDir, 'results')
   await mkdir(results, { recursive: true })
   await writeFile(path.join(results, `${report.started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(report, null, 2))
   return text
