@@ -61,9 +61,9 @@ export class ActorHost {
   }
 
   /** The promise work running for a call now, which an event to come will not wait for. */
-  runningWork (call: Call): Set<AnyActorRef> {
-    // A new set each time: the registry adds the work a restored snapshot begins again.
-    return new Set(call.actor === undefined ? none : activeWork(call.actor, none))
+  runningWork (call: Call): ReadonlySet<AnyActorRef> {
+    const work = call.actor === undefined ? [] : activeWork(call.actor, none)
+    return work.length === 0 ? none : new Set(work)
   }
 
   /**
@@ -105,22 +105,17 @@ export class ActorHost {
   }
 
   /**
-   * Stops the actor of an idle call, whose stored record is current, so that
-   * only the record is kept until the next event restores it. A call with
-   * work running, a timer pending, child actors, actions on their way to its
-   * transport, or events queued stays as it is: without those, its flow can
-   * do nothing before its next event, whatever the transport.
+   * Whether the call's actor can be stopped now and brought back from its
+   * record by the call's next event. A call with work running, a timer
+   * pending, child actors, actions on their way to its transport, or events
+   * queued cannot: without those, its flow can do nothing before its next
+   * event, whatever the transport.
    */
-  park (call: Call): boolean {
+  parkable (call: Call): boolean {
     const actor = call.actor as AnyActorRef
     if (call.inFlight > 0 || call.outbox.length > 0) return false
     if (Object.keys(actor.getSnapshot().children).length > 0) return false
-    if (Object.keys(actor.system.getSnapshot()._scheduledEvents).length > 0) return false
-    actor.stop()
-    call.actor = undefined
-    // They are in the stored record, which leads the next reply with them.
-    call.pending = []
-    return true
+    return Object.keys(actor.system.getSnapshot()._scheduledEvents).length === 0
   }
 
   /** Ends the call's flow: the error is logged and the fallback replaces the reply. */

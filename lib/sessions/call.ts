@@ -4,7 +4,8 @@ import type { SessionRecord } from './store'
 
 /** Shared by every idle call, so that an idle call holds no closure or promise of its own. */
 export const noop = (): void => {}
-const idle: Promise<unknown> = Promise.resolve()
+/** What a deferred task of an idle call waits for: the next microtask. */
+const nextTick: Promise<unknown> = Promise.resolve()
 const none: readonly AiFlowAction[] = Object.freeze([])
 
 /**
@@ -25,6 +26,8 @@ export class Call {
   revision = 0
   /** The flow version the call was started with; undefined: this instance's. */
   version: string | undefined
+  /** A parked call's record, until an in-process store has it. */
+  parked: SessionRecord | undefined
   /** A shared store's lock on the call, held while one of its events runs. */
   token: string | undefined
   /** An event of the call waits for its lock on another instance. */
@@ -48,7 +51,8 @@ export class Call {
   outbox: AiFlowAction[] = []
   /** Ends the current event's wait for work early: a newer event has come. */
   interrupt: () => void = noop
-  #tail: Promise<unknown> = idle
+  /** The last task queued; undefined while none is queued or running. */
+  #tail: Promise<unknown> | undefined
 
   constructor (id: string, session: Session, now: number) {
     this.id = id
@@ -63,20 +67,29 @@ export class Call {
   }
 
   /**
-   * Runs `task` after every task queued before it. A newer event cuts short
-   * the wait of the one running, as XState cuts short an invocation whose
-   * state is left.
+   * Runs `task` after every task queued before it: at once when the call is
+   * idle, as it is for most events (the service sends a call's events one
+   * after another), unless `defer`red to the next microtask. A newer event
+   * cuts short the wait of the one running, as XState cuts short an
+   * invocation whose state is left.
    */
-  enqueue<T> (task: () => Promise<T>): Promise<T> {
+  enqueue<T> (task: () => Promise<T>, defer = false): Promise<T> {
     this.inFlight++
     this.interrupt()
-    const run = this.#tail.then(task).finally(() => {
-      // The last task done: nothing is chained on the tail, so it can go.
-      if (--this.inFlight === 0) this.#tail = idle
-    })
-    // Settles with nothing: the tail must not keep the last reply alive.
-    this.#tail = run.then(noop, noop)
+    const run = this.#run(this.#tail ?? (defer ? nextTick : undefined), task)
+    this.#tail = run
     return run
+  }
+
+  async #run<T> (previous: Promise<unknown> | undefined, task: () => Promise<T>): Promise<T> {
+    try {
+      // Whatever became of the previous task, this one runs after it.
+      if (previous !== undefined) await previous.then(noop, noop)
+      return await task()
+    } finally {
+      // The last task done: the tail goes, and with it the last reply.
+      if (--this.inFlight === 0) this.#tail = undefined
+    }
   }
 
   /** Routes an action the flow emitted: into the open reply, or to the next one. */

@@ -2,7 +2,7 @@ export { SessionRegistry, type RegistryOptions, type DispatchOptions, type CallW
 export type { ActionSink } from './call'
 export { MemoryStore } from './memory-store'
 export type { SessionStore, SessionRecord, LockedRecord, LockOptions, LockChange } from './store'
-export type { CallView } from './call-view'
+export { callView, type CallView } from './call-view'
 export type { Logger } from './logger'
 export type { CallTurn } from './turn'
 export type { Clock } from './actor-host'

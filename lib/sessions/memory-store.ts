@@ -10,6 +10,8 @@ interface Entry {
  * sweep every `sweepInterval` ms.
  */
 export class MemoryStore implements SessionStore {
+  /** Written only when a call is parked: a live actor holds the same state. */
+  readonly inProcess = true
   readonly #entries = new Map<string, Entry>()
   readonly #timer: NodeJS.Timeout
 

@@ -27,6 +27,7 @@ export interface RegistryOptions {
 }
 
 export interface DispatchOptions {
+  /** The transport's logger; what the registry logs names the call with `sessionId`. */
   log: Logger
   /** False when the transport cannot carry a reply to this event: what the flow emits waits for the next one. */
   replyable?: boolean

@@ -27,8 +27,9 @@ export class SessionRegistry {
   readonly #live: LiveActors
   readonly #sweeper: NodeJS.Timeout
   readonly #watchers = new Set<CallWatcher>()
-  /** Every task of every call not yet done, so that `close` can wait for them. */
-  readonly #running = new Set<Promise<unknown>>()
+  /** Tasks of every call not yet done, so that `close` can wait for them. */
+  #busy = 0
+  #drained: (() => void) | undefined
 
   constructor (options: RegistryOptions) {
     this.#options = options
@@ -41,10 +42,12 @@ export class SessionRegistry {
       clock: options.clock,
       log: options.log,
       changed: (call) => {
-        this.#serialize(call, (record) => this.#saveLate(call, record)).catch((err) => options.log.error({ err, sessionId: call.id }, 'saving a call failed'))
+        // Deferred: the flow is still taking its event when it tells of the change.
+        this.#serialize(call, (record) => this.#saveLate(call, record), true)
+          .catch((err) => options.log.error({ err, sessionId: call.id }, 'saving a call failed'))
       }
     })
-    this.#live = new LiveActors(options.liveActors ?? Infinity, (call) => this.#host.park(call))
+    this.#live = new LiveActors(options.liveActors ?? Infinity, (call) => this.#park(call))
     const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
     this.#sweeper = setInterval(() => this.sweep(), every).unref()
   }
@@ -62,7 +65,7 @@ export class SessionRegistry {
     const id = event.session.id
     let call = this.#calls.get(id)
     if (call === undefined) {
-      this.#admit(log)
+      this.#admit(log, id)
       call = new Call(id, event.session, Date.now())
       this.#calls.set(id, call)
     }
@@ -73,7 +76,7 @@ export class SessionRegistry {
     const at = Date.now()
     return this.#serialize(current, async (record) => {
       const reply = await this.#process(current, event, log, replyable, sink, record)
-      this.#observe(observe, { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log)
+      this.#observe(observe, { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log, id)
       return reply
     })
   }
@@ -97,14 +100,20 @@ export class SessionRegistry {
 
   /** A read-only copy of one call's state, or undefined for an unknown call. */
   async get (id: string): Promise<CallView | undefined> {
+    const record = await this.record(id)
+    return record === undefined ? undefined : callView(record, id)
+  }
+
+  /** One call's record as it stands now, or undefined for an unknown call or a record that fails its checks. */
+  async record (id: string): Promise<SessionRecord | undefined> {
     const call = this.#calls.get(id)
     // A shared store's record is newer than this instance's copy whenever another instance served the call;
-    // a parked call (no actor, not failed) is only in the store.
+    // a parked call (no actor, not failed) is only in its record.
     if (call !== undefined && !this.#records.shared && (call.actor !== undefined || call.failed)) {
-      return callView(call.toRecord(this.#options.flowVersion), call.id)
+      return call.toRecord(this.#options.flowVersion)
     }
-    const record = await this.#options.store.get(id)
-    return record === undefined || recordProblem(record, id) !== undefined ? undefined : callView(record, id)
+    const record = call?.parked ?? await this.#options.store.get(id)
+    return record === undefined || recordProblem(record, id) !== undefined ? undefined : record
   }
 
   /** Expires every call idle for longer than `sessionTtl`. */
@@ -124,27 +133,27 @@ export class SessionRegistry {
   async close (): Promise<void> {
     clearInterval(this.#sweeper)
     // Events in flight finish first: their replies go out and their locks are released.
-    while (this.#running.size > 0) await Promise.allSettled([...this.#running])
+    while (this.#busy > 0) await new Promise<void>((resolve) => { this.#drained = resolve })
     for (const call of this.#calls.values()) call.stop()
     this.#calls.clear()
     this.#live.clear()
     await this.#options.store.close?.()
   }
 
-  #observe (observe: (turn: CallTurn) => void, turn: CallTurn, log: Logger): void {
+  #observe (observe: (turn: CallTurn) => void, turn: CallTurn, log: Logger, sessionId: string): void {
     try {
       observe(turn)
     } catch (err) {
-      log.error({ err }, 'the observe option threw; the reply is sent all the same')
+      log.error({ err, sessionId }, 'the observe option threw; the reply is sent all the same')
     }
   }
 
-  #admit (log: Logger): void {
+  #admit (log: Logger, sessionId: string): void {
     if (this.#calls.size < this.#options.maxSessions) return
     this.sweep()
     if (this.#calls.size < this.#options.maxSessions) return
     const err = new TooManyCallsError(this.#options.maxSessions)
-    log.error({ err, liveCalls: this.#calls.size }, 'live call limit reached: new calls are refused')
+    log.error({ err, sessionId, liveCalls: this.#calls.size }, 'live call limit reached: new calls are refused')
     throw err
   }
 
@@ -153,22 +162,21 @@ export class SessionRegistry {
    * call. With a shared store the task lines up for the call's lock at once,
    * so that events keep their arrival order across instances.
    */
-  #serialize<T> (call: Call, task: (record: SessionRecord | undefined) => Promise<T>): Promise<T> {
+  #serialize<T> (call: Call, task: (record: SessionRecord | undefined) => Promise<T>, defer = false): Promise<T> {
     const claim = this.#records.claim(call)
-    const run = call.enqueue(() => this.#locked(call, claim, task))
-    const settle = (): void => { this.#running.delete(run) }
-    this.#running.add(run)
-    run.then(settle, settle)
-    return run
+    this.#busy++
+    return call.enqueue(() => this.#locked(call, claim, task), defer)
   }
 
   async #locked<T> (call: Call, claim: Claim | undefined, task: (record: SessionRecord | undefined) => Promise<T>): Promise<T> {
-    const record = await this.#records.load(call, claim)
     try {
-      return await task(record)
+      const loading = this.#records.load(call, claim)
+      return await task(loading instanceof Promise ? await loading : loading)
     } finally {
       // Only a task that did not save (a stale copy's late save) still holds the lock here.
-      await this.#records.release(call)
+      const releasing = this.#records.release(call)
+      if (releasing !== undefined) await releasing
+      if (--this.#busy === 0) this.#drained?.()
     }
   }
 
@@ -189,8 +197,7 @@ export class SessionRegistry {
     call.pending = []
     call.window = reply
     // Taken before the actor may be started, so that work its initial state invokes counts as this event's.
-    const known = this.#host.runningWork(call)
-    this.#prepare(call, record, known)
+    const known = this.#prepare(call, record, this.#host.runningWork(call))
     const waiting = call.actor === undefined ? undefined : this.#host.deliver(call, event, known)
     if (waiting !== undefined) await waiting
     call.window = null
@@ -199,39 +206,49 @@ export class SessionRegistry {
       reply = []
     }
     // Saved before anything leaves: an event is answered only once its state is kept.
-    await this.#save(call)
+    const saving = this.#save(call)
+    if (saving !== undefined) await saving
     if (sink !== undefined) call.push(reply)
     this.#live.touch(call)
     return reply
   }
 
-  /** Makes sure the call's actor matches the stored record, or marks the call failed. */
-  #prepare (call: Call, record: SessionRecord | undefined, known?: Set<AnyActorRef>): void {
-    if (call.failed) return
-    if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return
+  /**
+   * Makes sure the call's actor matches the stored record, or marks the call
+   * failed. Returns the work the event is not to wait for: `known`, and
+   * what a restored snapshot begins again, which is an earlier event's.
+   */
+  #prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>): ReadonlySet<AnyActorRef> {
+    if (call.failed) return known
+    if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return known
     call.actor?.stop()
     call.actor = undefined
     if (record === undefined) {
       this.#host.start(call)
-      return
+      return known
     }
+    call.parked = undefined
     const problem = recordProblem(record, call.id)
-    if (problem !== undefined) return this.#host.fail(call, new CorruptRecordError(problem))
+    if (problem !== undefined) {
+      this.#host.fail(call, new CorruptRecordError(problem))
+      return known
+    }
     call.version = record.version
     call.revision = record.revision
     const flow = this.#flowOf(record)
     if (flow === undefined) {
-      return this.#host.fail(call, new FlowVersionError(record.version, this.#options.flowVersion))
+      this.#host.fail(call, new FlowVersionError(record.version, this.#options.flowVersion))
+      return known
     }
     call.session = record.session
     call.startedAt = record.startedAt
     // What the record still has to send, not what a stale copy of the call held.
     call.window?.splice(0, call.window.length, ...record.pending)
     call.failed = record.failed
-    if (call.failed) return
+    if (call.failed) return known
     this.#host.start(call, record.snapshot, flow)
-    // Work a restored snapshot begins again is an earlier event's, not this one's.
-    for (const work of this.#host.runningWork(call)) known?.add(work)
+    const restarted = this.#host.runningWork(call)
+    return restarted.size === 0 ? known : new Set([...known, ...restarted])
   }
 
   /** The flow a stored call was started with, when this instance has it. */
@@ -244,11 +261,11 @@ export class SessionRegistry {
   async #end (call: Call, event: IncomingEvent, record: SessionRecord | undefined, log: Logger): Promise<void> {
     if (call.actor !== undefined || record !== undefined) {
       call.window = []
-      this.#prepare(call, record)
+      this.#prepare(call, record, new Set())
       call.actor?.send(event)
       call.window = null
     }
-    if (call.pending.length > 0) log.info({ dropped: call.pending.length }, 'the call ended before these actions could be sent')
+    if (call.pending.length > 0) log.info({ sessionId: call.id, dropped: call.pending.length }, 'the call ended before these actions could be sent')
     // Events already queued behind session_end begin a new call on this same
     // object, in order: dropped from the map, it would run beside a newer one.
     if (call.waiting > 0) this.#restart(call)
@@ -270,18 +287,33 @@ export class SessionRegistry {
     for (const watcher of this.#watchers) watcher(call.id, true)
   }
 
+  /** Stops an idle call's actor, once its record is kept: its next event brings it back. */
+  #park (call: Call): boolean {
+    if (!this.#host.parkable(call)) return false
+    this.#records.park(call)?.catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'a parked call could not be stored; it waits in memory'))
+    call.stop()
+    // They are in the record, which leads the next reply with them.
+    call.pending = []
+    return true
+  }
 
+  /** Keeps the call's state (there may be nothing to write), then tells the watchers. */
+  #save (call: Call): Promise<void> | undefined {
+    const saving = this.#records.save(call)
+    if (saving === undefined) {
+      this.#changed(call)
+      return undefined
+    }
+    return saving.then(() => this.#changed(call))
+  }
 
-
-
-  async #save (call: Call): Promise<void> {
-    await this.#records.save(call)
+  #changed (call: Call): void {
     for (const watcher of this.#watchers) watcher(call.id, false)
   }
 
   /** Saves what the flow did between events, unless the call has moved on elsewhere since. */
   async #saveLate (call: Call, record: SessionRecord | undefined): Promise<void> {
-    if (record?.revision === call.revision) return await this.#save(call)
+    if (this.#records.current(call, record)) return await this.#save(call)
     this.#options.log.warn({ sessionId: call.id, dropped: call.pending.length }, 'the call moved on elsewhere; what this copy did since is dropped')
     call.pending = []
     call.stop()

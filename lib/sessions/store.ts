@@ -51,6 +51,14 @@ export type LockChange = { set: SessionRecord, ttl: number } | { delete: true }
  * app.register(fastifyAiFlow, { flow, store: new MemoryStore() })
  */
 export interface SessionStore {
+  /**
+   * The records live in this process's memory and end with it, as
+   * `MemoryStore`'s do. A live actor then holds everything its record
+   * would, so the registry writes a call's record only when it parks the
+   * call's actor (`liveActors`), and reads it only to bring the call back.
+   * Without it, every event's state is written before its reply leaves.
+   */
+  readonly inProcess?: boolean
   get (id: string): Promise<SessionRecord | undefined>
   /** Saves a record that expires after `ttl` ms without another save. */
   set (id: string, record: SessionRecord, ttl: number): Promise<void>

@@ -1,6 +1,6 @@
 import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
 import { SILENT_EVENTS, type FlowAction } from '../protocol'
-import { SessionRegistry, type Logger, type SessionStore } from '../sessions'
+import { SessionRegistry, callView, type Logger, type SessionStore } from '../sessions'
 import { resolveOptions } from '../options'
 import { TestClock } from './clock'
 import { collectingLogger } from './logger'
@@ -32,14 +32,12 @@ export class FlowDriver implements Driver {
   readonly clock = new TestClock()
   readonly errors: Error[] = []
   readonly #registry: SessionRegistry
-  readonly #store: SessionStore
   readonly #log: Logger
   #state: unknown
 
   constructor (flow: AnyStateMachine, options: FlowDriverOptions = {}) {
     const { log, ...rest } = options
     const resolved = resolveOptions({ flow, ...rest })
-    this.#store = resolved.store
     this.#log = collectingLogger(this.errors, log)
     this.#registry = new SessionRegistry({
       ...resolved,
@@ -59,11 +57,10 @@ export class FlowDriver implements Driver {
    * as over the webhook; it is also returned here, read from the store.
    */
   async wait (ms: number, sessionId: string): Promise<Answer> {
-    const before = (await this.#store.get(sessionId))?.pending.length ?? 0
+    const before = (await this.#registry.record(sessionId))?.pending.length ?? 0
     await this.clock.advance(ms)
-    const record = await this.#store.get(sessionId)
-    const view = await this.#registry.get(sessionId)
-    return { actions: record?.pending.slice(before) ?? [], state: view?.state }
+    const record = await this.#registry.record(sessionId)
+    return { actions: record?.pending.slice(before) ?? [], state: record === undefined ? undefined : callView(record, sessionId).state }
   }
 
   now (): number {

@@ -73,13 +73,12 @@ export class WebSocketConnection {
 
   #dispatch (event: FrameEvent): void {
     const id = event.session.id
-    const log = this.#log.child({ sessionId: id })
     try {
-      this.#options.registry.dispatch(event, { log, sink: this.sink })
-        .catch((err: unknown) => log.error({ err, event: event.type }, 'the event could not be handled'))
+      this.#options.registry.dispatch(event, { log: this.#log, sink: this.sink })
+        .catch((err: unknown) => this.#log.error({ err, sessionId: id, event: event.type }, 'the event could not be handled'))
     } catch (err) {
       // The registry refuses a new call synchronously when the live-call limit is reached; it has logged why.
-      log.warn({ err, event: event.type }, 'the event was refused')
+      this.#log.warn({ err, sessionId: id, event: event.type }, 'the event was refused')
       return
     }
     if (event.type === 'session_end') this.#calls.delete(id)

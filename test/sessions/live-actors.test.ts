@@ -1,7 +1,7 @@
 import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { assign, emit, fromCallback, fromPromise } from 'xstate'
-import { fastifyAiFlow, MemoryStore, setupFlow, speak, type CallView } from '../../lib'
+import { fastifyAiFlow, MemoryStore, setupFlow, speak, type CallView, type SessionStore } from '../../lib'
 import { ActorHost } from '../../lib/sessions/actor-host'
 import { Call } from '../../lib/sessions/call'
 import { demoFlow } from '../../examples/demo-flow'
@@ -57,6 +57,65 @@ t.test('actions held for the next reply survive parking, and are sent once', asy
   ])
   t.same((await post(app, event('user_speak', 'x', { text: 'third' }))).body, { type: 'speak', session_id: 'x', text: 'Turn 3' })
 })
+
+t.test('an in-process store is written only to park a call, and read only to bring it back', async (t) => {
+  const store = new MemoryStore()
+  const { app } = await buildApp({ flow: counterFlow, store, liveActors: 1 })
+  t.teardown(() => app.close())
+  await post(app, event('user_speak', 'a', { text: 'hi' }))
+  t.equal(store.size, 0, 'a live actor holds all there is: nothing is written')
+  await post(app, event('user_speak', 'b', { text: 'hi' }))
+  t.equal(store.size, 1, 'the next call parked the first, and wrote its record')
+  t.match(await store.get('a'), { snapshot: { context: { turns: 1 } } })
+  t.same((await post(app, event('user_speak', 'a', { text: 'again' }))).body, { type: 'speak', session_id: 'a', text: 'Turn 2' })
+  t.equal(store.size, 2, 'bringing a back parked b')
+  await post(app, event('session_end', 'a'))
+  await post(app, event('session_end', 'b'))
+  t.equal(store.size, 0, 'ended calls leave nothing behind')
+})
+
+t.test('a store that is not in-process already has every record: parking writes nothing more', async (t) => {
+  const inner = new MemoryStore()
+  let writes = 0
+  const store: SessionStore = { get: (id) => inner.get(id), set: (id, record, ttl) => { writes++; return inner.set(id, record, ttl) }, delete: (id) => inner.delete(id) }
+  const { app } = await buildApp({ flow: counterFlow, store, liveActors: 0 })
+  t.teardown(() => app.close())
+  await post(app, event('user_speak', 'a', { text: 'hi' }))
+  await post(app, event('user_speak', 'b', { text: 'hi' }))
+  t.equal(writes, 2, 'one write per event, none for parking a')
+  t.same((await post(app, event('user_speak', 'a', { text: 'again' }))).body, { type: 'speak', session_id: 'a', text: 'Turn 2' })
+  t.equal(writes, 3)
+})
+
+/** An in-process store whose writes take a while, or fail. */
+function slowStore (fail: boolean): MemoryStore {
+  const store = new MemoryStore()
+  const set = store.set.bind(store)
+  store.set = async (id, record, ttl) => {
+    await sleep(30)
+    if (fail) throw new Error('disk full')
+    await set(id, record, ttl)
+  }
+  return store
+}
+
+for (const fail of [false, true]) {
+  t.test(`a parked call whose record the store ${fail ? 'failed to write' : 'has not written yet'} comes back from memory`, async (t) => {
+    const store = slowStore(fail)
+    const { app, logs } = await buildApp({ flow: counterFlow, store, liveActors: 0 })
+    t.teardown(() => app.close())
+    await post(app, event('user_speak', 'a', { text: 'hi' }))
+    // Each event parks the other call.
+    await post(app, event('user_speak', 'b', { text: 'hi' }))
+    t.match(await app.aiFlow.getCall('a'), { status: 'active', context: { turns: 1 } }, 'the parked call reads as before')
+    t.same((await post(app, event('user_speak', 'a', { text: 'again' }))).body, { type: 'speak', session_id: 'a', text: 'Turn 2' })
+    await sleep(80)
+    t.equal(store.size, fail ? 0 : 2, 'both were written in the end')
+    t.equal(logs.filter((line) => line.msg === 'a parked call could not be stored; it waits in memory').length, fail ? 2 : 0)
+    await post(app, event('user_speak', 'b', { text: 'again' }))
+    t.same((await post(app, event('user_speak', 'a', { text: 'third' }))).body, { type: 'speak', session_id: 'a', text: 'Turn 3' })
+  })
+}
 
 t.test('calls with a timer, a child actor or work running keep their actor', async (t) => {
   const ticks: string[] = []
@@ -115,19 +174,17 @@ t.test('a call that failed after its reply is let go from the live actors', asyn
   t.match(await app.aiFlow.getCall('broken'), { status: 'failed', pendingActions: 2 }, 'the fallback waits for the next reply')
 })
 
-t.test('a call with actions on their way to its transport is not parked until they have left', async (t) => {
+t.test('a call with actions on their way to its transport cannot be parked until they have left', async (t) => {
   const host = new ActorHost({ flow: counterFlow, replyTimeout: 100, fallback: () => [], log: console as never, changed: () => {} })
   const call = new Call('pushed', { id: 'pushed' }, 0)
   host.start(call)
   const sent: unknown[] = []
   call.sink = (actions) => sent.push(actions) > 0
   call.push([{ type: 'hangup', session_id: 'pushed' }])
-  t.notOk(host.park(call))
-  t.ok(call.actor !== undefined)
+  t.notOk(host.parkable(call))
   await Promise.resolve()
   t.equal(sent.length, 1, 'the actions left')
-  t.ok(host.park(call), 'a call with a transport but nothing on its way is parked')
-  t.equal(call.actor, undefined)
+  t.ok(host.parkable(call), 'a call with a transport but nothing on its way can be parked')
 })
 
 t.test('liveActors must be a whole number of 0 or more, or Infinity', async (t) => {

@@ -57,14 +57,14 @@ t.test('an event for an unknown call creates its actor', async (t) => {
 })
 
 t.test('session_end stops the actor and frees everything', async (t) => {
-  const store = new MemoryStore()
+  const store = sharedStore()
   const { app } = await buildApp({ flow: counterFlow, store })
   t.teardown(() => app.close())
   await post(app, event('session_start'))
-  t.equal(store.size, 1)
+  t.equal(store.inner.size, 1, 'a store that is not in-process gets every event\'s state')
   t.equal((await post(app, event('session_end'))).status, 204)
   t.equal(app.aiFlow.liveCalls, 0)
-  t.equal(store.size, 0)
+  t.equal(store.inner.size, 0)
   t.equal(await app.aiFlow.getCall('call-1'), undefined)
   t.equal((await post(app, event('session_end', 'never-seen'))).status, 204, 'an unknown call ending is fine')
   t.equal(app.aiFlow.liveCalls, 0)
