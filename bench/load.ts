@@ -46,19 +46,31 @@ export async function throughput (port: number, mix: CallMix, seconds: number, c
  * times each from the request to the end of its response, in µs.
  */
 export async function latencies (port: number, mix: CallMix, count: number): Promise<number[]> {
-  const client = new Client(`http://127.0.0.1:${port}`, { pipelining: 1 })
-  const times: number[] = []
+  const [times] = await alternating([{ port, mix }], count)
+  return times
+}
+
+/**
+ * As `latencies`, to several servers in turn, one request to each: what
+ * the machine does meanwhile (another tenant, the CPU's clock) then weighs
+ * on all of them alike. Returns the times of each server.
+ */
+export async function alternating (servers: Array<{ port: number, mix: CallMix }>, count: number): Promise<number[][]> {
+  const clients = servers.map(({ port }) => new Client(`http://127.0.0.1:${port}`, { pipelining: 1 }))
+  const times: number[][] = servers.map(() => [])
   try {
     for (let i = 0; i < count; i++) {
-      const event = mix.next() as NextEvent
-      const started = process.hrtime.bigint()
-      const res = await client.request({ method: 'POST', path: '/webhook', headers, body: event.body })
-      await res.body.dump()
-      times.push(Number(process.hrtime.bigint() - started) / 1000)
-      mix.answer(event, res.statusCode)
+      for (const [n, { mix }] of servers.entries()) {
+        const event = mix.next() as NextEvent
+        const started = process.hrtime.bigint()
+        const res = await clients[n].request({ method: 'POST', path: '/webhook', headers, body: event.body })
+        await res.body.dump()
+        times[n].push(Number(process.hrtime.bigint() - started) / 1000)
+        mix.answer(event, res.statusCode)
+      }
     }
   } finally {
-    await client.close()
+    await Promise.all(clients.map((client) => client.close()))
   }
   return times
 }

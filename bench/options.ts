@@ -1,13 +1,17 @@
 import { parseArgs } from 'node:util'
 
-/** The configurations, by the letters the issue gives them (and `p` for the parked variant of `b`). */
+/**
+ * The configurations, by the letters the issue gives them, with `p` for the
+ * parked variant of `b` and `x` for the floor under `b`: what XState alone costs.
+ */
 export const configurations = {
   a: { name: 'bare', transport: 'http', label: '(a) bare Fastify route, same body schema, fixed action' },
   b: { name: 'plugin', transport: 'http', label: '(b) plugin, in-memory store, demo flow' },
   p: { name: 'plugin-parked', transport: 'http', label: '(b′) as (b), with `liveActors: 0` (idle calls parked)' },
   c: { name: 'redis', transport: 'http', label: '(c) plugin, Redis store, demo flow' },
   d: { name: 'websocket', transport: 'ws', label: '(d) plugin over WebSocket, in-memory store, demo flow' },
-  e: { name: 'express', transport: 'http', label: '(e) Express + express.json(), per-event callbacks' }
+  e: { name: 'express', transport: 'http', label: '(e) Express + express.json(), per-event callbacks' },
+  x: { name: 'xstate', transport: 'http', label: '(x) reference: (a) plus one bare XState actor per call, demo flow, nothing else' }
 } as const
 
 export type Letter = keyof typeof configurations
@@ -38,8 +42,9 @@ export interface BenchOptions {
 
 const help = `npm run bench -- [options]     (every option also reads BENCH_<NAME>, e.g. BENCH_ROUNDS=3)
 
-  --configs a,b,p,c,d,e  configurations: a bare Fastify, b plugin, p plugin with idle calls parked,
-                        c plugin with Redis (skipped without redis-server), d WebSocket, e Express
+  --configs a,b,p,c,d,e,x  configurations: a bare Fastify, b plugin, p plugin with idle calls parked,
+                        c plugin with Redis (skipped without redis-server), d WebSocket, e Express,
+                        x the bare route with one XState actor per call and nothing else
   --rounds 5          rounds; each runs every configuration once, in a rotated order
   --duration 5        seconds of measured load per run
   --warmup 2          seconds of load before each measured run

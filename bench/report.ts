@@ -20,9 +20,17 @@ export interface RunResult {
   failures: number
 }
 
+/** p50 at one connection of (a) and (b), timed alternately in one round, µs. */
+export interface PairedLatency {
+  round: number
+  a: number
+  b: number
+}
+
 export interface Report {
   options: BenchOptions
   runs: RunResult[]
+  paired: PairedLatency[]
   heaps: HeapResult[]
   started: Date
   finished: Date
@@ -75,14 +83,19 @@ function summaryTable ({ runs, options }: Report): string {
 
 interface Target { text: string, value: number, shown: string, met: boolean }
 
-function targets ({ runs, heaps, options }: Report): Target[] {
+function targets ({ runs, paired, heaps, options }: Report): Target[] {
   const has = (l: Letter) => options.configs.includes(l)
   const list: Target[] = []
   if (has('a') && has('b')) {
     const r = ratio(runs, 'b', 'a', (x) => x.eventsPerSecond)
     list.push({ text: '(b) ≥ 0.75 × (a) in throughput', value: r, shown: `${fixed(r, 2)} ×`, met: r >= 0.75 })
-    const added = ratio(runs, 'b', 'a', (x) => x.p50, (x, y) => x - y)
-    list.push({ text: 'p50 latency added by the plugin at one connection ≤ 50 µs', value: added, shown: `${fixed(added)} µs`, met: added <= 50 })
+    const added = median(paired.map((p) => p.b - p.a))
+    list.push({
+      text: 'p50 latency added by the plugin at one connection ≤ 50 µs (requests alternating between (a) and (b))',
+      value: added,
+      shown: `${fixed(added)} µs`,
+      met: added <= 50
+    })
   }
   if (has('b') && has('c')) {
     const r = ratio(runs, 'c', 'b', (x) => x.eventsPerSecond)
@@ -134,11 +147,24 @@ function heapTable (heaps: HeapResult[]): string[] {
     '|---:|---|---|---:|---:|---:|---:|---:|', ...rows, '']
 }
 
-function everyRun (runs: RunResult[]): string[] {
+/** How the two ways of timing the plugin's added latency compare. */
+function latencyNote ({ runs, paired, options }: Report): string[] {
+  if (paired.length === 0) return []
+  const apart = ratio(runs, 'b', 'a', (x) => x.p50, (x, y) => x - y)
+  return [`Latency added by the plugin: ${fixed(median(paired.map((p) => p.b - p.a)))} µs at p50 from ${options.latency} requests ` +
+    'to each of (a) and (b), alternating, in fresh servers warmed up as for the runs; ' +
+    `${fixed(apart)} µs from the p50 columns above, whose (a) and (b) were timed on their own, minutes apart.`, '']
+}
+
+function everyRun ({ runs, paired }: Report): string[] {
   return ['<details><summary>Every run</summary>', '',
     '| round | config | events/s | CPU µs/event | p50 µs | p99 µs |',
     '|---:|:---:|---:|---:|---:|---:|',
     ...runs.map((r) => `| ${r.round + 1} | ${r.letter} | ${thousands(r.eventsPerSecond)} | ${fixed(r.cpuPerEvent, 1)} | ${fixed(r.p50)} | ${fixed(r.p99)} |`),
+    ...(paired.length === 0
+      ? []
+      : ['', '| round | p50 µs (a), alternating | p50 µs (b), alternating | added |', '|---:|---:|---:|---:|',
+          ...paired.map((p) => `| ${p.round + 1} | ${fixed(p.a)} | ${fixed(p.b)} | ${fixed(p.b - p.a)} |`)]),
     '', '</details>']
 }
 
@@ -169,8 +195,9 @@ export function render (report: Report): string {
     '|---|---:|:---:|',
     ...targets(report).map((t) => `| ${t.text} | ${t.shown} | ${t.met ? 'yes' : '**no**'} |`),
     '',
+    ...latencyNote(report),
     ...heapTable(heaps),
-    ...everyRun(runs)
+    ...everyRun(report)
   ].join('\n')
 }
 

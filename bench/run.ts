@@ -1,10 +1,10 @@
 import { CallMix } from './calls'
 import { forkTs, message, stop } from './child'
 import type { HeapResult } from './heap'
-import { latencies, throughput, type LoadResult } from './load'
+import { alternating, latencies, throughput, type LoadResult } from './load'
 import { configurations, readOptions, type BenchOptions, type Letter } from './options'
 import { startRedis, type BenchRedis } from './redis-server'
-import { writeReport, type RunResult } from './report'
+import { writeReport, type PairedLatency, type RunResult } from './report'
 import { percentile } from './stats'
 import { latenciesWs, throughputWs } from './ws-load'
 
@@ -27,10 +27,12 @@ function loadFor (letter: Letter, port: number, options: BenchOptions): Load {
       latencies: () => latenciesWs(port, calls, turns, options.latency)
     }
   }
+  // One mix for both: the latency run carries on the calls of the load, each at its own point of the call,
+  // so that its events come in the proportions of real calls (a fresh mix would begin with 1,000 session_starts).
   const mix = new CallMix({ calls, turns })
   return {
     throughput: (seconds) => throughput(port, mix, seconds, connections),
-    latencies: () => latencies(port, new CallMix({ calls, turns }), options.latency)
+    latencies: () => latencies(port, mix, options.latency)
   }
 }
 
@@ -66,6 +68,25 @@ async function runOne (letter: Letter, round: number, options: BenchOptions, red
   }
 }
 
+/**
+ * The latency the plugin adds: (a) and (b) served at once, each warmed up,
+ * then timed with requests that alternate between the two on one
+ * connection each. Timed in runs minutes apart, the two would also differ
+ * by whatever the machine was doing then.
+ */
+async function pairedLatency (round: number, options: BenchOptions): Promise<PairedLatency> {
+  const servers = (['a', 'b'] as const).map((letter) => forkTs('server.ts', [configurations[letter].name, '']))
+  try {
+    const ports = await Promise.all(servers.map(async (server) => (await message<{ port: number }>(server, 'ready')).port))
+    const loads = ports.map((port) => ({ port, mix: new CallMix({ calls: options.calls, turns: options.turns }) }))
+    for (const { port, mix } of loads) await throughput(port, mix, Math.max(options.warmup, 1), options.connections)
+    const [a, b] = await alternating(loads, options.latency)
+    return { round, a: percentile(a, 50), b: percentile(b, 50) }
+  } finally {
+    await Promise.all(servers.map(stop))
+  }
+}
+
 async function weighHeap (calls: number, liveActors: number, store: string): Promise<HeapResult> {
   const child = forkTs('heap.ts', [String(calls), String(liveActors), store], ['--expose-gc'])
   try {
@@ -94,8 +115,9 @@ async function redisFor (options: BenchOptions): Promise<BenchRedis | undefined>
   return undefined
 }
 
-async function runAll (options: BenchOptions, redis: BenchRedis | undefined): Promise<{ runs: RunResult[], heaps: HeapResult[] }> {
+async function runAll (options: BenchOptions, redis: BenchRedis | undefined): Promise<{ runs: RunResult[], paired: PairedLatency[], heaps: HeapResult[] }> {
   const runs: RunResult[] = []
+  const paired: PairedLatency[] = []
   for (let round = 0; round < options.rounds; round++) {
     // Rotated each round, so that no configuration always runs first (or after the same one).
     const order = options.configs.map((_, i) => options.configs[(i + round) % options.configs.length])
@@ -104,6 +126,11 @@ async function runAll (options: BenchOptions, redis: BenchRedis | undefined): Pr
       const result = await runOne(letter, round, options, redis)
       console.log(line(result))
       runs.push(result)
+    }
+    if (options.configs.includes('a') && options.configs.includes('b') && options.latency > 0) {
+      const pair = await pairedLatency(round, options)
+      console.log(`  a/b alternating, one connection each: p50 ${pair.a.toFixed(0)} / ${pair.b.toFixed(0)} µs, ${(pair.b - pair.a).toFixed(0)} µs added`)
+      paired.push(pair)
     }
   }
   const heaps: HeapResult[] = []
@@ -118,7 +145,7 @@ async function runAll (options: BenchOptions, redis: BenchRedis | undefined): Pr
       }
     }
   }
-  return { runs, heaps }
+  return { runs, paired, heaps }
 }
 
 async function main (): Promise<void> {
@@ -128,8 +155,8 @@ async function main (): Promise<void> {
   console.log(`bench: ${options.configs.join(', ')}; ${options.rounds} rounds of ${options.duration} s (+${options.warmup} s warm-up), ` +
     `${options.connections} connections, ${options.calls} calls at once, ${options.turns} turns per call`)
   try {
-    const { runs, heaps } = await runAll(options, redis)
-    const report = await writeReport({ options, runs, heaps, started, finished: new Date() })
+    const { runs, paired, heaps } = await runAll(options, redis)
+    const report = await writeReport({ options, runs, paired, heaps, started, finished: new Date() })
     console.log(`\n${report}`)
     if (runs.some((run) => run.failures > 0)) {
       console.error('some events were not answered as they should be: the numbers above are not valid')

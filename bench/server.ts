@@ -3,6 +3,7 @@ import { startExpress } from './configs/express'
 import { startPlugin } from './configs/plugin'
 import { startRedisPlugin } from './configs/redis'
 import { startWebSocketPlugin } from './configs/websocket'
+import { startXState } from './configs/xstate'
 import type { Running } from './configs/running'
 
 /*
@@ -17,7 +18,8 @@ export const starters: Record<string, (url: string) => Promise<Running>> = {
   'plugin-parked': () => startPlugin(0),
   redis: (url) => startRedisPlugin(url),
   websocket: startWebSocketPlugin,
-  express: startExpress
+  express: startExpress,
+  xstate: startXState
 }
 
 export interface CpuMark { type: 'cpu', micros: number }
