@@ -106,12 +106,15 @@ function targets ({ runs, paired, heaps, options }: Report): Target[] {
     list.push({ text: '(b) ≥ 4 × (e) in throughput', value: r, shown: `${fixed(r, 2)} ×`, met: r >= 4 })
   }
   for (const heap of heaps) {
-    list.push({
-      text: `≤ 2 KB of heap per idle live call (${thousands(heap.calls)} calls, ${heap.store} store, ${actorsText(heap.liveActors)})`,
-      value: heap.perCall,
-      shown: `${thousands(heap.perCall)} B`,
-      met: heap.perCall <= 2048
-    })
+    // The target is for the plugin as it runs by default; the other settings are in the heap table.
+    if (heap.liveActors === 1000) {
+      list.push({
+        text: `≤ 2 KB of heap per idle live call (${thousands(heap.calls)} calls, ${heap.store} store, ${actorsText(heap.liveActors)})`,
+        value: heap.perCall,
+        shown: `${thousands(heap.perCall)} B`,
+        met: heap.perCall <= 2048
+      })
+    }
     list.push({
       text: `heap back within 5 % of its start once all ${thousands(heap.calls)} calls ended (${heap.store} store, ${actorsText(heap.liveActors)})`,
       value: heap.endGrowth,
@@ -123,7 +126,8 @@ function targets ({ runs, paired, heaps, options }: Report): Target[] {
 }
 
 function actorsText (liveActors: number): string {
-  return liveActors === Infinity ? 'default: every call keeps its actor' : `\`liveActors: ${liveActors}\``
+  if (liveActors === 1000) return 'default: the 1,000 most recent calls keep their actor'
+  return liveActors === Infinity ? '`liveActors: Infinity`: every call keeps its actor' : `\`liveActors: ${liveActors}\``
 }
 
 function machine (): string {

@@ -136,8 +136,9 @@ async function runAll (options: BenchOptions, redis: BenchRedis | undefined): Pr
   const heaps: HeapResult[] = []
   for (const calls of options.heap) {
     for (const store of options.heapStores) {
-      // The in-memory store as the plugin runs by default (every call keeps its actor) and parked; Redis parked.
-      for (const liveActors of store === 'memory' ? [Infinity, 0] : [0]) {
+      // The in-memory store by default (the 1,000 most recent calls keep their actor), with every call's actor, and
+      // with none; Redis by default and with none.
+      for (const liveActors of store === 'memory' ? [1000, Infinity, 0] : [1000, 0]) {
         const heap = await weighHeap(calls, liveActors, store === 'redis' ? redis?.url ?? '' : store)
         console.log(`heap: ${calls} live calls, ${store} store, liveActors ${liveActors}: ${Math.round(heap.perCall)} B each; ` +
           `${(100 * heap.endGrowth).toFixed(1)} % above the start once all ended`)

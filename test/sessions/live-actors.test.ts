@@ -74,6 +74,18 @@ t.test('an in-process store is written only to park a call, and read only to bri
   t.equal(store.size, 0, 'ended calls leave nothing behind')
 })
 
+t.test('by default the 1,000 most recently active calls keep their actor, and the others are parked', async (t) => {
+  const store = new MemoryStore()
+  const { app } = await buildApp({ flow: counterFlow, store })
+  t.teardown(() => app.close())
+  for (let i = 0; i <= 1000; i++) await post(app, event('user_speak', `call-${i}`, { text: 'hi' }))
+  t.equal(app.aiFlow.liveCalls, 1001)
+  t.equal(store.size, 1, 'one call more than the default: one is parked')
+  t.match(await store.get('call-0'), { snapshot: { context: { turns: 1 } } }, 'the least recently active')
+  t.same((await post(app, event('user_speak', 'call-0', { text: 'again' }))).body, { type: 'speak', session_id: 'call-0', text: 'Turn 2' })
+  t.ok(await store.get('call-1'), 'bringing it back parked the next least recent')
+})
+
 t.test('a store that is not in-process already has every record: parking writes nothing more', async (t) => {
   const inner = new MemoryStore()
   let writes = 0
