@@ -1,15 +1,20 @@
 import { createActor, type ActorOptions, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Observer } from 'xstate'
 import { formatProblems, validateAction, type AiFlowAction, type FlowAction, type Session } from '../protocol'
-import { FlowError, InvalidActionError } from '../errors'
+import { CorruptRecordError, FlowError, FlowVersionError, InvalidActionError } from '../errors'
 import { activeWork, anySettled } from './pending-work'
 import { noop, type Call } from './call'
 import type { Logger } from './logger'
+import { recordProblem } from './record'
+import type { SessionRecord } from './store'
 
 /** What runs a flow's delays: XState's clock interface, which it does not export by name. */
 export type Clock = NonNullable<ActorOptions<AnyStateMachine>['clock']>
 
 export interface ActorHostOptions {
   flow: AnyStateMachine
+  flowVersion: string
+  /** Older flows, by version, for calls started with them. */
+  flows: Record<string, AnyStateMachine>
   /** How long a reply waits for promise work its event started, in ms. */
   replyTimeout: number
   /** What the caller gets when the flow fails. */
@@ -58,6 +63,51 @@ export class ActorHost {
     actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))
     actor.subscribe({ error: (err) => this.fail(call, new FlowError(errorMessage(err), { cause: err })) })
     actor.start()
+  }
+
+  /**
+   * Makes sure the call's actor matches the stored record, or marks the call
+   * failed. Returns the work the event is not to wait for: `known`, and
+   * what a restored snapshot begins again, which is an earlier event's.
+   */
+  prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>): ReadonlySet<AnyActorRef> {
+    if (call.failed) return known
+    if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return known
+    call.actor?.stop()
+    call.actor = undefined
+    if (record === undefined) {
+      this.start(call)
+      return known
+    }
+    call.parked = undefined
+    const problem = recordProblem(record, call.id)
+    if (problem !== undefined) {
+      this.fail(call, new CorruptRecordError(problem))
+      return known
+    }
+    call.version = record.version
+    call.revision = record.revision
+    const flow = this.#flowOf(record)
+    if (flow === undefined) {
+      this.fail(call, new FlowVersionError(record.version, this.#options.flowVersion))
+      return known
+    }
+    call.session = record.session
+    call.startedAt = record.startedAt
+    // What the record still has to send, not what a stale copy of the call held.
+    call.window?.splice(0, call.window.length, ...record.pending)
+    call.failed = record.failed
+    if (call.failed) return known
+    this.start(call, record.snapshot, flow)
+    const restarted = this.runningWork(call)
+    return restarted.size === 0 ? known : new Set([...known, ...restarted])
+  }
+
+  /** The flow a stored call was started with, when this instance has it. */
+  #flowOf (record: SessionRecord): AnyStateMachine | undefined {
+    const { flow, flowVersion, flows } = this.#options
+    if (record.version === flowVersion || record.failed) return flow
+    return Object.hasOwn(flows, record.version) ? flows[record.version] : undefined
   }
 
   /** The promise work running for a call now, which an event to come will not wait for. */

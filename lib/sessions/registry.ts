@@ -1,6 +1,5 @@
-import type { AnyActorRef, AnyStateMachine } from 'xstate'
 import type { AiFlowAction } from '../protocol'
-import { CorruptRecordError, FlowVersionError, TooManyCallsError } from '../errors'
+import { TooManyCallsError } from '../errors'
 import { ActorHost } from './actor-host'
 import { Call, type ActionSink } from './call'
 import type { Claim } from './call-lock'
@@ -36,6 +35,8 @@ export class SessionRegistry {
     this.#records = new CallRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout })
     this.#host = new ActorHost({
       flow: options.flow,
+      flowVersion: options.flowVersion,
+      flows: options.flows,
       replyTimeout: options.replyTimeout,
       fallback: () => options.fallback,
       inspect: options.inspect,
@@ -197,7 +198,7 @@ export class SessionRegistry {
     call.pending = []
     call.window = reply
     // Taken before the actor may be started, so that work its initial state invokes counts as this event's.
-    const known = this.#prepare(call, record, this.#host.runningWork(call))
+    const known = this.#host.prepare(call, record, this.#host.runningWork(call))
     const waiting = call.actor === undefined ? undefined : this.#host.deliver(call, event, known)
     if (waiting !== undefined) await waiting
     call.window = null
@@ -213,55 +214,10 @@ export class SessionRegistry {
     return reply
   }
 
-  /**
-   * Makes sure the call's actor matches the stored record, or marks the call
-   * failed. Returns the work the event is not to wait for: `known`, and
-   * what a restored snapshot begins again, which is an earlier event's.
-   */
-  #prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>): ReadonlySet<AnyActorRef> {
-    if (call.failed) return known
-    if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return known
-    call.actor?.stop()
-    call.actor = undefined
-    if (record === undefined) {
-      this.#host.start(call)
-      return known
-    }
-    call.parked = undefined
-    const problem = recordProblem(record, call.id)
-    if (problem !== undefined) {
-      this.#host.fail(call, new CorruptRecordError(problem))
-      return known
-    }
-    call.version = record.version
-    call.revision = record.revision
-    const flow = this.#flowOf(record)
-    if (flow === undefined) {
-      this.#host.fail(call, new FlowVersionError(record.version, this.#options.flowVersion))
-      return known
-    }
-    call.session = record.session
-    call.startedAt = record.startedAt
-    // What the record still has to send, not what a stale copy of the call held.
-    call.window?.splice(0, call.window.length, ...record.pending)
-    call.failed = record.failed
-    if (call.failed) return known
-    this.#host.start(call, record.snapshot, flow)
-    const restarted = this.#host.runningWork(call)
-    return restarted.size === 0 ? known : new Set([...known, ...restarted])
-  }
-
-  /** The flow a stored call was started with, when this instance has it. */
-  #flowOf (record: SessionRecord): AnyStateMachine | undefined {
-    const { flow, flowVersion, flows } = this.#options
-    if (record.version === flowVersion || record.failed) return flow
-    return Object.hasOwn(flows, record.version) ? flows[record.version] : undefined
-  }
-
   async #end (call: Call, event: IncomingEvent, record: SessionRecord | undefined, log: Logger): Promise<void> {
     if (call.actor !== undefined || record !== undefined) {
       call.window = []
-      this.#prepare(call, record, new Set())
+      this.#host.prepare(call, record, new Set())
       call.actor?.send(event)
       call.window = null
     }

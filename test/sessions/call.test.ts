@@ -65,6 +65,8 @@ t.test('stopping a call without an actor is fine', async (t) => {
 t.test('a flow that fails while a push transport holds the call sends the fallback there', async (t) => {
   const host = new ActorHost({
     flow: createMachine({}),
+    flowVersion: 'v1',
+    flows: {},
     replyTimeout: 10,
     fallback: () => [hangupAction()],
     log: { error () {} } as never,
