@@ -31,8 +31,8 @@ const none: ReadonlySet<AnyActorRef> = new Set()
 
 /** Gives the flow its `session_id`: the wire wants it second, after `type`. */
 export function toWire (action: FlowAction, sessionId: string): AiFlowAction {
-  const { type, ...fields } = action
-  return { type, session_id: sessionId, ...fields } as AiFlowAction
+  // One copy: `type` keeps its place at the front, every other field follows in the flow's order.
+  return Object.assign({ type: action.type, session_id: sessionId }, action) as AiFlowAction
 }
 
 /**
@@ -112,7 +112,8 @@ export class ActorHost {
 
   /** The promise work running for a call now, which an event to come will not wait for. */
   runningWork (call: Call): ReadonlySet<AnyActorRef> {
-    const work = call.actor === undefined ? [] : activeWork(call.actor, none)
+    if (call.actor === undefined) return none
+    const work = activeWork(call.actor, none)
     return work.length === 0 ? none : new Set(work)
   }
 

@@ -27,19 +27,24 @@ export function isPromiseLogic (logic: Logic): boolean {
   return known
 }
 
+const nothing: readonly AnyActorRef[] = Object.freeze([])
+
 /**
  * The promise actors running anywhere below `actor` (child machines
- * included) that are not in `known`.
+ * included) that are not in `known`. Most calls have no child at all: for
+ * them, no array is made.
  */
-export function activeWork (actor: AnyActorRef, known: ReadonlySet<AnyActorRef>, found: AnyActorRef[] = []): AnyActorRef[] {
+export function activeWork (actor: AnyActorRef, known: ReadonlySet<AnyActorRef>, found?: AnyActorRef[]): readonly AnyActorRef[] {
   // XState removes a child from `children` when it stops, so every entry is an actor.
   const children: Record<string, AnyActorRef> = actor.getSnapshot().children
-  for (const child of Object.values(children)) {
+  for (const key in children) {
+    found ??= []
+    const child = children[key]
     const logic = (child as unknown as { logic: Logic }).logic
     if (logic.root !== undefined) activeWork(child, known, found)
     else if (!known.has(child) && child.getSnapshot().status === 'active' && isPromiseLogic(logic)) found.push(child)
   }
-  return found
+  return found ?? nothing
 }
 
 /**
