@@ -2,8 +2,8 @@ import type { AiFlowAction } from '../protocol'
 import { TooManyCallsError } from '../errors'
 import { ActorHost } from './actor-host'
 import { Call, type ActionSink } from './call'
-import type { Claim } from './call-lock'
 import { CallRecords } from './call-records'
+import { CallTasks } from './call-tasks'
 import { LiveActors } from './live-actors'
 import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
@@ -26,13 +26,12 @@ export class SessionRegistry {
   readonly #live: LiveActors
   readonly #sweeper: NodeJS.Timeout
   readonly #watchers = new Set<CallWatcher>()
-  /** Tasks of every call not yet done, so that `close` can wait for them. */
-  #busy = 0
-  #drained: (() => void) | undefined
+  readonly #tasks: CallTasks
 
   constructor (options: RegistryOptions) {
     this.#options = options
     this.#records = new CallRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout })
+    this.#tasks = new CallTasks(this.#records)
     this.#host = new ActorHost({
       flow: options.flow,
       flowVersion: options.flowVersion,
@@ -44,7 +43,7 @@ export class SessionRegistry {
       log: options.log,
       changed: (call) => {
         // Deferred: the flow is still taking its event when it tells of the change.
-        this.#serialize(call, (record) => this.#saveLate(call, record), true)
+        this.#tasks.run(call, (record) => this.#saveLate(call, record), true)
           .catch((err) => options.log.error({ err, sessionId: call.id }, 'saving a call failed'))
       }
     })
@@ -73,9 +72,9 @@ export class SessionRegistry {
     const current = call
     const observe = this.#options.observe
     // Without an observer (recording, simulators) no turn is built: this is every event's path.
-    if (observe === undefined) return this.#serialize(current, (record) => this.#process(current, event, log, replyable, sink, record))
+    if (observe === undefined) return this.#tasks.run(current, (record) => this.#process(current, event, log, replyable, sink, record))
     const at = Date.now()
-    return this.#serialize(current, async (record) => {
+    return this.#tasks.run(current, async (record) => {
       const reply = await this.#process(current, event, log, replyable, sink, record)
       this.#observe(observe, { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log, id)
       return reply
@@ -134,7 +133,7 @@ export class SessionRegistry {
   async close (): Promise<void> {
     clearInterval(this.#sweeper)
     // Events in flight finish first: their replies go out and their locks are released.
-    while (this.#busy > 0) await new Promise<void>((resolve) => { this.#drained = resolve })
+    await this.#tasks.drain()
     for (const call of this.#calls.values()) call.stop()
     this.#calls.clear()
     this.#live.clear()
@@ -156,29 +155,6 @@ export class SessionRegistry {
     const err = new TooManyCallsError(this.#options.maxSessions)
     log.error({ err, sessionId, liveCalls: this.#calls.size }, 'live call limit reached: new calls are refused')
     throw err
-  }
-
-  /**
-   * Runs `task` with the call's record, after every earlier task of the
-   * call. With a shared store the task lines up for the call's lock at once,
-   * so that events keep their arrival order across instances.
-   */
-  #serialize<T> (call: Call, task: (record: SessionRecord | undefined) => Promise<T>, defer = false): Promise<T> {
-    const claim = this.#records.claim(call)
-    this.#busy++
-    return call.enqueue(() => this.#locked(call, claim, task), defer)
-  }
-
-  async #locked<T> (call: Call, claim: Claim | undefined, task: (record: SessionRecord | undefined) => Promise<T>): Promise<T> {
-    try {
-      const loading = this.#records.load(call, claim)
-      return await task(loading instanceof Promise ? await loading : loading)
-    } finally {
-      // Only a task that did not save (a stale copy's late save) still holds the lock here.
-      const releasing = this.#records.release(call)
-      if (releasing !== undefined) await releasing
-      if (--this.#busy === 0) this.#drained?.()
-    }
   }
 
   async #process (
