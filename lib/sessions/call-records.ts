@@ -77,9 +77,16 @@ export class CallRecords {
     if (!this.inProcess) return undefined
     const record = call.toRecord(this.#version)
     call.parked = record
-    return this.#set(call.id, record).then(() => {
+    return this.#set(call.id, record).then(async () => {
       if (call.parked === record) call.parked = undefined
+      // Taken back (restored or ended) before the store had it: what was just written is stale.
+      else if (call.parked === undefined) await this.#store.delete(call.id)
     })
+  }
+
+  /** A parked call is live again: an in-process store lets go of the record its actor now holds. */
+  restored (call: Call): Promise<void> | undefined {
+    return this.inProcess ? this.#store.delete(call.id) : undefined
   }
 
   async delete (call: Call): Promise<void> {

@@ -175,6 +175,8 @@ export class SessionRegistry {
     call.window = reply
     // Taken before the actor may be started, so that work its initial state invokes counts as this event's.
     const known = this.#host.prepare(call, record, this.#host.runningWork(call))
+    // A call is its live actor or its record, never both.
+    if (record !== undefined) this.#records.restored(call)?.catch((err) => log.warn({ err, sessionId: call.id }, 'a restored call\'s record could not be deleted'))
     const waiting = call.actor === undefined ? undefined : this.#host.deliver(call, event, known)
     if (waiting !== undefined) await waiting
     call.window = null

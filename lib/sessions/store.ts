@@ -55,7 +55,8 @@ export interface SessionStore {
    * The records live in this process's memory and end with it, as
    * `MemoryStore`'s do. A live actor then holds everything its record
    * would, so the registry writes a call's record only when it parks the
-   * call's actor (`liveActors`), and reads it only to bring the call back.
+   * call's actor (`liveActors`), and reads (then deletes) it only to bring
+   * the call back.
    * Without it, every event's state is written before its reply leaves.
    */
   readonly inProcess?: boolean
