@@ -49,6 +49,17 @@ export class CallRecords {
     return call.parked ?? this.#get(call.id)
   }
 
+  /**
+   * What is known of a call now, untouched: its live copy here, unless a
+   * shared store's record is newer (another instance may have served the
+   * call since); else its record, which a parked call (no actor, not
+   * failed) may still hold itself.
+   */
+  async read (id: string, call: Call | undefined): Promise<SessionRecord | undefined> {
+    if (call !== undefined && !this.shared && (call.actor !== undefined || call.failed)) return call.toRecord(this.#version)
+    return call?.parked ?? await this.#store.get(id)
+  }
+
   /** The record a late save may build on: the one this copy of the call last saved or read. */
   current (call: Call, record: SessionRecord | undefined): boolean {
     return this.inProcess || record?.revision === call.revision

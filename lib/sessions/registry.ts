@@ -106,13 +106,7 @@ export class SessionRegistry {
 
   /** One call's record as it stands now, or undefined for an unknown call or a record that fails its checks. */
   async record (id: string): Promise<SessionRecord | undefined> {
-    const call = this.#calls.get(id)
-    // A shared store's record is newer than this instance's copy whenever another instance served the call;
-    // a parked call (no actor, not failed) is only in its record.
-    if (call !== undefined && !this.#records.shared && (call.actor !== undefined || call.failed)) {
-      return call.toRecord(this.#options.flowVersion)
-    }
-    const record = call?.parked ?? await this.#options.store.get(id)
+    const record = await this.#records.read(id, this.#calls.get(id))
     return record === undefined || recordProblem(record, id) !== undefined ? undefined : record
   }
 
