@@ -6,8 +6,8 @@ import { buildServer } from '../../examples/app'
 import { AGENT_NUMBER, GOODBYE, HOURS, MENU } from '../../examples/demo-flow'
 import { hangup, speak, transfer, type FlowAction } from '../../lib'
 
-// CI clones the repository with shared/ beside it, as it sits on a developer's machine.
-const examples = path.join(__dirname, '..', '..', '..', 'shared', 'protocol', 'examples')
+// The service's documented payloads, copied into the repository (see the README beside them).
+const examples = path.join(__dirname, '..', 'fixtures', 'protocol-examples')
 
 /** A documented event payload, with some fields changed. */
 function event (name: string, changes: Record<string, unknown> = {}): Record<string, unknown> {

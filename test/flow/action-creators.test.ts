@@ -6,7 +6,7 @@ import {
 } from '../../lib/flow'
 import { validateAction, type FlowAction } from '../../lib/protocol'
 
-const examples = path.join(__dirname, '..', '..', '..', 'shared', 'protocol', 'examples')
+const examples = path.join(__dirname, '..', 'fixtures', 'protocol-examples')
 const wav = 'UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQAAAAA='
 
 /** A documented action without its `session_id`: what a flow emits. */

@@ -4,8 +4,8 @@ import t from 'tap'
 import { Value } from '@sinclair/typebox/value'
 import { actionSchemas, AiFlowReplySchema, eventSchemas, validateAction, validateEvent } from '../../lib/protocol'
 
-// CI clones the repository with shared/ beside it, as it sits on a developer's machine.
-const dir = path.join(__dirname, '..', '..', '..', 'shared', 'protocol', 'examples')
+// The service's documented payloads, copied into the repository (see the README beside them).
+const dir = path.join(__dirname, '..', 'fixtures', 'protocol-examples')
 
 interface Example { name: string, payload: unknown }
 
