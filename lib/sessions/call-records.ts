@@ -70,13 +70,26 @@ export class CallRecords {
     return call.token === undefined ? undefined : releaseLock(this.#store, call)
   }
 
-  /** Keeps the call's state: an in-process store has nothing to write while the actor lives. */
+  /**
+   * Keeps the call's state: an in-process store has nothing to write while
+   * the actor lives. The next revision is the call's only once the write
+   * has succeeded; when it fails, the live copy goes, since it holds an
+   * event that was not kept: the call's next event starts from its record.
+   */
   save (call: Call): Promise<void> | undefined {
-    call.revision++
-    if (this.inProcess) return undefined
-    const record = call.toRecord(this.#version)
-    if (call.token !== undefined) return releaseLock(this.#store, call, { set: record, ttl: this.#ttl })
-    return this.#set(call.id, record)
+    if (this.inProcess) {
+      call.revision++
+      return undefined
+    }
+    const revision = call.revision + 1
+    const record = call.toRecord(this.#version, revision)
+    const writing = call.token !== undefined
+      ? releaseLock(this.#store, call, { set: record, ttl: this.#ttl, due: record.timers?.[0]?.dueAt })
+      : this.#set(call.id, record)
+    return writing.then(() => { call.revision = revision }, (err: unknown) => {
+      call.stop()
+      throw err
+    })
   }
 
   /**

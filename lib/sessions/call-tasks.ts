@@ -22,12 +22,13 @@ export class CallTasks {
   /**
    * Runs `task` after every earlier task of the call. With a shared store
    * the task lines up for the call's lock at once, so that events keep
-   * their arrival order across instances.
+   * their arrival order across instances. A `quiet` task (a turn without
+   * an event) does not cut short the wait of the one running.
    */
-  run<T> (call: Call, task: CallTask<T>, defer = false): Promise<T> {
+  run<T> (call: Call, task: CallTask<T>, defer = false, quiet = false): Promise<T> {
     const claim = this.#records.claim(call)
     this.#busy++
-    return call.enqueue(() => this.#locked(call, claim, task), defer)
+    return call.enqueue(() => this.#locked(call, claim, task), defer, quiet)
   }
 
   /** Resolves once no task is running or queued, those queued meanwhile included. */

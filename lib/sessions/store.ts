@@ -1,4 +1,7 @@
 import type { AiFlowAction, Session } from '../protocol'
+import type { TimerRecord } from './xstate-adapter'
+
+export type { TimerRecord } from './xstate-adapter'
 
 /**
  * What is kept of one call between its events. Everything in it is plain
@@ -9,6 +12,12 @@ export interface SessionRecord {
   version: string
   /** The flow actor's `getPersistedSnapshot()`. */
   snapshot: unknown
+  /**
+   * Every delayed event pending in the call's actor tree (`after`, delayed
+   * `raise` and `sendTo`), with its absolute due time: XState's snapshot
+   * keeps none. Missing in records written before timers were kept.
+   */
+  timers?: TimerRecord[]
   /** Actions the flow emitted after their reply had gone: they lead the next reply. */
   pending: AiFlowAction[]
   /** The session of the event that opened the call. */
@@ -40,8 +49,12 @@ export interface LockOptions {
   onContention: () => void
 }
 
-/** What releasing a lock writes: the record, or the call's deletion. */
-export type LockChange = { set: SessionRecord, ttl: number } | { delete: true }
+/**
+ * What releasing a lock writes: the record, or the call's deletion. With
+ * the record comes when its first delay is due, if it has one, for
+ * `dueCalls`.
+ */
+export type LockChange = { set: SessionRecord, ttl: number, due?: number } | { delete: true }
 
 /**
  * Where calls are kept between events. Every method may be asynchronous and
@@ -80,4 +93,17 @@ export interface SessionStore {
    * the lock (its lease ran out and another event took it).
    */
   unlock? (id: string, token: string, change?: LockChange): Promise<boolean>
+  /**
+   * With `lock`: extends the lease of a lock that `token` still holds, so
+   * that a lease can be short and still outlast a long turn of a live
+   * holder. Resolves false when the token no longer holds the lock.
+   */
+  renew? (id: string, token: string, lease: number): Promise<boolean>
+  /**
+   * With `lock`: the ids of calls whose first delay was due at `until` or
+   * before (as `unlock` was told), at most `limit` of them. Every instance
+   * asks a few times a second, so that a delay fires even when the
+   * instance that armed it is gone.
+   */
+  dueCalls? (until: number, limit: number): Promise<string[]>
 }

@@ -70,7 +70,9 @@ t.test('a flow that fails while a push transport holds the call sends the fallba
     replyTimeout: 10,
     fallback: () => [hangupAction()],
     log: { error () {} } as never,
-    changed: () => t.fail('a pushed fallback needs no save')
+    changed: () => t.fail('a pushed fallback needs no save'),
+    now: Date.now,
+    due: () => t.fail('no delay here')
   })
   const call = new Call('c', { id: 'c' }, 0)
   const pushed: AiFlowAction[][] = []
