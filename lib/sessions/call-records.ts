@@ -1,6 +1,6 @@
 import { StoreUnavailableError } from '../errors'
 import type { Call } from './call'
-import { claimLock, releaseLock, type Claim } from './call-lock'
+import { claimLock, keepLease, releaseLock, type Claim } from './call-lock'
 import type { SessionRecord, SessionStore } from './store'
 
 /**
@@ -63,6 +63,11 @@ export class CallRecords {
   /** The record a late save may build on: the one this copy of the call last saved or read. */
   current (call: Call, record: SessionRecord | undefined): boolean {
     return this.inProcess || record?.revision === call.revision
+  }
+
+  /** Keeps the call's lock while its turn runs, however long; returns what stops that. */
+  keepLock (call: Call): () => void {
+    return keepLease(this.#store, call)
   }
 
   /** Lets go of the lock without saving. */

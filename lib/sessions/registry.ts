@@ -108,10 +108,17 @@ export class SessionRegistry {
     })
   }
 
-  /** Ends a sink's hold on a call: what its flow emits later waits for the call's next event. */
+  /**
+   * Ends a sink's hold on a call: what its flow emits later waits for the
+   * call's next event. What the sink could not take is kept at once, with
+   * the call's record, not at its next event.
+   */
   release (id: string, sink: ActionSink): void {
     const call = this.#calls.get(id)
-    if (call?.sink === sink) call.sink = undefined
+    if (call?.sink !== sink) return
+    call.sink = undefined
+    call.flush()
+    if (call.pending.length > 0) this.#settleLater(call)
   }
 
   /** The ids of the calls held by this instance, the most recently active last. */
