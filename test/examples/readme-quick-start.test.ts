@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { blocks, readPage, root, section } from '../fixtures/markdown'
 
 // The Quick start's requests, sent as the README gives them to the demo server as `npm start`
@@ -30,7 +30,7 @@ function exchanges (): Array<{ request: Request, shown: unknown }> {
   return found.map(([, command, answer]) => ({ request: parseCurl(command), shown: JSON.parse(answer) }))
 }
 
-async function startDemo (t: Tap.Test): Promise<string> {
+async function startDemo (t: Test): Promise<string> {
   const child = spawn('env', ['-i', `PATH=${process.env.PATH}`, `AI_FLOW_TOKEN=${token}`, 'PORT=0',
     process.execPath, '--import', 'tsx', 'examples/server.ts'], { cwd: root })
   t.teardown(() => { child.kill() })

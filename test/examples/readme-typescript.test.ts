@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { blocks, readPage, root, section } from '../fixtures/markdown'
 
 // The README's tsconfig.json, in a new project that has the built package (npm test builds
@@ -38,7 +38,7 @@ await app.close()
 `
 
 /** A new project beside the repository's packages: the package itself, and what the source imports. */
-function newProject (t: Tap.Test, packageJson: Record<string, unknown>, compilerOptions: Record<string, unknown>): string {
+function newProject (t: Test, packageJson: Record<string, unknown>, compilerOptions: Record<string, unknown>): string {
   const dir = t.testdir({
     'package.json': JSON.stringify({ name: 'my-assistant', private: true, ...packageJson }),
     'tsconfig.json': JSON.stringify({ ...tsconfig, compilerOptions: { ...tsconfig.compilerOptions, ...compilerOptions } }),

@@ -6,6 +6,7 @@ import { helloFlow } from '../../examples/hello-flow'
 import { flow } from '../../examples/conversation-flow'
 import { buildServer } from '../../examples/app'
 import * as errors from '../../lib/errors'
+import { eventSchemas } from '../../lib/protocol'
 import { buildApp, event, post } from '../fixtures/helpers'
 import { anchors, asUserSees, blocks, docsPages, readPage, relativeLinks, root, section, snippets } from '../fixtures/markdown'
 
@@ -111,4 +112,17 @@ t.test('the links of the README and the guides lead to files and headings that e
 t.test('the Install section names the Node.js versions the package supports', async (t) => {
   t.match(section(readme, 'install'), /Requires Node\.js 20, 22, 24 or 26\./)
   t.ok(blocks(section(readme, 'install'), 'sh')[0].startsWith('npm install fastify-ai-flow fastify xstate'))
+})
+
+t.test("docs/writing-flows.md's lifecycle diagram names the conversation flow's states and the events it handles", async (t) => {
+  const [diagram] = blocks(readPage('docs/writing-flows.md'), 'mermaid')
+  const edges = [...diagram.matchAll(/^ {2}(\S+) --> (\S+?)(?::(.*))?$/gm)]
+  t.ok(edges.length >= 8, 'the diagram has its transitions')
+  const drawn = new Set(edges.flatMap(([, from, to]) => [from, to]).filter((state) => state !== '[*]'))
+  t.same([...drawn].sort(), Object.keys(flow.root.states).sort(), 'the states are the machine\'s')
+  const handled = new Set(Object.values(flow.root.states).flatMap((state) => Object.keys(state.config.on ?? {})))
+  for (const type of Object.keys(flow.config.on ?? {})) handled.add(type)
+  const named = edges.flatMap(([, , , label]) => Object.keys(eventSchemas).filter((type) => label?.includes(type)))
+  t.ok(named.length >= 6, 'the labels name events')
+  for (const type of named) t.ok(handled.has(type), `the flow handles ${type}`)
 })
