@@ -83,7 +83,7 @@ for (const type of ['commonjs', 'module']) {
   })
 }
 
-t.test("the bundler variant the README names type-checks every entry point", async (t) => {
+t.test('the bundler variant the README names type-checks every entry point', async (t) => {
   const dir = newProject(t, { type: 'module' }, { module: 'preserve', moduleResolution: 'bundler', noEmit: true })
   const { ok, output } = await compile(dir)
   t.equal(output, '', 'tsc reports nothing')
