@@ -3,6 +3,7 @@ import { formatProblems, validateAction, type AiFlowAction, type FlowAction, typ
 import { CorruptRecordError, FlowError, FlowVersionError, InvalidActionError } from '../errors'
 import { activeWork, anySettled, armTimers, CallClock, fireTimer, type Clock } from './xstate-adapter'
 import { noop, type Call, type CallInput } from './call'
+import type { RestoredWork, WorkRunner } from './work-runner'
 import type { Logger } from './logger'
 import { recordProblem } from './record'
 import type { SessionRecord } from './store'
@@ -34,9 +35,12 @@ export interface ActorHostOptions {
   changed: (call: Call) => void
   /** Told when one of a call's delays is due: the registry applies it in a turn of the call. */
   due: (call: Call, input: CallInput) => void
+  /** Runs the promise work of every call's actor. */
+  work: WorkRunner
 }
 
 const none: ReadonlySet<AnyActorRef> = new Set()
+const nobody: ReadonlySet<string> = new Set()
 
 /** Gives the flow its `session_id`: the wire wants it second, after `type`. */
 export function toWire (action: FlowAction, sessionId: string): AiFlowAction {
@@ -57,7 +61,7 @@ export class ActorHost {
   }
 
   /** Starts the call's actor, fresh or from a persisted snapshot, with the flow given or this instance's. */
-  start (call: Call, snapshot?: unknown, flow = this.#options.flow): void {
+  start (call: Call, snapshot?: unknown, flow = this.#options.flow, restored?: RestoredWork): void {
     // XState never throws here: a snapshot it cannot restore, or a context
     // that throws, puts the actor in error, which the observer reports.
     // Every delay of the call goes through its own clock, so that it fires in a turn of the call.
@@ -70,6 +74,7 @@ export class ActorHost {
       clock
     })
     clock.attach(actor)
+    const started = this.#options.work.route(call.id, actor, () => call.revision + 1, restored)
     call.actor = actor
     actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))
     actor.subscribe({
@@ -78,6 +83,7 @@ export class ActorHost {
       error: (err) => this.fail(call, new FlowError(errorMessage(err), { cause: err }))
     })
     actor.start()
+    started()
   }
 
   /** Applies what happened to the call since its last turn, in order; what a stale copy armed is dropped. */
@@ -85,7 +91,10 @@ export class ActorHost {
     const inbox = call.inbox
     if (inbox.length === 0) return
     call.inbox = []
-    for (const input of inbox) if (input.actor === call.actor && !call.failed) input.apply()
+    for (const input of inbox) {
+      const actor = call.actor
+      if (actor !== undefined && !call.failed && (input.actor === undefined || input.actor === actor)) input.apply(actor)
+    }
   }
 
   /**
@@ -93,7 +102,7 @@ export class ActorHost {
    * failed. Returns the work the event is not to wait for: `known`, and
    * what a restored snapshot begins again, which is an earlier event's.
    */
-  prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>): ReadonlySet<AnyActorRef> {
+  prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>, alive: ReadonlySet<string> = nobody): ReadonlySet<AnyActorRef> {
     if (call.failed) return known
     if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return known
     call.actor?.stop()
@@ -121,7 +130,7 @@ export class ActorHost {
     call.window?.splice(0, call.window.length, ...record.pending)
     call.failed = record.failed
     if (call.failed) return known
-    this.start(call, record.snapshot, flow)
+    this.start(call, record.snapshot, flow, { work: record.work ?? [], alive })
     this.#rearm(call, record)
     const restarted = this.runningWork(call)
     return restarted.size === 0 ? known : new Set([...known, ...restarted])

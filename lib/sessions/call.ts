@@ -2,12 +2,16 @@ import type { AnyActor, AnyActorRef } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
 import type { SessionRecord } from './store'
 import { pendingTimers } from './xstate-adapter'
+import { capturedWork } from './work-runner'
 
-/** Something that happened to a call between its events: a delay of its flow came due. It is applied in a turn of the call. */
+/**
+ * Something that happened to a call between its events: a delay of its
+ * flow came due, or its work ended. It is applied in a turn of the call.
+ */
 export interface CallInput {
-  /** The actor that armed it: a call restored since has its own copy, and this one is stale. */
-  actor: AnyActorRef
-  apply: () => void
+  /** For a delay, the actor that armed it: a call restored since has its own copy of it. Work applies to whichever copy is current. */
+  actor?: AnyActorRef
+  apply: (actor: AnyActorRef) => void
 }
 
 /** Shared by every idle call, so that an idle call holds no closure or promise of its own. */
@@ -57,6 +61,8 @@ export class Call {
   settling = false
   /** Wakes the turn waiting for work: something landed in the inbox. */
   wake: () => void = noop
+  /** Called when the call's last turn is done with something left in its inbox. */
+  idle: () => void = noop
   /**
    * Takes what the flow emits while no reply is open, for transports that
    * can push (WebSocket). Without one, such actions wait for the next reply.
@@ -106,7 +112,10 @@ export class Call {
       return await task()
     } finally {
       // The last task done: the tail goes, and with it the last reply.
-      if (--this.inFlight === 0) this.#tail = undefined
+      if (--this.inFlight === 0) {
+        this.#tail = undefined
+        if (this.inbox.length > 0) this.idle()
+      }
     }
   }
 
@@ -155,6 +164,7 @@ export class Call {
       version: this.version ?? version,
       snapshot: actor?.getPersistedSnapshot(),
       timers: actor === undefined ? [] : pendingTimers(actor),
+      work: actor === undefined ? [] : capturedWork(actor),
       // A copy: the store may keep this very object, and the call's own array changes later.
       pending: this.pending.length === 0 ? none as AiFlowAction[] : this.pending.slice(),
       session: this.session,

@@ -1,6 +1,11 @@
 import { validateAction } from '../protocol'
 import type { SessionRecord, TimerRecord } from './store'
 
+function isWork (value: unknown): boolean {
+  const work = value as Record<string, unknown> | null
+  return typeof work === 'object' && work !== null && typeof work.key === 'string' && typeof work.path === 'string' && typeof work.owner === 'string'
+}
+
 function isTimer (value: unknown): boolean {
   const timer = value as Partial<Record<keyof TimerRecord, unknown>> | null
   return typeof timer === 'object' && timer !== null && typeof timer.id === 'string' &&
@@ -27,5 +32,6 @@ export function recordProblem (record: unknown, id: string): string | undefined 
   if (!r.failed && (typeof r.snapshot !== 'object' || r.snapshot === null)) return 'snapshot is not an object'
   if (typeof r.startedAt !== 'number') return 'startedAt is not a number'
   if (r.timers !== undefined && (!Array.isArray(r.timers) || !r.timers.every(isTimer))) return 'timers holds an invalid timer'
+  if (r.work !== undefined && (!Array.isArray(r.work) || !r.work.every(isWork))) return 'work holds an invalid entry'
   return undefined
 }

@@ -146,6 +146,17 @@ export class RedisStore implements SessionStore {
     return await this.#redis.aiflowRenew(this.#key(id), token, lease) === 1
   }
 
+  async announce (instance: string, ttl: number): Promise<void> {
+    await this.#ready()
+    await this.#redis.set(this.#instance(instance), '1', 'PX', ttl)
+  }
+
+  async present (instances: string[]): Promise<string[]> {
+    await this.#ready()
+    const found = await this.#redis.mget(instances.map((instance) => this.#instance(instance)))
+    return instances.filter((_, i) => found[i] !== null)
+  }
+
   async dueCalls (until: number, limit: number): Promise<string[]> {
     await this.#ready()
     return await this.#redis.zrangebyscore(this.#dueKey, '-inf', until, 'LIMIT', 0, limit)
@@ -180,6 +191,10 @@ export class RedisStore implements SessionStore {
 
   #key (id: string): string {
     return `${this.#prefix}{${id}}`
+  }
+
+  #instance (instance: string): string {
+    return `${this.#prefix}instance:${instance}`
   }
 
   #queue (id: string): string {

@@ -1,11 +1,13 @@
 import type { AiFlowAction, Session } from '../protocol'
-import { TooManyCallsError } from '../errors'
+import { StoreUnavailableError, TooManyCallsError } from '../errors'
 import { ActorHost } from './actor-host'
 import { Call, type ActionSink } from './call'
 import { CallRecords } from './call-records'
 import { CallTasks } from './call-tasks'
 import { LocalDueCalls } from './due-calls'
-import { pendingTimers } from './xstate-adapter'
+import { pendingTimers, routePromiseWork } from './xstate-adapter'
+import { WorkRunner } from './work-runner'
+import type { CallInput } from './call'
 import { LiveActors } from './live-actors'
 import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
@@ -20,6 +22,8 @@ export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-o
 const DUE_POLL = 200
 /** A delay is left this long to the instance that armed it before any instance fires it from the store, in ms. */
 const DUE_GRACE = 200
+/** How often each instance tells a shared store that it lives, in ms; it counts as gone after three times that. */
+const ANNOUNCE = 1000
 
 const noop = (): void => {}
 const realTimers = {
@@ -44,6 +48,8 @@ export class SessionRegistry {
   /** Parked calls with delays pending, when no shared store keeps them due. */
   readonly #due: LocalDueCalls
   readonly #poller: NodeJS.Timeout | undefined
+  readonly #announcer: NodeJS.Timeout | undefined
+  readonly #work: WorkRunner
 
   constructor (options: RegistryOptions) {
     this.#options = options
@@ -51,6 +57,12 @@ export class SessionRegistry {
     this.#tasks = new CallTasks(this.#records)
     const clock = options.clock as (RegistryOptions['clock'] & { now?: () => number }) | undefined
     this.#now = clock?.now === undefined ? Date.now : () => (clock.now as () => number)()
+    this.#work = new WorkRunner((id, result) => this.#post(this.#calls.get(id) ?? this.#adopt(id), {
+      apply: (actor) => {
+        if (!this.#work.apply(actor, result)) options.log.debug({ sessionId: id, work: result.key }, 'work ended for a state the call has left')
+      }
+    }))
+    for (const flow of [options.flow, ...Object.values(options.flows)]) routePromiseWork(flow)
     this.#host = new ActorHost({
       flow: options.flow,
       flowVersion: options.flowVersion,
@@ -62,17 +74,20 @@ export class SessionRegistry {
       now: this.#now,
       log: options.log,
       changed: (call) => this.#settleLater(call),
-      due: (call, input) => {
-        call.inbox.push(input)
-        call.wake()
-        this.#settleLater(call)
-      }
+      due: (call, input) => this.#post(call, input),
+      work: this.#work
     })
     this.#due = new LocalDueCalls(options.clock ?? realTimers, this.#now, (id) => this.wake(id))
     const { dueCalls } = options.store
     if (this.#records.shared && dueCalls !== undefined) {
       // Jittered, so that instances started together do not all ask at once.
       this.#poller = setInterval(() => { this.pollDue().catch(noop) }, DUE_POLL + Math.floor(Math.random() * DUE_POLL / 2)).unref()
+    }
+    const { announce } = options.store
+    if (this.#records.shared && announce !== undefined) {
+      const say = (): void => { announce.call(options.store, this.#work.instance, ANNOUNCE * 3).catch(noop) }
+      say()
+      this.#announcer = setInterval(say, ANNOUNCE).unref()
     }
     this.#live = new LiveActors(options.liveActors ?? Infinity, (call) => this.#park(call))
     const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
@@ -93,8 +108,7 @@ export class SessionRegistry {
     let call = this.#calls.get(id)
     if (call === undefined) {
       this.#admit(log, id)
-      call = new Call(id, event.session, Date.now())
-      this.#calls.set(id, call)
+      call = this.#adopt(id, event.session)
     }
     const current = call
     const observe = this.#options.observe
@@ -149,13 +163,7 @@ export class SessionRegistry {
    * its record (here, or from another instance) and fires what is due.
    */
   wake (id: string): void {
-    let call = this.#calls.get(id)
-    if (call === undefined) {
-      // Its record has the call's session: this one stands in until it is loaded.
-      call = new Call(id, { id } as Session, Date.now())
-      this.#calls.set(id, call)
-    }
-    this.#settleLater(call)
+    this.#settleLater(this.#calls.get(id) ?? this.#adopt(id))
   }
 
   /** Wakes every call whose first delay a shared store holds due, and resolves once they are woken. */
@@ -181,6 +189,7 @@ export class SessionRegistry {
   async close (): Promise<void> {
     clearInterval(this.#sweeper)
     clearInterval(this.#poller)
+    clearInterval(this.#announcer)
     this.#due.clear()
     // Events in flight finish first: their replies go out and their locks are released.
     await this.#tasks.drain()
@@ -221,7 +230,8 @@ export class SessionRegistry {
       // Woken for a call that is over, or kept nowhere: nothing is left to do.
       if (record === undefined && call.actor === undefined && !call.failed) return await this.#forget(call)
       // What a stale copy did on its own is dropped: the instance that moved the call on has its own copy, delays included.
-      if (call.actor !== undefined && !this.#records.current(call, record)) return this.#drop(call)
+      // Work that ended here is the call's whichever copy is current: it is applied to the record's.
+      if (call.actor !== undefined && !this.#records.current(call, record) && call.inbox.every((input) => input.actor !== undefined)) return this.#drop(call)
     } else {
       call.lastEventAt = Date.now()
       this.#calls.delete(call.id)
@@ -238,7 +248,8 @@ export class SessionRegistry {
     call.pending = []
     call.window = reply
     // Taken before the actor may be started, so that work its initial state invokes counts as this event's.
-    const known = this.#host.prepare(call, record, this.#host.runningWork(call))
+    const alive = await this.#livingOwners(call, record)
+    const known = this.#host.prepare(call, record, this.#host.runningWork(call), alive)
     if (record !== undefined) this.#restored(call, log)
     // Delays that came due before this turn fire before its event.
     this.#host.applyInbox(call)
@@ -252,9 +263,40 @@ export class SessionRegistry {
     // Saved before anything leaves: an event is answered only once its state is kept.
     const saving = this.#save(call)
     if (saving !== undefined) await saving
+    this.#work.abandon(call.id, call.actor)
     if (call.sink !== undefined && (sink !== undefined || event === undefined)) call.push(reply)
     this.#live.touch(call)
     return reply
+  }
+
+  /** Holds a call here from now on; without its session, its record's stands in once loaded. */
+  #adopt (id: string, session = { id } as Session): Call {
+    const call = new Call(id, session, Date.now())
+    call.idle = () => this.#settleLater(call)
+    this.#calls.set(id, call)
+    return call
+  }
+
+  /** Something happened to the call: the turn running applies it, or else a turn of its own. */
+  #post (call: Call, input: CallInput): void {
+    call.inbox.push(input)
+    call.wake()
+    if (call.inFlight === 0) this.#settleLater(call)
+  }
+
+  /** Which owners of the work in the record live, when restoring it would run their work again. */
+  async #livingOwners (call: Call, record: SessionRecord | undefined): Promise<ReadonlySet<string> | undefined> {
+    const work = record?.work
+    if (work === undefined || work.length === 0 || (call.actor !== undefined && record?.revision === call.revision)) return undefined
+    const others = [...new Set(work.map((item) => item.owner))].filter((owner) => owner !== this.#work.instance)
+    const { present } = this.#options.store
+    // Without a store that knows who lives, no other instance runs this call's work.
+    if (others.length === 0 || !this.#records.shared || present === undefined) return undefined
+    try {
+      return new Set(await present.call(this.#options.store, others))
+    } catch (err) {
+      throw new StoreUnavailableError(String(err), { cause: err })
+    }
   }
 
   /** A turn without an event, queued once however many changes call for it. */
@@ -310,6 +352,7 @@ export class SessionRegistry {
 
   #remove (call: Call): void {
     this.#due.set(call.id, undefined)
+    this.#work.abandon(call.id)
     call.stop()
     this.#calls.delete(call.id)
     this.#live.forget(call)

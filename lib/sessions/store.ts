@@ -1,7 +1,9 @@
 import type { AiFlowAction, Session } from '../protocol'
 import type { TimerRecord } from './xstate-adapter'
+import type { WorkRecord } from './work-runner'
 
 export type { TimerRecord } from './xstate-adapter'
+export type { WorkRecord } from './work-runner'
 
 /**
  * What is kept of one call between its events. Everything in it is plain
@@ -18,6 +20,12 @@ export interface SessionRecord {
    * keeps none. Missing in records written before timers were kept.
    */
   timers?: TimerRecord[]
+  /**
+   * The promise work running for the call, each with its key and the
+   * instance that runs it: a copy restored elsewhere meanwhile does not run
+   * it again while that instance lives.
+   */
+  work?: WorkRecord[]
   /** Actions the flow emitted after their reply had gone: they lead the next reply. */
   pending: AiFlowAction[]
   /** The session of the event that opened the call. */
@@ -106,4 +114,11 @@ export interface SessionStore {
    * instance that armed it is gone.
    */
   dueCalls? (until: number, limit: number): Promise<string[]>
+  /**
+   * With `lock`: tells the other instances that `instance` lives, for `ttl`
+   * ms. Every instance says so every second while it runs.
+   */
+  announce? (instance: string, ttl: number): Promise<void>
+  /** With `announce`: those of `instances` that have said they live and not yet lapsed. */
+  present? (instances: string[]): Promise<string[]>
 }

@@ -5,6 +5,9 @@ import type { ActorOptions, AnyActorLogic, AnyActorRef, AnyStateMachine, EventOb
  * tests (test/sessions/xstate-adapter.test.ts) that fail loudly when an
  * upgrade changes what it relies on:
  * - promise logic has no mark of its own: it is told apart by a probe;
+ * - promise logic is routed through the registry's work runner by patching
+ *   its `start` (in place: inline invocations cannot be swapped by `provide`);
+ *   for actors of other systems it starts as it always did;
  * - the scheduler keeps pending delayed events in
  *   `system._snapshot._scheduledEvents` (`{ source, target, event, delay, id }`),
  *   and `system.scheduler.schedule` arms one; XState 5 persists none of them
@@ -206,4 +209,69 @@ export function anySettled (work: readonly AnyActorRef[]): { settled: Promise<vo
   const settled = new Promise<void>((_resolve) => { resolve = _resolve })
   const subscriptions = work.map((ref) => ref.subscribe({ complete: resolve, error: resolve }))
   return { settled, cancel: () => { for (const subscription of subscriptions) subscription.unsubscribe() } }
+}
+
+/** How the registry runs a call's promise work: told of each start, with what runs the promise. */
+export interface WorkRoute {
+  start (self: AnyActorRef, run: (signal: AbortSignal) => Promise<unknown>): void
+}
+
+interface PromiseScope {
+  self: AnyActorRef
+  system: object
+  emit: (event: EventObject) => void
+}
+
+type PatchedLogic = Logic & {
+  config: (args: { input: unknown, system: unknown, self: AnyActorRef, signal: AbortSignal, emit: unknown }) => PromiseLike<unknown>
+  start: (state: { status: string, input: unknown }, scope: PromiseScope) => void
+  [ROUTED]?: true
+}
+
+const ROUTED = Symbol('fastify-ai-flow.routed')
+const routes = new WeakMap<object, WorkRoute>()
+
+/** Routes the promise work of the actor's system (the call's tree) through `route`. */
+export function routeWork (actor: AnyActorRef, route: WorkRoute): void {
+  routes.set(actor.system, route)
+}
+
+function routeLogic (logic: PatchedLogic): void {
+  if (logic[ROUTED] === true) return
+  const start = logic.start
+  logic.start = (state, scope) => {
+    const route = routes.get(scope.system)
+    if (route === undefined) return start(state, scope)
+    if (state.status !== 'active') return
+    route.start(scope.self, (signal) => Promise.resolve(logic.config({ input: state.input, system: scope.system, self: scope.self, signal, emit: scope.emit })))
+  }
+  logic[ROUTED] = true
+}
+
+interface NodeLike { config: { invoke?: unknown }, states: Record<string, NodeLike> }
+
+/**
+ * Makes every promise logic the flow can invoke (by name, inline, or in a
+ * child machine) ask the registry how to run, so that a call's work belongs
+ * to the instance that started it and not to a copy of the call's actor.
+ */
+export function routePromiseWork (machine: AnyStateMachine, seen = new Set<object>()): void {
+  const visit = (logic: unknown): void => {
+    if (typeof logic !== 'object' || logic === null || seen.has(logic)) return
+    seen.add(logic)
+    if ((logic as Logic).root !== undefined) routePromiseWork(logic as AnyStateMachine, seen)
+    else if (typeof (logic as PatchedLogic).config === 'function' && isPromiseLogic(logic as Logic)) routeLogic(logic as PatchedLogic)
+  }
+  for (const logic of Object.values(machine.implementations.actors)) visit(logic)
+  const walk = (node: NodeLike): void => {
+    const invokes = node.config.invoke === undefined ? [] : Array.isArray(node.config.invoke) ? node.config.invoke : [node.config.invoke]
+    for (const invoke of invokes) visit((invoke as { src?: unknown }).src)
+    for (const child of Object.values(node.states)) walk(child)
+  }
+  walk(machine.root as unknown as NodeLike)
+}
+
+/** Settles a routed invocation with its work's result, as XState's promise logic would have. */
+export function settleWork (child: AnyActorRef, ok: boolean, data: unknown): void {
+  child.send({ type: ok ? 'xstate.promise.resolve' : 'xstate.promise.reject', data } as EventObject)
 }

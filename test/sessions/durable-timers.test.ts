@@ -43,15 +43,19 @@ function registry (t: { teardown: (fn: () => unknown) => void }, clock: TestCloc
   return sessions
 }
 
+function send (sessions: SessionRegistry, type: string, id: string, fields?: Record<string, unknown>): Promise<unknown[]> {
+  return sessions.dispatch(event(type, id, fields) as { type: string, session: { id: string } }, { log: quiet })
+}
+
 const say = (text: string, id: string): Record<string, unknown> => ({ type: 'speak', session_id: id, text })
 
 t.test('a parked call keeps its delays: they fire when due, and lead the next reply', async (t) => {
   const clock = new TestClock()
   const store = new MemoryStore()
   const sessions = registry(t, clock, { store, liveActors: 0 })
-  t.same(await sessions.dispatch(event('session_start', 'p'), { log: quiet }), [say('Press a key', 'p')])
+  t.same(await send(sessions, 'session_start', 'p'), [say('Press a key', 'p')])
   // Another call's event parks this one.
-  await sessions.dispatch(event('assistant_speech_ended', 'other'), { log: quiet })
+  await send(sessions, 'assistant_speech_ended', 'other')
   t.equal(store.size, 1, 'the call was parked, delay and all')
   t.match(await store.get('p'), { timers: [{ source: '', target: '', dueAt: 5000 }] })
   await clock.advance(4999)
@@ -59,15 +63,15 @@ t.test('a parked call keeps its delays: they fire when due, and lead the next re
   await clock.advance(1)
   t.match(await sessions.record('p'), { pending: [say('Still there?', 'p')], timers: [{ dueAt: 10_000 }] }, 'fired at its due time, and the next delay armed')
   await clock.advance(5000)
-  t.same(await sessions.dispatch(event('user_speak', 'p', { text: 'hi' }), { log: quiet }), [say('Still there?', 'p'), say('Goodbye', 'p')])
+  t.same(await send(sessions, 'user_speak', 'p', { text: 'hi' }), [say('Still there?', 'p'), say('Goodbye', 'p')])
 })
 
 t.test('a delay fires once, in order with the events of the call', async (t) => {
   const clock = new TestClock()
   const sessions = registry(t, clock)
-  await sessions.dispatch(event('session_start', 'o'), { log: quiet })
+  await send(sessions, 'session_start', 'o')
   await clock.advance(5000)
-  t.same(await sessions.dispatch(event('dtmf_received', 'o', { digit: '1' }), { log: quiet }), [say('Still there?', 'o'), say('Thank you', 'o')])
+  t.same(await send(sessions, 'dtmf_received', 'o', { digit: '1' }), [say('Still there?', 'o'), say('Thank you', 'o')])
   await clock.advance(10_000)
   t.same((await sessions.record('o'))?.pending, [], 'the delay left with its state, and fired no more')
 })
@@ -76,10 +80,10 @@ t.test('a delayed raise is kept and fires like an after', async (t) => {
   const clock = new TestClock()
   const store = new MemoryStore()
   const sessions = registry(t, clock, { store, liveActors: 0 })
-  await sessions.dispatch(event('session_start', 'r'), { log: quiet })
+  await send(sessions, 'session_start', 'r')
   await clock.advance(1000)
-  await sessions.dispatch(event('user_speak', 'r', { text: 'hello' }), { log: quiet })
-  await sessions.dispatch(event('assistant_speech_ended', 'other'), { log: quiet })
+  await send(sessions, 'user_speak', 'r', { text: 'hello' })
+  await send(sessions, 'assistant_speech_ended', 'other')
   t.match(await store.get('r'), { timers: [{ id: 'nudge', event: { type: 'dtmf_received' }, dueAt: 3000 }, { dueAt: 5000 }] })
   await clock.advance(2000)
   t.match(await sessions.record('r'), { pending: [say('Thank you', 'r')], timers: [] }, 'the raised key press ended the wait, and its delay with it')
@@ -92,15 +96,15 @@ t.test('with a shared store, a delay survives its call moving to another instanc
   const a = registry(t, clock, { store: new RedisStore({ url, prefix }) })
   const b = registry(t, clock, { store: new RedisStore({ url, prefix }) })
   const id = randomUUID()
-  await a.dispatch(event('session_start', id), { log: quiet })
+  await send(a, 'session_start', id)
   await clock.advance(3000)
   // Its next event lands on b, which restores the call with 2 s left on the delay.
-  t.same(await b.dispatch(event('assistant_speech_ended', id), { log: quiet }), [])
+  t.same(await send(b, 'assistant_speech_ended', id), [])
   t.match(await b.record(id), { timers: [{ dueAt: 5000 }] })
   await clock.advance(2000)
   t.ok(await eventually(async () => (await b.record(id))?.pending.length === 1), 'fired at its due time')
   t.same((await b.record(id))?.pending, [say('Still there?', id)], 'once: the stale copy on a fired nothing that counts')
-  t.same(await a.dispatch(event('dtmf_received', id, { digit: '1' }), { log: quiet }), [say('Still there?', id), say('Thank you', id)])
+  t.same(await send(a, 'dtmf_received', id, { digit: '1' }), [say('Still there?', id), say('Thank you', id)])
 })
 
 t.test('with a shared store, a delay fires when the instance that armed it is gone', async (t) => {
@@ -111,7 +115,7 @@ t.test('with a shared store, a delay fires when the instance that armed it is go
   const a = registry(t, clock, { store: new RedisStore({ url, prefix }) })
   const b = registry(t, clock, { store })
   const id = randomUUID()
-  await a.dispatch(event('session_start', id), { log: quiet })
+  await send(a, 'session_start', id)
   await a.close()
   t.same(await store.dueCalls(5000, 10), [id], 'the store holds the call due at its first delay')
   // No event comes: b finds the call due on its own, once the instance that armed it has had its chance.
@@ -120,6 +124,6 @@ t.test('with a shared store, a delay fires when the instance that armed it is go
   t.match(await b.record(id), { pending: [say('Still there?', id)], timers: [{ dueAt: 10_500 }] }, 'the next delay runs from when the first fired')
   t.same(await store.dueCalls(10_499, 10), [], 'due again only when the next delay is')
   t.same(await store.dueCalls(10_500, 10), [id])
-  await b.dispatch(event('session_end', id), { log: quiet })
+  await send(b, 'session_end', id)
   t.same(await store.dueCalls(Infinity, 10), [], 'an ended call is due no more')
 })
