@@ -3,6 +3,9 @@ import type { Call } from './call'
 import { claimLock, keepLease, releaseLock, type Claim } from './call-lock'
 import type { SessionRecord, SessionStore } from './store'
 
+/** While work runs, its call is looked at this often (ms) by some instance, which runs it again if its owner is gone. */
+const WORK_CHECK = 3000
+
 /**
  * A call's stored record, read and written through the store, under the
  * call's lock when the store offers one (a store shared by instances).
@@ -17,12 +20,14 @@ export class CallRecords {
   readonly #version: string
   readonly #ttl: number
   readonly #lockWait: number
+  readonly #now: () => number
   /** Shared by instances: such a store expires records itself and orders events with its lock. */
   readonly shared: boolean
   /** In this process only: a live actor is newer than any record, which is written only to park the call. */
   readonly inProcess: boolean
 
-  constructor (store: SessionStore, { version, ttl, lockWait }: { version: string, ttl: number, lockWait: number }) {
+  constructor (store: SessionStore, { version, ttl, lockWait, now }: { version: string, ttl: number, lockWait: number, now: () => number }) {
+    this.#now = now
     this.#store = store
     this.#version = version
     this.#ttl = ttl
@@ -89,7 +94,7 @@ export class CallRecords {
     const revision = call.revision + 1
     const record = call.toRecord(this.#version, revision)
     const writing = call.token !== undefined
-      ? releaseLock(this.#store, call, { set: record, ttl: this.#ttl, due: record.timers?.[0]?.dueAt })
+      ? releaseLock(this.#store, call, { set: record, ttl: this.#ttl, due: this.#due(record) })
       : this.#set(call.id, record)
     return writing.then(() => { call.revision = revision }, (err: unknown) => {
       call.stop()
@@ -122,6 +127,17 @@ export class CallRecords {
     call.parked = undefined
     if (call.token !== undefined) return await releaseLock(this.#store, call, { delete: true })
     await this.#store.delete(call.id).catch((err) => { throw new StoreUnavailableError(String(err), { cause: err }) })
+  }
+
+  /**
+   * When the call is next due for a turn without an event: its first delay,
+   * or (while work runs) when its owner could be found gone, so that the
+   * work runs again elsewhere even when no event comes.
+   */
+  #due (record: SessionRecord): number | undefined {
+    const timer = record.timers?.[0]?.dueAt
+    if (record.work === undefined || record.work.length === 0) return timer
+    return Math.min(timer ?? Infinity, this.#now() + WORK_CHECK)
   }
 
   async #locked (call: Call, claim: Claim): Promise<SessionRecord | undefined> {

@@ -53,10 +53,10 @@ export class SessionRegistry {
 
   constructor (options: RegistryOptions) {
     this.#options = options
-    this.#records = new CallRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout })
-    this.#tasks = new CallTasks(this.#records)
     const clock = options.clock as (RegistryOptions['clock'] & { now?: () => number }) | undefined
     this.#now = clock?.now === undefined ? Date.now : () => (clock.now as () => number)()
+    this.#records = new CallRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout, now: this.#now })
+    this.#tasks = new CallTasks(this.#records)
     this.#work = new WorkRunner((id, result) => this.#post(this.#calls.get(id) ?? this.#adopt(id), {
       apply: (actor) => {
         if (!this.#work.apply(actor, result)) options.log.debug({ sessionId: id, work: result.key }, 'work ended for a state the call has left')
@@ -284,19 +284,29 @@ export class SessionRegistry {
     if (call.inFlight === 0) this.#settleLater(call)
   }
 
-  /** Which owners of the work in the record live, when restoring it would run their work again. */
+  /**
+   * Which owners of the record's work live. When one is gone, the call's
+   * copy here (if any) goes too: restored from the record, it runs that
+   * work again, here, where it only stood in for it.
+   */
   async #livingOwners (call: Call, record: SessionRecord | undefined): Promise<ReadonlySet<string> | undefined> {
     const work = record?.work
-    if (work === undefined || work.length === 0 || (call.actor !== undefined && record?.revision === call.revision)) return undefined
+    if (work === undefined || work.length === 0) return undefined
     const others = [...new Set(work.map((item) => item.owner))].filter((owner) => owner !== this.#work.instance)
     const { present } = this.#options.store
     // Without a store that knows who lives, no other instance runs this call's work.
     if (others.length === 0 || !this.#records.shared || present === undefined) return undefined
+    let alive: Set<string>
     try {
-      return new Set(await present.call(this.#options.store, others))
+      alive = new Set(await present.call(this.#options.store, others))
     } catch (err) {
       throw new StoreUnavailableError(String(err), { cause: err })
     }
+    if (alive.size < others.length && call.actor !== undefined) {
+      call.actor.stop()
+      call.actor = undefined
+    }
+    return alive
   }
 
   /** A turn without an event, queued once however many changes call for it. */
