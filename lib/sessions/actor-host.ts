@@ -75,7 +75,7 @@ export class ActorHost {
     })
     clock.attach(actor)
     const started = this.#options.work.route(call.id, actor, () => call.revision + 1, restored)
-    call.actor = actor
+    call.live(actor)
     actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))
     actor.subscribe({
       // A change outside the call's turns (work that ended, a child's event) is kept by a turn of its own.
@@ -105,8 +105,7 @@ export class ActorHost {
   prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>, alive: ReadonlySet<string> = nobody): ReadonlySet<AnyActorRef> {
     if (call.failed) return known
     if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return known
-    call.actor?.stop()
-    call.actor = undefined
+    if (call.actor !== undefined) call.park()
     if (record === undefined) {
       this.start(call)
       return known
@@ -127,9 +126,11 @@ export class ActorHost {
     call.session = record.session
     call.startedAt = record.startedAt
     // What the record still has to send, not what a stale copy of the call held.
-    call.window?.splice(0, call.window.length, ...record.pending)
-    call.failed = record.failed
-    if (call.failed) return known
+    call.replaceReply(record.pending)
+    if (record.failed) {
+      call.fail()
+      return known
+    }
     this.start(call, record.snapshot, flow, { work: record.work ?? [], alive })
     this.#rearm(call, record)
     const restarted = this.runningWork(call)
@@ -214,12 +215,11 @@ export class ActorHost {
   /** Ends the call's flow: the error is logged and the fallback replaces the reply. */
   fail (call: Call, err: Error): void {
     if (call.failed) return
-    call.failed = true
+    call.fail()
     this.#options.log.error({ err, sessionId: call.id }, 'flow failed; the caller gets the fallback reply')
     const fallback = this.#options.fallback(call.session).map((action) => toWire(action, call.id))
-    call.stop()
-    if (call.window !== null) call.window.splice(0, call.window.length, ...fallback)
-    else if (call.sink !== undefined) {
+    if (call.replaceReply(fallback)) return
+    if (call.sink !== undefined) {
       call.outbox = []
       call.push(fallback)
     } else {

@@ -54,7 +54,7 @@ export async function releaseLock (store: SessionStore, call: Call, change?: Loc
   }
   if (held) return
   // This copy went on from a state that is no longer the call's: the next event loads it afresh.
-  call.stop()
+  call.park()
   throw new LockLostError()
 }
 

@@ -21,6 +21,15 @@ const nextTick: Promise<unknown> = Promise.resolve()
 const none: readonly AiFlowAction[] = Object.freeze([])
 
 /**
+ * Where a call stands on this instance, changed only by the call's own
+ * methods: `new` until its first turn; `live` while its actor runs here;
+ * `parked` while its record holds it (stored to make room, or moved on by
+ * another instance, or a copy whose save failed); `failed` once its flow
+ * has failed (it gets no more replies); `ended` once it is over here.
+ */
+export type CallStatus = 'new' | 'live' | 'parked' | 'failed' | 'ended'
+
+/**
  * Where a push transport takes a call's actions. Returns false when it
  * cannot take them (its socket is closing): they wait for the call's next event.
  */
@@ -33,7 +42,8 @@ export type ActionSink = (actions: AiFlowAction[]) => boolean
 export class Call {
   readonly id: string
   session: Session
-  actor: AnyActor | undefined
+  #status: CallStatus = 'new'
+  #actor: AnyActor | undefined
   /** The revision of the stored record the actor matches. */
   revision = 0
   /** The flow version the call was started with; undefined: this instance's. */
@@ -44,13 +54,12 @@ export class Call {
   token: string | undefined
   /** An event of the call waits for its lock on another instance. */
   contended = false
-  failed = false
   startedAt: number
   lastEventAt: number
   /** Emitted after their reply had gone; they lead the next reply. */
   pending: AiFlowAction[] = []
-  /** While an event is being answered, what the flow emits goes here. */
-  window: AiFlowAction[] | null = null
+  /** While a turn runs, what the flow emits goes here: the turn's reply. */
+  #reply: AiFlowAction[] | null = null
   /** Events queued or running. */
   inFlight = 0
   /** Turns without an event, queued or running: they never cut another turn's wait short. */
@@ -119,18 +128,41 @@ export class Call {
     }
   }
 
+  /** Opens the turn's reply, led by what waited for it. */
+  openReply (): void {
+    this.#reply = this.pending
+    this.pending = []
+  }
+
+  /**
+   * Puts `actions` in place of what the open reply holds: a restored
+   * record's own, not what a stale copy held, or the fallback of a failed
+   * flow. False when no reply is open.
+   */
+  replaceReply (actions: readonly AiFlowAction[]): boolean {
+    if (this.#reply === null) return false
+    this.#reply = actions.slice()
+    return true
+  }
+
+  /** Closes the turn's reply and hands it over. */
+  closeReply (): AiFlowAction[] {
+    const reply = this.#reply ?? []
+    this.#reply = null
+    return reply
+  }
+
   /** Routes an action the flow emitted: into the open reply, or to the next one. */
   collect (action: AiFlowAction): void {
-    if (this.window !== null) this.window.push(action)
+    if (this.#reply !== null) this.#reply.push(action)
     else if (this.sink !== undefined) this.push([action])
     else this.pending.push(action)
   }
 
   /** Forgets the call that ended; the next event starts a new one. */
   restart (now: number): void {
-    this.stop()
+    this.#stop('new')
     this.version = undefined
-    this.failed = false
     this.pending = []
     this.startedAt = now
     this.lastEventAt = now
@@ -151,10 +183,46 @@ export class Call {
     if (this.sink === undefined || !this.sink(batch)) this.pending.push(...batch)
   }
 
-  stop (): void {
-    this.actor?.stop()
-    this.actor = undefined
-    this.inbox = []
+  get status (): CallStatus {
+    return this.#status
+  }
+
+  /** The call's actor while it is live here. */
+  get actor (): AnyActor | undefined {
+    return this.#actor
+  }
+
+  get failed (): boolean {
+    return this.#status === 'failed'
+  }
+
+  /** Its actor runs here from now on. */
+  live (actor: AnyActor): void {
+    this.#actor = actor
+    this.#status = 'live'
+  }
+
+  /** Its actor stops: its record holds the call, which its next turn restores. */
+  park (): void {
+    this.#stop('parked')
+  }
+
+  /** Its flow failed: it gets no more replies, only the fallback it was given. */
+  fail (): void {
+    this.#stop('failed')
+  }
+
+  /** It is over here. */
+  end (): void {
+    this.#stop('ended')
+  }
+
+  #stop (status: CallStatus): void {
+    const actor = this.#actor
+    this.#actor = undefined
+    this.#status = status
+    actor?.stop()
+    if (status !== 'parked') this.inbox = []
     this.interrupt()
   }
 

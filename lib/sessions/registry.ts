@@ -2,7 +2,7 @@ import type { AiFlowAction, Session } from '../protocol'
 import { StoreUnavailableError, TooManyCallsError } from '../errors'
 import { ActorHost } from './actor-host'
 import { Call, type ActionSink } from './call'
-import { CallRecords } from './call-records'
+import { callRecords, type CallRecords } from './call-records'
 import { CallTasks } from './call-tasks'
 import { LocalDueCalls } from './due-calls'
 import { pendingTimers, routePromiseWork } from './xstate-adapter'
@@ -55,7 +55,7 @@ export class SessionRegistry {
     this.#options = options
     const clock = options.clock as (RegistryOptions['clock'] & { now?: () => number }) | undefined
     this.#now = clock?.now === undefined ? Date.now : () => (clock.now as () => number)()
-    this.#records = new CallRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout, now: this.#now })
+    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout, now: this.#now })
     this.#tasks = new CallTasks(this.#records)
     this.#work = new WorkRunner((id, result) => this.#post(this.#calls.get(id) ?? this.#adopt(id), {
       apply: (actor) => {
@@ -193,7 +193,7 @@ export class SessionRegistry {
     this.#due.clear()
     // Events in flight finish first: their replies go out and their locks are released.
     await this.#tasks.drain()
-    for (const call of this.#calls.values()) call.stop()
+    for (const call of this.#calls.values()) call.end()
     this.#calls.clear()
     this.#live.clear()
     await this.#options.store.close?.()
@@ -244,9 +244,7 @@ export class SessionRegistry {
         return []
       }
     }
-    let reply = call.pending
-    call.pending = []
-    call.window = reply
+    call.openReply()
     // Taken before the actor may be started, so that work its initial state invokes counts as this event's.
     const alive = await this.#livingOwners(call, record)
     const known = this.#host.prepare(call, record, this.#host.runningWork(call), alive)
@@ -255,7 +253,7 @@ export class SessionRegistry {
     this.#host.applyInbox(call)
     const waiting = call.actor === undefined || event === undefined ? undefined : this.#host.deliver(call, event, known)
     if (waiting !== undefined) await waiting
-    call.window = null
+    let reply = call.closeReply()
     if (call.sink === undefined && (event === undefined || !replyable) && reply.length > 0) {
       call.pending = reply.concat(call.pending)
       reply = []
@@ -302,10 +300,7 @@ export class SessionRegistry {
     } catch (err) {
       throw new StoreUnavailableError(String(err), { cause: err })
     }
-    if (alive.size < others.length && call.actor !== undefined) {
-      call.actor.stop()
-      call.actor = undefined
-    }
+    if (alive.size < others.length && call.actor !== undefined) call.park()
     return alive
   }
 
@@ -326,7 +321,7 @@ export class SessionRegistry {
   #drop (call: Call): AiFlowAction[] {
     this.#options.log.warn({ sessionId: call.id, dropped: call.pending.length }, 'the call moved on elsewhere; what this copy did since is dropped')
     call.pending = []
-    call.stop()
+    call.park()
     return []
   }
 
@@ -339,10 +334,14 @@ export class SessionRegistry {
 
   async #end (call: Call, event: IncomingEvent, record: SessionRecord | undefined, log: Logger): Promise<void> {
     if (call.actor !== undefined || record !== undefined) {
-      call.window = []
+      // What the flow says as the call ends is never sent: nothing is executed after session_end.
+      const held = call.pending
+      call.pending = []
+      call.openReply()
       this.#host.prepare(call, record, new Set())
       call.actor?.send(event)
-      call.window = null
+      call.closeReply()
+      call.pending = held
     }
     if (call.pending.length > 0) log.info({ sessionId: call.id, dropped: call.pending.length }, 'the call ended before these actions could be sent')
     // Events already queued behind session_end begin a new call on this same
@@ -363,7 +362,7 @@ export class SessionRegistry {
   #remove (call: Call): void {
     this.#due.set(call.id, undefined)
     this.#work.abandon(call.id)
-    call.stop()
+    call.end()
     this.#calls.delete(call.id)
     this.#live.forget(call)
     for (const watcher of this.#watchers) watcher(call.id, true)
@@ -375,7 +374,7 @@ export class SessionRegistry {
     this.#records.park(call)?.catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'a parked call could not be stored; it waits in memory'))
     // A shared store knows when the call's delays are due from its every save; an in-process one is watched here.
     if (!this.#records.shared) this.#due.set(call.id, firstDue(call))
-    call.stop()
+    call.park()
     // They are in the record, which leads the next reply with them.
     call.pending = []
     return true

@@ -72,15 +72,6 @@ export type LockChange = { set: SessionRecord, ttl: number, due?: number } | { d
  * app.register(fastifyAiFlow, { flow, store: new MemoryStore() })
  */
 export interface SessionStore {
-  /**
-   * The records live in this process's memory and end with it, as
-   * `MemoryStore`'s do. A live actor then holds everything its record
-   * would, so the registry writes a call's record only when it parks the
-   * call's actor (`liveActors`), and reads (then deletes) it only to bring
-   * the call back.
-   * Without it, every event's state is written before its reply leaves.
-   */
-  readonly inProcess?: boolean
   get (id: string): Promise<SessionRecord | undefined>
   /** Saves a record that expires after `ttl` ms without another save. */
   set (id: string, record: SessionRecord, ttl: number): Promise<void>

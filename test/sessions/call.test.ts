@@ -11,10 +11,9 @@ const bargeIn: AiFlowAction = { type: 'barge_in', session_id: 'c' }
 
 t.test('emitted actions go to the open reply, else to a push sink, else wait for the next reply', async (t) => {
   const call = new Call('c', { id: 'c' }, 0)
-  call.window = []
+  call.openReply()
   call.collect(hangup)
-  t.same(call.window, [hangup])
-  call.window = null
+  t.same(call.closeReply(), [hangup])
   call.collect(hangup)
   t.same(call.pending, [hangup])
   const pushed: AiFlowAction[][] = []
@@ -59,7 +58,7 @@ t.test('tasks run one at a time in order, and a failed task does not stop the qu
 
 t.test('stopping a call without an actor is fine', async (t) => {
   const call = new Call('c', { id: 'c' }, 0)
-  call.stop()
+  call.end()
   t.equal(call.toRecord('1').snapshot, undefined)
 })
 
