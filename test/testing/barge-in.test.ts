@@ -3,14 +3,11 @@ import t from 'tap'
 import { emit, fromPromise, type AnyStateMachine } from 'xstate'
 import { bargeIn, parseRecording, setupFlow, speak } from '../../lib'
 import { FlowDriver, replayRecording, runScript, simulateCall, type Move } from '../../lib/testing'
-import { listening, type Teardown } from '../fixtures/kit-servers'
+import { SETTLE, listening, type Teardown } from '../fixtures/kit-servers'
 import { newsFlow, newsFlowAsking } from '../fixtures/simulator-flows'
 
 // What a flow emits on user_speech_started reaches the caller at once, in
 // every driver and in replay, as it does over the WebSocket.
-
-/** Ms of quiet that end a WebSocket reply: generous, as a cold server's first reply is slow on a busy machine. */
-const SETTLE = 250
 
 const script: Move[] = ['start', 'speechStarted', { press: '1' }, 'speechStarted', { say: 'weather' }]
 const replies = [

@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 import { fastifyAiFlow } from '../../lib'
 import { replayRecording, simulateCall } from '../../lib/testing'
 import { buildApp, event, post } from '../fixtures/helpers'
-import { delivered } from '../fixtures/kit-servers'
+import { SETTLE, delivered } from '../fixtures/kit-servers'
 import { echoFlow, gatedThinkingFlow, menuFlow } from '../fixtures/simulator-flows'
 
 /** Calls recorded by the plugin itself, as they would be in production. */
@@ -93,7 +93,7 @@ t.test('a call recorded over the WebSocket replays as pushed: what came later do
   const app = Fastify()
   await app.register(fastifyAiFlow, { flow, websocket: true, record: { stream } })
   await app.listen({ port: 0, host: '127.0.0.1' })
-  const call = simulateCall(`ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws`, { settle: 100 })
+  const call = simulateCall(`ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws`, { settle: SETTLE })
   t.same(await call.start(), [])
   t.same(await call.say('hi'), [speak('Let me think.')])
   await answer('Here you are.')

@@ -3,7 +3,7 @@ import { WebSocketServer } from 'ws'
 import type { AnyStateMachine } from 'xstate'
 import { speak } from '../../lib'
 import { runScript, simulateCall } from '../../lib/testing'
-import { delivered, listening, type Teardown } from '../fixtures/kit-servers'
+import { SETTLE, delivered, listening, type Teardown } from '../fixtures/kit-servers'
 import { echoFlow, gatedThinkingFlow, menuFlow } from '../fixtures/simulator-flows'
 
 async function server (t: Teardown, flow: AnyStateMachine = echoFlow, token?: string) {
@@ -13,7 +13,7 @@ async function server (t: Teardown, flow: AnyStateMachine = echoFlow, token?: st
 
 t.test('drives a running server through its WebSocket, as the service does', async (t) => {
   const { url } = await server(t, echoFlow, 'secret')
-  const call = simulateCall(url, { token: 'secret' })
+  const call = simulateCall(url, { token: 'secret', settle: SETTLE })
   t.same(await call.start(), [speak('start inbound from +9876543210')])
   t.same(await call.speechStarted(), [speak('started')], 'user_speech_started is answered over the WebSocket')
   t.same(await call.press('12'), [speak('key 1'), speak('key 2')])
@@ -26,7 +26,7 @@ t.test('drives a running server through its WebSocket, as the service does', asy
 t.test('what the server pushes later comes with wait(), as it would reach the phone', async (t) => {
   const { flow, answer } = gatedThinkingFlow()
   const { app, url } = await server(t, flow)
-  const call = simulateCall(url, { settle: 20 })
+  const call = simulateCall(url, { settle: SETTLE })
   t.teardown(() => call.close())
   await call.start()
   t.same(await call.say('what time is it?'), [speak('Let me think.')], 'no deadline: the answer is not waited for')
@@ -43,7 +43,7 @@ t.test('what the server pushes later comes with wait(), as it would reach the ph
 t.test('what arrives between two moves leads the next answer', async (t) => {
   const { flow, answer } = gatedThinkingFlow()
   const { app, url } = await server(t, flow)
-  const call = simulateCall(url, { settle: 20 })
+  const call = simulateCall(url, { settle: SETTLE })
   t.teardown(() => call.close())
   await call.start()
   await call.say('hello')
@@ -56,7 +56,7 @@ t.test('the same script gives the same replies over the WebSocket and in this pr
   const { url } = await server(t, menuFlow)
   const script = ['start', { press: '1' }, 'transferFailed', { press: '9' }] as const
   const direct = await runScript(menuFlow, script, { sessionId: 'same' })
-  const remote = await runScript(url, script, { sessionId: 'same', settle: 30 })
+  const remote = await runScript(url, script, { sessionId: 'same', settle: SETTLE })
   t.same(remote.map((turn) => turn.actions), direct.map((turn) => turn.actions))
   t.same(remote.map((turn) => turn.move), ['start', 'press', 'transferFailed', 'press', 'ended'])
 })
@@ -79,7 +79,7 @@ t.test('a frame that is not JSON is kept as an error; the call goes on', async (
     socket.send(JSON.stringify({ type: 'hangup', session_id: event.session.id }))
   }))
   await new Promise((resolve) => wss.once('listening', resolve))
-  const call = simulateCall(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`, { settle: 30 })
+  const call = simulateCall(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`, { settle: SETTLE })
   t.teardown(() => call.close())
   t.same(await call.start(), [{ type: 'hangup' }])
   t.match(call.errors, [{ message: 'the server sent a frame that is not JSON: not json' }])
