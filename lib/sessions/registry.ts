@@ -13,8 +13,18 @@ import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
 import type { SessionRecord, SessionStore } from './store'
-import type { CallTurn } from './turn'
+import type { CallTurn } from './call-turn'
 import type { CallWatcher, DispatchOptions, IncomingEvent, RegistryOptions } from './registry-options'
+import type { Claim } from './call-lock'
+
+/** What a turn is given: an event (none for a turn that applies what happened since the last) and where its reply goes. */
+interface TurnInput {
+  event?: IncomingEvent
+  log: Logger
+  /** False when the transport cannot carry a reply: what the flow emits waits for the next one. */
+  replyable: boolean
+  sink?: ActionSink
+}
 
 export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
 
@@ -112,11 +122,12 @@ export class SessionRegistry {
     }
     const current = call
     const observe = this.#options.observe
-    // Without an observer (recording, simulators) no turn is built: this is every event's path.
-    if (observe === undefined) return this.#tasks.run(current, (record) => this.#process(current, event, log, replyable, sink, record))
+    const input = { event, log, replyable, sink }
+    // Without an observer (recording, simulators) nothing is told: this is every event's path.
+    if (observe === undefined) return this.#tasks.run(current, (claim) => this.#turn(current, claim, input))
     const at = Date.now()
-    return this.#tasks.run(current, async (record) => {
-      const reply = await this.#process(current, event, log, replyable, sink, record)
+    return this.#tasks.run(current, async (claim) => {
+      const reply = await this.#turn(current, claim, input)
       this.#observe(observe, { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log, id)
       return reply
     })
@@ -217,54 +228,90 @@ export class SessionRegistry {
   }
 
   /**
-   * One turn of a call: its event, or (without one) what happened to it
-   * since its last turn. The call's place in line is taken and its record
-   * loaded by the task that runs this.
+   * One turn of a call, top to bottom: its event, or (without one) what
+   * happened to it since its last turn. Its place in line (with a shared
+   * store, in the lock's queue too) was taken when the event arrived.
    */
-  async #process (
-    call: Call, event: IncomingEvent | undefined, log: Logger, replyable: boolean, sink: ActionSink | undefined, record: SessionRecord | undefined
-  ): Promise<AiFlowAction[]> {
-    if (event === undefined) {
-      // From here on, whatever happens to the call needs a turn of its own.
-      call.settling = false
-      // Woken for a call that is over, or kept nowhere: nothing is left to do.
-      if (record === undefined && call.actor === undefined && !call.failed) return await this.#forget(call)
-      // What a stale copy did on its own is dropped: the instance that moved the call on has its own copy, delays included.
-      // Work that ended here is the call's whichever copy is current: it is applied to the record's.
-      if (call.actor !== undefined && !this.#records.current(call, record) && call.inbox.every((input) => input.actor !== undefined)) return this.#drop(call)
-    } else {
-      call.lastEventAt = Date.now()
-      this.#calls.delete(call.id)
-      this.#calls.set(call.id, call)
-      // What the call's previous transport is owed leaves before the call changes hands.
-      call.flush()
-      call.sink = sink
-      if (event.type === 'session_end') {
-        await this.#end(call, event, record, log)
-        return []
+  async #turn (call: Call, claim: Claim | undefined, { event, log, replyable, sink }: TurnInput): Promise<AiFlowAction[]> {
+    // Load the call's record, once its lock (if any) is ours; the lock is renewed while the turn runs.
+    const loading = this.#records.load(call, claim)
+    const record = loading instanceof Promise ? await loading : loading
+    const renewal = this.#records.keepLock(call)
+    try {
+      if (event === undefined) {
+        // From here on, whatever happens to the call needs a turn of its own.
+        call.settling = false
+        if (record === undefined && call.actor === undefined && !call.failed) return await this.#forget(call)
+        if (call.actor !== undefined && !this.#records.current(call, record) && call.inbox.every((input) => input.actor !== undefined)) return this.#drop(call)
+      } else {
+        this.#touch(call, sink)
+        if (event.type === 'session_end') return await this.#end(call, event, record, log)
       }
+      // Restore the call from its record, or start it; the work running then is not this turn's to wait for.
+      call.openReply()
+      const alive = await this.#livingOwners(call, record)
+      const known = this.#host.prepare(call, record, this.#host.runningWork(call), alive)
+      if (record !== undefined) this.#restored(call, log)
+      // Deliver what is due first (delays, ended work), then the event; wait for the work it started.
+      this.#host.applyInbox(call)
+      const waiting = call.actor === undefined || event === undefined ? undefined : this.#host.deliver(call, event, known)
+      if (waiting !== undefined) await waiting
+      let reply = call.closeReply()
+      if (call.sink === undefined && (event === undefined || !replyable) && reply.length > 0) {
+        call.pending = reply.concat(call.pending)
+        reply = []
+      }
+      // Save before anything leaves: an event is answered only once its state is kept.
+      const saving = this.#save(call)
+      if (saving !== undefined) await saving
+      this.#work.abandon(call.id, call.actor)
+      if (call.sink !== undefined && (sink !== undefined || event === undefined)) call.push(reply)
+      this.#live.touch(call)
+      return reply
+    } finally {
+      renewal()
+      // Release: only a turn that saved nothing (or failed) still holds the lock.
+      const releasing = this.#records.release(call)
+      if (releasing !== undefined) await releasing
     }
-    call.openReply()
-    // Taken before the actor may be started, so that work its initial state invokes counts as this event's.
-    const alive = await this.#livingOwners(call, record)
-    const known = this.#host.prepare(call, record, this.#host.runningWork(call), alive)
-    if (record !== undefined) this.#restored(call, log)
-    // Delays that came due before this turn fire before its event.
-    this.#host.applyInbox(call)
-    const waiting = call.actor === undefined || event === undefined ? undefined : this.#host.deliver(call, event, known)
-    if (waiting !== undefined) await waiting
-    let reply = call.closeReply()
-    if (call.sink === undefined && (event === undefined || !replyable) && reply.length > 0) {
-      call.pending = reply.concat(call.pending)
-      reply = []
-    }
-    // Saved before anything leaves: an event is answered only once its state is kept.
-    const saving = this.#save(call)
-    if (saving !== undefined) await saving
-    this.#work.abandon(call.id, call.actor)
-    if (call.sink !== undefined && (sink !== undefined || event === undefined)) call.push(reply)
-    this.#live.touch(call)
-    return reply
+  }
+
+  /** An event came: the call is the most recently active, and its transport takes what the flow emits later. */
+  #touch (call: Call, sink: ActionSink | undefined): void {
+    call.lastEventAt = Date.now()
+    this.#calls.delete(call.id)
+    this.#calls.set(call.id, call)
+    // What the call's previous transport is owed leaves before the call changes hands.
+    call.flush()
+    call.sink = sink
+  }
+
+  /** A turn without an event, queued once however many changes call for it. */
+  #settleLater (call: Call): void {
+    if (call.settling) return
+    call.settling = true
+    this.#tasks.run(call, (claim) => this.#turn(call, claim, { log: this.#options.log, replyable: false }), true, true)
+      .catch((err) => this.#options.log.error({ err, sessionId: call.id }, 'keeping what a call did between its events failed'))
+  }
+
+  /** The call is live again: its record no longer needs its delays watched here, nor (in-process) keeping. */
+  #restored (call: Call, log: Logger): void {
+    this.#due.set(call.id, undefined)
+    this.#records.restored(call)?.catch((err) => log.warn({ err, sessionId: call.id }, 'a restored call\'s record could not be deleted'))
+  }
+
+  #drop (call: Call): AiFlowAction[] {
+    this.#options.log.warn({ sessionId: call.id, dropped: call.pending.length }, 'the call moved on elsewhere; what this copy did since is dropped')
+    call.pending = []
+    call.park()
+    return []
+  }
+
+  /** A call woken for nothing: gone from the store, it is gone from here too. */
+  async #forget (call: Call): Promise<AiFlowAction[]> {
+    if (call.waiting === 0) this.#remove(call)
+    if (call.token !== undefined) await this.#records.delete(call)
+    return []
   }
 
   /** Holds a call here from now on; without its session, its record's stands in once loaded. */
@@ -304,35 +351,7 @@ export class SessionRegistry {
     return alive
   }
 
-  /** A turn without an event, queued once however many changes call for it. */
-  #settleLater (call: Call): void {
-    if (call.settling) return
-    call.settling = true
-    this.#tasks.run(call, (record) => this.#process(call, undefined, this.#options.log, false, undefined, record), true, true)
-      .catch((err) => this.#options.log.error({ err, sessionId: call.id }, 'keeping what a call did between its events failed'))
-  }
-
-  /** The call is live again: its record no longer needs its delays watched here, nor (in-process) keeping. */
-  #restored (call: Call, log: Logger): void {
-    this.#due.set(call.id, undefined)
-    this.#records.restored(call)?.catch((err) => log.warn({ err, sessionId: call.id }, 'a restored call\'s record could not be deleted'))
-  }
-
-  #drop (call: Call): AiFlowAction[] {
-    this.#options.log.warn({ sessionId: call.id, dropped: call.pending.length }, 'the call moved on elsewhere; what this copy did since is dropped')
-    call.pending = []
-    call.park()
-    return []
-  }
-
-  /** A call woken for nothing: gone from the store, it is gone from here too. */
-  async #forget (call: Call): Promise<AiFlowAction[]> {
-    if (call.waiting === 0) this.#remove(call)
-    if (call.token !== undefined) await this.#records.delete(call)
-    return []
-  }
-
-  async #end (call: Call, event: IncomingEvent, record: SessionRecord | undefined, log: Logger): Promise<void> {
+  async #end (call: Call, event: IncomingEvent, record: SessionRecord | undefined, log: Logger): Promise<AiFlowAction[]> {
     if (call.actor !== undefined || record !== undefined) {
       // What the flow says as the call ends is never sent: nothing is executed after session_end.
       const held = call.pending
@@ -349,6 +368,7 @@ export class SessionRegistry {
     if (call.waiting > 0) this.#restart(call)
     else this.#remove(call)
     await this.#records.delete(call)
+    return []
   }
 
   /** The call ended with events queued behind it: watchers see it end, and its next save begins the new one. */
