@@ -162,7 +162,13 @@ t.test('a corrupt record is not trusted', async (t) => {
     ['no snapshot', { version: '1', revision: 1, pending: [], failed: false, session: { id: 'call-1' } }],
     ['no startedAt', { version: '1', revision: 1, pending: [], failed: false, session: { id: 'call-1' }, snapshot: {} }],
     ['a snapshot of another machine', {
-      version: '1', revision: 1, pending: [], failed: false, session: { id: 'call-1' }, startedAt: 0, updatedAt: 0,
+      version: '1',
+      revision: 1,
+      pending: [],
+      failed: false,
+      session: { id: 'call-1' },
+      startedAt: 0,
+      updatedAt: 0,
       snapshot: { status: 'active', value: 'no-such-state', context: {}, children: { x: { src: 'missing', snapshot: {} } } }
     }]
   ]
