@@ -3,6 +3,6 @@
 // Lint as the Fastify ecosystem does: neostandard, with its TypeScript support.
 module.exports = require('neostandard')({
   ts: true,
-  files: ['lib/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', '*.js'],
+  files: ['{lib,test,examples,bench}/**/*.{ts,js,cjs,mjs}', '*.js'],
   ignores: ['dist/**', 'dist-bench/**', 'coverage/**', '.tap/**', 'node_modules/**']
 })
