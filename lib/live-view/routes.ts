@@ -3,6 +3,7 @@ import type { AnyStateMachine, StateValue } from 'xstate'
 import type { SessionRegistry } from '../sessions'
 import { toMermaid } from '../tools/mermaid'
 import { UnknownCallError } from '../errors'
+import { answerError } from '../transport/error-answer'
 import { bearerCheck } from './auth'
 import { LiveHub } from './hub'
 import { page, pageSecurityPolicy } from './page'
@@ -28,6 +29,7 @@ const pageHeaders = {
  * highlighted for `?call=<id>`) need `Authorization: Bearer <token>`.
  */
 export async function liveViewRoutes (app: FastifyInstance, { path, token, registry, flow }: LiveViewRoutesOptions): Promise<void> {
+  app.setErrorHandler(answerError)
   const hub = new LiveHub({ registry, flow, log: app.log, limit: 200, keepAlive: 20_000 })
   // Before the server closes: it waits for open connections, and a stream stays open.
   app.addHook('preClose', async () => { hub.close() })
