@@ -79,7 +79,6 @@ if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PUBLISH', ARGV[5], 'relea
 return 1
 `
 
-
 /**
  * KEYS: data. ARGV: ticket, lease ms.
  * Returns 1 once the lease runs `lease` ms from now, or 0 when the ticket

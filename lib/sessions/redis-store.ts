@@ -108,8 +108,8 @@ export class RedisStore implements SessionStore {
     const key = this.#key(id)
     const results = await this.#redis.multi().hset(key, 'record', JSON.stringify(record)).pexpire(key, ttl).exec()
     // A transaction resolves even when a command in it failed: each result carries its own error.
-    const failed = results?.find(([err]) => err !== null)
-    if (failed !== undefined) throw failed[0] as Error
+    const failed = results?.find(([err]) => err !== null)?.[0]
+    if (failed instanceof Error) throw failed
   }
 
   async delete (id: string): Promise<void> {
@@ -234,5 +234,4 @@ export class RedisStore implements SessionStore {
       redis.once('ready', ready).once('error', fail).once('end', fail)
     })
   }
-
 }

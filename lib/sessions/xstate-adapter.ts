@@ -121,12 +121,6 @@ export function pendingTimers (actor: AnyActorRef): TimerRecord[] {
   return timers.sort((a, b) => a.dueAt - b.dueAt)
 }
 
-/** Whether anything is scheduled in the actor's tree. */
-export function hasTimers (actor: AnyActorRef): boolean {
-  for (const _ in internals(actor)._snapshot._scheduledEvents) return true
-  return false
-}
-
 /**
  * Puts a restored call's delays back on its clock, each for the time it
  * still has. Returns those already due, soonest first, for the caller to
@@ -222,13 +216,14 @@ interface PromiseScope {
   emit: (event: EventObject) => void
 }
 
+const ROUTED = Symbol('fastify-ai-flow.routed')
+
 type PatchedLogic = Logic & {
   config: (args: { input: unknown, system: unknown, self: AnyActorRef, signal: AbortSignal, emit: unknown }) => PromiseLike<unknown>
   start: (state: { status: string, input: unknown }, scope: PromiseScope) => void
   [ROUTED]?: true
 }
 
-const ROUTED = Symbol('fastify-ai-flow.routed')
 const routes = new WeakMap<object, WorkRoute>()
 
 /** Routes the promise work of the actor's system (the call's tree) through `route`. */
