@@ -26,10 +26,13 @@ export class SessionRegistry {
   readonly #live: LiveActors
   readonly #sweeper: NodeJS.Timeout
   readonly #watchers = new Set<CallWatcher>()
+  /** The `observe` option and those added with `observe()`: each is told of every turn. */
+  readonly #observers = new Set<(turn: CallTurn) => void>()
   readonly #tasks: CallTasks
 
   constructor (options: RegistryOptions) {
     this.#options = options
+    if (options.observe !== undefined) this.#observers.add(options.observe)
     this.#records = new CallRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout })
     this.#tasks = new CallTasks(this.#records)
     this.#host = new ActorHost({
@@ -70,13 +73,13 @@ export class SessionRegistry {
       this.#calls.set(id, call)
     }
     const current = call
-    const observe = this.#options.observe
-    // Without an observer (recording, simulators) no turn is built: this is every event's path.
-    if (observe === undefined) return this.#tasks.run(current, (record) => this.#process(current, event, log, replyable, sink, record))
+    // Without an observer (recording, simulators, live view) no turn is built: this is every event's path.
+    if (this.#observers.size === 0) return this.#tasks.run(current, (record) => this.#process(current, event, log, replyable, sink, record))
     const at = Date.now()
     return this.#tasks.run(current, async (record) => {
       const reply = await this.#process(current, event, log, replyable, sink, record)
-      this.#observe(observe, { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log, id)
+      const turn = { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }
+      for (const observe of this.#observers) this.#observe(observe, turn, log, id)
       return reply
     })
   }
@@ -96,6 +99,12 @@ export class SessionRegistry {
   watch (watcher: CallWatcher): () => void {
     this.#watchers.add(watcher)
     return () => { this.#watchers.delete(watcher) }
+  }
+
+  /** Tells `observer` of every turn, as the `observe` option is; returns a function that stops it. */
+  observe (observer: (turn: CallTurn) => void): () => void {
+    this.#observers.add(observer)
+    return () => { this.#observers.delete(observer) }
   }
 
   /** A read-only copy of one call's state, or undefined for an unknown call. */
