@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { chromium, type BrowserContext } from 'playwright-core'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { flow } from '../../examples/ivr-menu'
 import { buildApp, event, post } from '../fixtures/helpers'
 
@@ -10,76 +10,128 @@ import { buildApp, event, post } from '../fixtures/helpers'
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const token = 'a-live-view-token-for-the-browser'
+const attack = '<img src=x onerror=alert(1)>'
 
-const caller = (id: string, number: string) => ({ ...event('session_start', id), session: { id, direction: 'inbound', from_phone_number: number } })
+const caller = (id: string, number: string, fields: Record<string, unknown> = {}) =>
+  ({ ...event('session_start', id), session: { id, direction: 'inbound', from_phone_number: number, ...fields } })
 
-t.test('the live view in headless Chromium: calls listed, states highlighted, live', async (t) => {
-  const { app } = await buildApp({ flow, liveView: { token } })
-  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+/** A browser whose requests may only go to `url`; what else was asked for is kept in `elsewhere`. */
+async function browse (t: Tap.Test, url: string): Promise<{ browser: BrowserContext, elsewhere: string[] }> {
   const profile = await mkdtemp(path.join(tmpdir(), 'live-view-chromium-'))
-  const browser: BrowserContext = await chromium.launchPersistentContext(profile, { executablePath, args, headless: true })
+  const browser = await chromium.launchPersistentContext(profile, { executablePath, args, headless: true, viewport: { width: 1600, height: 1000 } })
   t.teardown(async () => {
     await browser.close()
-    await app.close()
     await rm(profile, { recursive: true, force: true })
   })
-  browser.setDefaultTimeout(10_000)
-  // The page must need nothing but its own server.
+  browser.setDefaultTimeout(15_000)
   const elsewhere: string[] = []
   await browser.route('**/*', async (route) => {
     if (route.request().url().startsWith(url)) return await route.continue()
     elsewhere.push(route.request().url())
     await route.abort()
   })
+  return { browser, elsewhere }
+}
 
-  await post(app, caller('first-call', '4915790000111'))
+/** Records, before the page's own script runs, every dialog it opens and every policy violation. */
+async function watchPage (page: Page): Promise<{ dialogs: string[] }> {
+  const dialogs: string[] = []
+  page.on('dialog', (dialog) => { dialogs.push(dialog.message()); dialog.dismiss().catch(() => {}) })
+  await page.addInitScript(() => {
+    const seen = (window as unknown as { seen: string[] }).seen = []
+    for (const name of ['alert', 'confirm', 'prompt'] as const) {
+      (window as unknown as Record<string, unknown>)[name] = (...values: unknown[]) => { seen.push(`${name}(${values.join()})`) }
+    }
+    document.addEventListener('securitypolicyviolation', (e) => { seen.push(`csp ${e.violatedDirective} ${e.blockedURI}`) })
+  })
+  return { dialogs }
+}
+
+const transcript = async (page: Page): Promise<string[]> => await page.$$eval('#transcript li', (items) =>
+  items.map((item) => [...item.children].filter((child) => child.tagName !== 'TIME').map((child) => child.textContent).join('|')))
+
+t.test('the inspector in headless Chromium: the call on the diagram, its transcript and context, as text only', async (t) => {
+  const { app } = await buildApp({ flow, liveView: { token } })
+  t.teardown(() => app.close())
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { browser, elsewhere } = await browse(t, url)
+
+  await post(app, caller('first-call', '4915790000111', { account_id: attack }))
   const page = await browser.newPage()
+  const { dialogs } = await watchPage(page)
   await page.goto(`${url}/live#token=${token}`)
   await page.waitForSelector('#status[data-state="live"]')
   t.equal(await page.evaluate('location.hash'), '', 'the token leaves the address bar')
   await page.waitForSelector('tr.call.selected[data-id="first-call"]')
   t.equal(await page.textContent('tr.call td:nth-child(2)'), '•••111')
   t.equal(await page.textContent('#count'), '1 live call')
-  t.ok(await page.isVisible('.state.current[data-id="ivr.main.listening.noInput.none"]'), "the selected call's states are highlighted")
-  t.ok(await page.isVisible('.state.active[data-id="main"]'), 'its parents too')
 
-  await post(app, caller('second-call', '4915790000222'))
-  await page.waitForSelector('tr.call[data-id="second-call"]')
-  t.equal(await page.textContent('#count'), '2 live calls')
-  t.equal(await page.textContent('.state[data-id="ivr.main.listening.noMatch.none"] > h3 .badge'), '2 calls')
+  await page.waitForSelector('#diagram svg')
+  const highlighted = await page.$$eval('#diagram svg g.active', (nodes) => nodes.map((node) => node.textContent))
+  t.same(highlighted.sort(), ['none', 'none'], "the call's two active states are highlighted in Mermaid's drawing")
+  t.match(await page.textContent('#source pre'), /class main_listening_noInput_none,main_listening_noMatch_none active/)
+
+  await post(app, event('user_input_timeout', 'first-call'))
+  await post(app, event('user_speak', 'first-call', { text: attack, barged_in: true }))
+  await page.locator('#transcript li', { hasText: 'I did not get that' }).waitFor()
+  t.same(await transcript(page), [
+    'Call session_start|',
+    'We said|Welcome to Acme.',
+    'We said|For sales, press 1 or say sales. For support, press 2 or say support. For our opening hours, press 3.',
+    'Call timed out|the caller said nothing',
+    'We said|Are you still there? Press 1 for sales, 2 for support or 3 for our opening hours.',
+    `Caller barged in|${attack}`,
+    'We said|Sorry, I did not get that. Press 1 for sales, 2 for support or 3 for our opening hours.'
+  ], "the caller's words, our answers, the timeout and the barge-in, in order")
+  t.match(await page.textContent('#context'), `"account_id": "${attack}"`, 'the context, shown as it is')
+  t.match(await page.textContent('#context'), '"from_phone_number": "•••111"', 'with its phone numbers masked')
+  t.notMatch(await page.textContent('#context'), '4915790000111')
 
   await post(app, event('dtmf_received', 'first-call', { digit: '1' }))
-  await page.waitForSelector('.state.current[data-id="ivr.sales"]')
+  await page.locator('#transcript li', { hasText: 'to •••100' }).waitFor()
+  t.same((await transcript(page)).slice(-3), ['Caller pressed|1', 'We said|Connecting you to sales.', 'We transferred|to •••100'])
+  await page.waitForFunction(() => document.querySelector('#diagram svg g.active')?.textContent === 'sales')
   t.equal(await page.textContent('tr.call[data-id="first-call"] td.where'), 'sales')
-  t.equal(await page.textContent('.state[data-id="ivr.sales"] > h3 .badge'), '1 call')
-
-  await page.click('tr.call[data-id="second-call"]')
-  await page.waitForSelector('tr.call.selected[data-id="second-call"]')
-  t.notOk(await page.isVisible('.state.current[data-id="ivr.sales"]'), 'the highlight follows the chosen call')
-
-  await page.click('#mermaid summary')
-  await page.locator('#mermaid pre', { hasText: /^stateDiagram-v2/ }).waitFor()
-  t.match(await page.textContent('#mermaid pre'), /class main_listening_noInput_none,main_listening_noMatch_none active/)
 
   if (process.env.LIVE_VIEW_SCREENSHOT !== undefined) await page.screenshot({ path: process.env.LIVE_VIEW_SCREENSHOT, fullPage: true })
+  t.equal(await page.locator('img').count(), 0, 'no img element was made of what the caller said')
+  t.same(await page.evaluate('window.seen'), [], 'no dialog was called, and nothing broke the page policy')
+  t.same(dialogs, [], 'no dialog opened')
+  t.same(elsewhere, [], 'no request left the machine')
 
   await post(app, event('session_end', 'first-call'))
   await page.waitForSelector('tr.call[data-id="first-call"]', { state: 'detached' })
-  t.equal(await page.textContent('#count'), '1 live call')
-  t.same(elsewhere, [], 'no request left the machine')
+  t.ok(await page.isVisible('#no-call'), 'with no call, no call is shown')
+  t.equal(await page.textContent('#count'), '0 live calls')
+})
+
+t.test('state names in the call list break after a dot, never inside a name', async (t) => {
+  const { app } = await buildApp({ flow, liveView: { token } })
+  t.teardown(() => app.close())
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { browser } = await browse(t, url)
+  await post(app, caller('narrow-call', '4915790000333'))
+  const page = await browser.newPage()
+  await page.setViewportSize({ width: 900, height: 700 })
+  await page.goto(`${url}/live#token=${token}`)
+  await page.waitForSelector('tr.call[data-id="narrow-call"] .path')
+  const names = await page.$$eval('td.where .path', (paths) => paths.flatMap((element) =>
+    [...element.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE && node.textContent !== '.').map((node) => {
+      const range = document.createRange()
+      range.selectNodeContents(node)
+      return { name: node.textContent, lines: new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size }
+    })))
+  t.same(names.map((name) => name.name), ['main', 'listening', 'noInput', 'none', 'main', 'listening', 'noMatch', 'none'])
+  t.ok(names.every((name) => name.lines === 1), `each name on one line: ${JSON.stringify(names)}`)
+  const lines = await page.$eval('td.where .path', (element) => element.getClientRects().length + element.getBoundingClientRect().height / parseFloat(getComputedStyle(element).lineHeight))
+  t.ok(lines > 2, 'the narrow column does break the path, at its dots')
 })
 
 t.test('a wrong token shows the form; the right one, typed, shows the calls', async (t) => {
   const { app } = await buildApp({ flow, liveView: { token } })
+  t.teardown(() => app.close())
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  const profile = await mkdtemp(path.join(tmpdir(), 'live-view-chromium-'))
-  const browser = await chromium.launchPersistentContext(profile, { executablePath, args, headless: true })
-  t.teardown(async () => {
-    await browser.close()
-    await app.close()
-    await rm(profile, { recursive: true, force: true })
-  })
-  browser.setDefaultTimeout(10_000)
+  const { browser } = await browse(t, url)
   const page = await browser.newPage()
   await page.goto(`${url}/live#token=not-the-token`)
   await page.waitForSelector('#login:not([hidden])')
@@ -88,6 +140,8 @@ t.test('a wrong token shows the form; the right one, typed, shows the calls', as
   await page.click('#login button')
   await page.waitForSelector('#status[data-state="live"]')
   t.ok(await page.isVisible('#empty'), 'no calls yet')
+  await page.waitForSelector('#diagram svg')
+  t.equal(await page.locator('#diagram svg g.active').count(), 0, 'the flow is drawn, nothing highlighted')
   const fresh = await browser.newPage()
   await fresh.goto(`${url}/live`)
   await fresh.waitForSelector('#login:not([hidden])')

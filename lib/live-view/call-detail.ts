@@ -1,0 +1,73 @@
+import type { AnyStateMachine, StateValue } from 'xstate'
+import { callView, type SessionRecord } from '../sessions'
+import { toMermaid } from '../tools/mermaid'
+import { liveCall, maskNumber, type LiveCall } from './live-call'
+import type { TranscriptLine } from './transcript'
+
+/** A delayed event the call's flow is waiting for. */
+export interface LiveTimer {
+  id: string
+  /** The state that set it, as a dotted path. */
+  path: string
+  /** The event it sends. */
+  event: string
+  /** Unix time in ms at which it is due. */
+  dueAt: number
+}
+
+/** Everything the inspector shows of the selected call. */
+export interface CallDetail {
+  call: LiveCall
+  /** The flow's context as indented JSON; from the call, so shown as text only. */
+  context: string
+  transcript: TranscriptLine[]
+  timers: LiveTimer[]
+  /** The flow's diagram with the call's active states highlighted. */
+  mermaid: string
+}
+
+/** Longer contexts are cut: the page is for a look, not for a dump. */
+export const CONTEXT_CHARACTERS = 20_000
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null
+
+/**
+ * The record's pending delayed events, when its store keeps them. A record
+ * comes from a store, so every entry is checked and the malformed ones left out.
+ */
+export function timersOf (record: SessionRecord): LiveTimer[] {
+  const timers = (record as { timers?: unknown }).timers
+  if (!Array.isArray(timers)) return []
+  return timers.flatMap((timer: unknown) => {
+    if (!isObject(timer) || !isObject(timer.event)) return []
+    const { id, path, dueAt } = timer
+    const event = timer.event.type
+    if (typeof id !== 'string' || typeof path !== 'string' || typeof event !== 'string' || typeof dueAt !== 'number' || !Number.isFinite(dueAt)) return []
+    return [{ id, path, event, dueAt }]
+  }).sort((a, b) => a.dueAt - b.dueAt)
+}
+
+// The session in a flow's context holds the numbers (`from_phone_number`…); so may the flow's own fields.
+const PHONE_KEY = /phone|number/i
+
+/** A phone number under a key that names one is masked as in the call list; any other value is kept. */
+function maskPhoneNumbers (key: string, value: unknown): unknown {
+  return PHONE_KEY.test(key) && (typeof value === 'string' || typeof value === 'number') ? maskNumber(String(value)) : value
+}
+
+function contextText (context: unknown): string {
+  const json = JSON.stringify(context, maskPhoneNumbers, 2) ?? 'none'
+  return json.length > CONTEXT_CHARACTERS ? `${json.slice(0, CONTEXT_CHARACTERS)}\n… (${json.length - CONTEXT_CHARACTERS} more characters)` : json
+}
+
+/** The selected call as the inspector shows it, from its record and what this process heard of it. */
+export function callDetail (id: string, record: SessionRecord, transcript: TranscriptLine[], flow: AnyStateMachine): CallDetail {
+  const view = callView(record, id)
+  return {
+    call: liveCall(view, flow),
+    context: contextText(view.context),
+    transcript,
+    timers: timersOf(record),
+    mermaid: toMermaid(flow, { highlight: view.state as StateValue | undefined })
+  }
+}
