@@ -15,34 +15,43 @@ const attack = '<img src=x onerror=alert(1)>'
 const caller = (id: string, number: string, fields: Record<string, unknown> = {}) =>
   ({ ...event('session_start', id), session: { id, direction: 'inbound', from_phone_number: number, ...fields } })
 
-/** A browser whose requests may only go to `url`; what else was asked for is kept in `elsewhere`. */
-async function browse (t: Tap.Test, url: string): Promise<{ browser: BrowserContext, elsewhere: string[] }> {
-  const profile = await mkdtemp(path.join(tmpdir(), 'live-view-chromium-'))
-  const browser = await chromium.launchPersistentContext(profile, { executablePath, args, headless: true, viewport: { width: 1600, height: 1000 } })
-  t.teardown(async () => {
-    await browser.close()
-    await rm(profile, { recursive: true, force: true })
-  })
-  browser.setDefaultTimeout(15_000)
+// Several Chromiums at once on a busy machine take long: one for the file, a fresh page per test.
+t.setTimeout(180_000)
+let launched: Promise<BrowserContext> | undefined
+
+/** A page of the file's browser (its profile new), whose requests may only go to `url`; what else was asked for is kept in `elsewhere`. */
+async function browse (url: string): Promise<{ browser: BrowserContext, page: Page, elsewhere: string[] }> {
+  launched ??= (async () => {
+    const profile = await mkdtemp(path.join(tmpdir(), 'live-view-chromium-'))
+    const context = await chromium.launchPersistentContext(profile, { executablePath, args, headless: true, viewport: { width: 1600, height: 1000 } })
+    t.teardown(async () => {
+      await context.close()
+      await rm(profile, { recursive: true, force: true })
+    })
+    context.setDefaultTimeout(20_000)
+    return context
+  })()
+  const browser = await launched
+  const page = await browser.newPage()
   const elsewhere: string[] = []
-  await browser.route('**/*', async (route) => {
+  await page.route('**/*', async (route) => {
     if (route.request().url().startsWith(url)) return await route.continue()
     elsewhere.push(route.request().url())
     await route.abort()
   })
-  return { browser, elsewhere }
+  return { browser, page, elsewhere }
 }
 
 /** Records, before the page's own script runs, every dialog it opens and every policy violation. */
 async function watchPage (page: Page): Promise<{ dialogs: string[] }> {
   const dialogs: string[] = []
   page.on('dialog', (dialog) => { dialogs.push(dialog.message()); dialog.dismiss().catch(() => {}) })
-  await page.addInitScript(() => {
-    const seen = (window as unknown as { seen: string[] }).seen = []
-    for (const name of ['alert', 'confirm', 'prompt'] as const) {
-      (window as unknown as Record<string, unknown>)[name] = (...values: unknown[]) => { seen.push(`${name}(${values.join()})`) }
-    }
-    document.addEventListener('securitypolicyviolation', (e) => { seen.push(`csp ${e.violatedDirective} ${e.blockedURI}`) })
+  await page.addInitScript({
+    content: `
+      const seen = window.seen = []
+      for (const name of ['alert', 'confirm', 'prompt']) window[name] = (...values) => { seen.push(name + '(' + values.join() + ')') }
+      document.addEventListener('securitypolicyviolation', (e) => { seen.push('csp ' + e.violatedDirective + ' ' + e.blockedURI) })
+    `
   })
   return { dialogs }
 }
@@ -54,10 +63,9 @@ t.test('the inspector in headless Chromium: the call on the diagram, its transcr
   const { app } = await buildApp({ flow, liveView: { token } })
   t.teardown(() => app.close())
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  const { browser, elsewhere } = await browse(t, url)
+  const { page, elsewhere } = await browse(url)
 
   await post(app, caller('first-call', '4915790000111', { account_id: attack }))
-  const page = await browser.newPage()
   const { dialogs } = await watchPage(page)
   await page.goto(`${url}/live#token=${token}`)
   await page.waitForSelector('#status[data-state="live"]')
@@ -90,7 +98,7 @@ t.test('the inspector in headless Chromium: the call on the diagram, its transcr
   await post(app, event('dtmf_received', 'first-call', { digit: '1' }))
   await page.locator('#transcript li', { hasText: 'to •••100' }).waitFor()
   t.same((await transcript(page)).slice(-3), ['Caller pressed|1', 'We said|Connecting you to sales.', 'We transferred|to •••100'])
-  await page.waitForFunction(() => document.querySelector('#diagram svg g.active')?.textContent === 'sales')
+  await page.waitForFunction("document.querySelector('#diagram svg g.active')?.textContent === 'sales'")
   t.equal(await page.textContent('tr.call[data-id="first-call"] td.where'), 'sales')
 
   if (process.env.LIVE_VIEW_SCREENSHOT !== undefined) await page.screenshot({ path: process.env.LIVE_VIEW_SCREENSHOT, fullPage: true })
@@ -109,30 +117,30 @@ t.test('state names in the call list break after a dot, never inside a name', as
   const { app } = await buildApp({ flow, liveView: { token } })
   t.teardown(() => app.close())
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  const { browser } = await browse(t, url)
   await post(app, caller('narrow-call', '4915790000333'))
-  const page = await browser.newPage()
+  const { page } = await browse(url)
   await page.setViewportSize({ width: 900, height: 700 })
+  t.teardown(() => page.close())
   await page.goto(`${url}/live#token=${token}`)
   await page.waitForSelector('tr.call[data-id="narrow-call"] .path')
-  const names = await page.$$eval('td.where .path', (paths) => paths.flatMap((element) =>
+  // How many lines each state name's text takes, measured by the browser's layout.
+  const names: Array<{ name: string, lines: number }> = await page.evaluate(`[...document.querySelectorAll('td.where .path')].flatMap((element) =>
     [...element.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE && node.textContent !== '.').map((node) => {
       const range = document.createRange()
       range.selectNodeContents(node)
       return { name: node.textContent, lines: new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size }
-    })))
+    }))`)
   t.same(names.map((name) => name.name), ['main', 'listening', 'noInput', 'none', 'main', 'listening', 'noMatch', 'none'])
   t.ok(names.every((name) => name.lines === 1), `each name on one line: ${JSON.stringify(names)}`)
-  const lines = await page.$eval('td.where .path', (element) => element.getClientRects().length + element.getBoundingClientRect().height / parseFloat(getComputedStyle(element).lineHeight))
-  t.ok(lines > 2, 'the narrow column does break the path, at its dots')
+  const height: number = await page.evaluate("document.querySelector('td.where .path').getBoundingClientRect().height / parseFloat(getComputedStyle(document.querySelector('td.where')).lineHeight)")
+  t.ok(height > 1.5, `the narrow column does break the path, at its dots (${height} lines)`)
 })
 
 t.test('a wrong token shows the form; the right one, typed, shows the calls', async (t) => {
   const { app } = await buildApp({ flow, liveView: { token } })
   t.teardown(() => app.close())
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  const { browser } = await browse(t, url)
-  const page = await browser.newPage()
+  const { browser, page } = await browse(url)
   await page.goto(`${url}/live#token=not-the-token`)
   await page.waitForSelector('#login:not([hidden])')
   t.equal(await page.textContent('#login-why'), 'That token was refused.')
