@@ -1,9 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import Fastify from 'fastify'
 import { flow } from '../../examples/ivr-menu'
+import { flow as pinCheck } from '../../examples/pin-check'
+import { MemoryStore } from '../../lib'
+import { SessionRegistry } from '../../lib/sessions'
+import type { LiveSource } from '../../lib/live-view/hub'
+import { liveViewRoutes } from '../../lib/live-view/routes'
 import { buildApp, event, post } from '../fixtures/helpers'
 
 // Debian's chromium; `.ci/run` installs it when it is missing.
@@ -101,7 +107,6 @@ t.test('the inspector in headless Chromium: the call on the diagram, its transcr
   await page.waitForFunction("document.querySelector('#diagram svg g.active')?.textContent === 'sales'")
   t.equal(await page.textContent('tr.call[data-id="first-call"] td.where'), 'sales')
 
-  if (process.env.LIVE_VIEW_SCREENSHOT !== undefined) await page.screenshot({ path: process.env.LIVE_VIEW_SCREENSHOT, fullPage: true })
   t.equal(await page.locator('img').count(), 0, 'no img element was made of what the caller said')
   t.same(await page.evaluate('window.seen'), [], 'no dialog was called, and nothing broke the page policy')
   t.same(dialogs, [], 'no dialog opened')
@@ -154,4 +159,50 @@ t.test('a wrong token shows the form; the right one, typed, shows the calls', as
   await fresh.goto(`${url}/live`)
   await fresh.waitForSelector('#login:not([hidden])')
   t.equal(await fresh.textContent('#login-why'), 'Enter the live view token.', 'a new tab asks again')
+})
+
+t.test("a call's pending timers, counting down; a screenshot of the inspector", async (t) => {
+  const app = Fastify()
+  const registry = new SessionRegistry({ flow: pinCheck, flows: {}, flowVersion: '1', store: new MemoryStore(), replyTimeout: 1000, sessionTtl: 60_000, maxSessions: 10, fallback: [], log: app.log })
+  // The registry's records do not keep timers yet: this one is made by hand, shaped as they will be.
+  let dueAt = 0
+  const timer = () => ({ id: 'pin.interDigit', path: 'pin.collecting', event: { type: 'xstate.after.interDigit.pin.collecting' }, dueAt })
+  const source: LiveSource = {
+    ids: () => registry.ids(),
+    get: async (id) => await registry.get(id),
+    watch: (watcher) => registry.watch(watcher),
+    observe: (observer) => registry.observe(observer),
+    record: async (id) => {
+      const record = await registry.record(id)
+      return record === undefined || dueAt === 0 ? record : { ...record, timers: [timer()] }
+    }
+  }
+  await app.register(liveViewRoutes, { path: '/live', token, registry: source, flow: pinCheck })
+  t.teardown(async () => { await app.close(); await registry.close() })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const send = async (type: string, fields: Record<string, unknown> = {}) =>
+    await registry.dispatch({ type, session: { id: 'pin-call', direction: 'inbound', from_phone_number: '4915790000687', account_id: 'account-123' }, ...fields }, { log: app.log })
+
+  await send('session_start')
+  const { page, elsewhere } = await browse(url)
+  await page.goto(`${url}/live#token=${token}`)
+  await page.locator('#transcript li', { hasText: 'Please enter your four-digit PIN.' }).waitFor()
+  t.ok(await page.isVisible('#no-timers'), 'no timers: none shown')
+  await send('user_speak', { text: 'one moment', barged_in: true })
+  await send('dtmf_received', { digit: '4' })
+  dueAt = Date.now() + 4000
+  await send('dtmf_received', { digit: '2' })
+  await page.locator('#timers li').waitFor()
+  t.match(await page.textContent('#timers li'), /^xstate\.after\.interDigit\.pin\.collecting from pin\.collecting, in [1-4] s$/)
+  t.notOk(await page.isVisible('#no-timers'))
+  t.same((await transcript(page)).slice(-3), ['Caller barged in|one moment', 'Caller pressed|4', 'Caller pressed|2'])
+  await page.waitForSelector('#diagram svg g.active')
+
+  const shot = process.env.LIVE_VIEW_SCREENSHOT ?? path.join(await mkdtemp(path.join(tmpdir(), 'live-view-shot-')), 'live-view.png')
+  await page.screenshot({ path: shot })
+  const png = await readFile(shot)
+  t.same([...png.subarray(1, 4)], [...Buffer.from('PNG')], 'a PNG picture of the page')
+  t.equal(png.readUInt32BE(16), 1600, 'as wide as the window')
+  if (process.env.LIVE_VIEW_SCREENSHOT === undefined) await rm(path.dirname(shot), { recursive: true, force: true })
+  t.same(elsewhere, [])
 })
