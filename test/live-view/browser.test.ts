@@ -178,18 +178,22 @@ t.test("a call's pending timers, counting down; a screenshot of the inspector", 
     observe: (observer) => registry.observe(observer),
     record: async (id) => {
       const record = await registry.record(id)
-      return record === undefined || dueAt === 0 ? record : { ...record, timers: [timer()] }
+      return record === undefined || dueAt === 0 || id !== 'pin-call' ? record : { ...record, timers: [timer()] }
     }
   }
   await app.register(liveViewRoutes, { path: '/live', token, registry: source, flow: pinCheck })
   t.teardown(async () => { await app.close(); await registry.close() })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  const send = async (type: string, fields: Record<string, unknown> = {}) =>
-    await registry.dispatch({ type, session: { id: 'pin-call', direction: 'inbound', from_phone_number: '4915790000687', account_id: 'account-123' }, ...fields }, { log: app.log })
+  const send = async (type: string, fields: Record<string, unknown> = {}, id = 'pin-call') =>
+    await registry.dispatch({ type, session: { id, direction: 'inbound', from_phone_number: id === 'pin-call' ? '4915790000687' : '4915790000342', account_id: 'account-123' }, ...fields }, { log: app.log })
 
+  // Another call first, further on: the page selects the most recently active one.
+  await send('session_start', {}, 'other-pin-call')
+  for (const digit of '2468') await send('dtmf_received', { digit }, 'other-pin-call')
   await send('session_start')
   const { page, elsewhere } = await browse(url)
   await page.goto(`${url}/live#token=${token}`)
+  await page.waitForSelector('tr.call.selected[data-id="pin-call"]')
   await page.locator('#transcript li', { hasText: 'Please enter your four-digit PIN.' }).waitFor()
   t.ok(await page.isVisible('#no-timers'), 'no timers: none shown')
   await send('user_speak', { text: 'one moment', barged_in: true })
