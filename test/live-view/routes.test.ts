@@ -128,6 +128,17 @@ t.test('one call as the inspector shows it: transcript, context with numbers hid
   t.equal((await app.inject({ url: '/live/calls/c1', headers: auth })).statusCode, 404, 'an ended call is gone')
 })
 
+t.test('a recording and the live view both hear every turn', async (t) => {
+  const lines: string[] = []
+  const { app } = await buildApp({ flow, liveView: { token }, record: { stream: { write: (line: string) => lines.push(line) } } })
+  t.teardown(() => app.close())
+  await post(app, caller('c1'))
+  await post(app, event('dtmf_received', 'c1', { digit: '3' }))
+  t.same(lines.map((line) => JSON.parse(line).event.type), ['session_start', 'dtmf_received'])
+  const { transcript } = (await app.inject({ url: '/live/calls/c1', headers: auth })).json()
+  t.same(transcript.filter((line: { from: string }) => line.from !== 'us').map((line: { kind: string }) => line.kind), ['session_start', 'key'])
+})
+
 t.test('without Mermaid installed the page still works: no bundle, a warning, the diagram as source', async (t) => {
   const nowhere = mkdtempSync(path.join(tmpdir(), 'no-mermaid-'))
   writeFileSync(path.join(nowhere, 'package.json'), '{}')
