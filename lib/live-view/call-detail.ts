@@ -7,11 +7,11 @@ import type { TranscriptLine } from './transcript'
 /** A delayed event the call's flow is waiting for. */
 export interface LiveTimer {
   id: string
-  /** The state that set it, as a dotted path. */
-  path: string
   /** The event it sends. */
   event: string
-  /** Unix time in ms at which it is due. */
+  /** The actor it is sent to: '' for the call's flow, else the path of ids of an actor the flow invoked. */
+  actor: string
+  /** When it is due, in ms on the registry's clock (Unix time unless a test clock runs the flow). */
   dueAt: number
 }
 
@@ -29,22 +29,10 @@ export interface CallDetail {
 /** Longer contexts are cut: the page is for a look, not for a dump. */
 export const CONTEXT_CHARACTERS = 20_000
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null
-
-/**
- * The record's pending delayed events, when its store keeps them. A record
- * comes from a store, so every entry is checked and the malformed ones left out.
- */
+/** The record's pending delayed events, soonest first; none in a record written before timers were kept. */
 export function timersOf (record: SessionRecord): LiveTimer[] {
-  const timers = (record as { timers?: unknown }).timers
-  if (!Array.isArray(timers)) return []
-  return timers.flatMap((timer: unknown) => {
-    if (!isObject(timer) || !isObject(timer.event)) return []
-    const { id, path, dueAt } = timer
-    const event = timer.event.type
-    if (typeof id !== 'string' || typeof path !== 'string' || typeof event !== 'string' || typeof dueAt !== 'number' || !Number.isFinite(dueAt)) return []
-    return [{ id, path, event, dueAt }]
-  }).sort((a, b) => a.dueAt - b.dueAt)
+  return (record.timers ?? []).map((timer) => ({ id: timer.id, event: timer.event.type, actor: timer.target, dueAt: timer.dueAt }))
+    .sort((a, b) => a.dueAt - b.dueAt)
 }
 
 // The session in a flow's context holds the numbers (`from_phone_number`…); so may the flow's own fields.

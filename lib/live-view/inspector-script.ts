@@ -49,7 +49,7 @@ function transcriptLine (line) {
 }
 
 function timerItem (timer) {
-  return el('li', {}, el('code', {}, timer.event), ' from ', el('code', {}, timer.path), ', ',
+  return el('li', {}, el('code', {}, timer.event), ' to ', timer.actor === '' ? 'the flow' : el('code', {}, timer.actor), ', ',
     el('time', { 'data-due': timer.dueAt, title: new Date(timer.dueAt).toISOString() }, dueIn(timer.dueAt)))
 }
 

@@ -1,7 +1,10 @@
 import { StoreUnavailableError } from '../errors'
 import type { Call } from './call'
-import { claimLock, releaseLock, type Claim } from './call-lock'
+import { claimLock, keepLease, releaseLock, type Claim } from './call-lock'
 import type { SessionRecord, SessionStore } from './store'
+
+/** While work runs, its call is looked at this often (ms) by some instance, which runs it again if its owner is gone. */
+const WORK_CHECK = 3000
 
 /**
  * A call's stored record, read and written through the store, under the
@@ -17,12 +20,14 @@ export class CallRecords {
   readonly #version: string
   readonly #ttl: number
   readonly #lockWait: number
+  readonly #now: () => number
   /** Shared by instances: such a store expires records itself and orders events with its lock. */
   readonly shared: boolean
   /** In this process only: a live actor is newer than any record, which is written only to park the call. */
   readonly inProcess: boolean
 
-  constructor (store: SessionStore, { version, ttl, lockWait }: { version: string, ttl: number, lockWait: number }) {
+  constructor (store: SessionStore, { version, ttl, lockWait, now }: { version: string, ttl: number, lockWait: number, now: () => number }) {
+    this.#now = now
     this.#store = store
     this.#version = version
     this.#ttl = ttl
@@ -65,18 +70,36 @@ export class CallRecords {
     return this.inProcess || record?.revision === call.revision
   }
 
+  /** Keeps the call's lock while its turn runs, however long; returns what stops that. */
+  keepLock (call: Call): () => void {
+    return keepLease(this.#store, call)
+  }
+
   /** Lets go of the lock without saving. */
   release (call: Call): Promise<void> | undefined {
     return call.token === undefined ? undefined : releaseLock(this.#store, call)
   }
 
-  /** Keeps the call's state: an in-process store has nothing to write while the actor lives. */
+  /**
+   * Keeps the call's state: an in-process store has nothing to write while
+   * the actor lives. The next revision is the call's only once the write
+   * has succeeded; when it fails, the live copy goes, since it holds an
+   * event that was not kept: the call's next event starts from its record.
+   */
   save (call: Call): Promise<void> | undefined {
-    call.revision++
-    if (this.inProcess) return undefined
-    const record = call.toRecord(this.#version)
-    if (call.token !== undefined) return releaseLock(this.#store, call, { set: record, ttl: this.#ttl })
-    return this.#set(call.id, record)
+    if (this.inProcess) {
+      call.revision++
+      return undefined
+    }
+    const revision = call.revision + 1
+    const record = call.toRecord(this.#version, revision)
+    const writing = call.token !== undefined
+      ? releaseLock(this.#store, call, { set: record, ttl: this.#ttl, due: this.#due(record) })
+      : this.#set(call.id, record)
+    return writing.then(() => { call.revision = revision }, (err: unknown) => {
+      call.stop()
+      throw err
+    })
   }
 
   /**
@@ -104,6 +127,17 @@ export class CallRecords {
     call.parked = undefined
     if (call.token !== undefined) return await releaseLock(this.#store, call, { delete: true })
     await this.#store.delete(call.id).catch((err) => { throw new StoreUnavailableError(String(err), { cause: err }) })
+  }
+
+  /**
+   * When the call is next due for a turn without an event: its first delay,
+   * or (while work runs) when its owner could be found gone, so that the
+   * work runs again elsewhere even when no event comes.
+   */
+  #due (record: SessionRecord): number | undefined {
+    const timer = record.timers?.[0]?.dueAt
+    if (record.work === undefined || record.work.length === 0) return timer
+    return Math.min(timer ?? Infinity, this.#now() + WORK_CHECK)
   }
 
   async #locked (call: Call, claim: Claim): Promise<SessionRecord | undefined> {

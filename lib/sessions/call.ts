@@ -1,6 +1,18 @@
-import type { AnyActor } from 'xstate'
+import type { AnyActor, AnyActorRef } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
 import type { SessionRecord } from './store'
+import { pendingTimers } from './xstate-adapter'
+import { capturedWork } from './work-runner'
+
+/**
+ * Something that happened to a call between its events: a delay of its
+ * flow came due, or its work ended. It is applied in a turn of the call.
+ */
+export interface CallInput {
+  /** For a delay, the actor that armed it: a call restored since has its own copy of it. Work applies to whichever copy is current. */
+  actor?: AnyActorRef
+  apply: (actor: AnyActorRef) => void
+}
 
 /** Shared by every idle call, so that an idle call holds no closure or promise of its own. */
 export const noop = (): void => {}
@@ -41,6 +53,16 @@ export class Call {
   window: AiFlowAction[] | null = null
   /** Events queued or running. */
   inFlight = 0
+  /** Turns without an event, queued or running: they never cut another turn's wait short. */
+  #quiet = 0
+  /** What happened to the call since its last turn, for the next turn to apply. */
+  inbox: CallInput[] = []
+  /** A turn without an event is queued: it will apply the inbox and keep what the flow did on its own. */
+  settling = false
+  /** Wakes the turn waiting for work: something landed in the inbox. */
+  wake: () => void = noop
+  /** Called when the call's last turn is done with something left in its inbox. */
+  idle: () => void = noop
   /**
    * Takes what the flow emits while no reply is open, for transports that
    * can push (WebSocket). Without one, such actions wait for the next reply.
@@ -63,7 +85,7 @@ export class Call {
 
   /** Events queued behind the one running, here or on another instance. */
   get waiting (): number {
-    return Math.max(0, this.inFlight - 1) + (this.contended ? 1 : 0)
+    return Math.max(0, this.inFlight - this.#quiet - 1) + (this.contended ? 1 : 0)
   }
 
   /**
@@ -73,22 +95,27 @@ export class Call {
    * cuts short the wait of the one running, as XState cuts short an
    * invocation whose state is left.
    */
-  enqueue<T> (task: () => Promise<T>, defer = false): Promise<T> {
+  enqueue<T> (task: () => Promise<T>, defer = false, quiet = false): Promise<T> {
     this.inFlight++
-    this.interrupt()
-    const run = this.#run(this.#tail ?? (defer ? nextTick : undefined), task)
+    if (quiet) this.#quiet++
+    else this.interrupt()
+    const run = this.#run(this.#tail ?? (defer ? nextTick : undefined), task, quiet)
     this.#tail = run
     return run
   }
 
-  async #run<T> (previous: Promise<unknown> | undefined, task: () => Promise<T>): Promise<T> {
+  async #run<T> (previous: Promise<unknown> | undefined, task: () => Promise<T>, quiet: boolean): Promise<T> {
     try {
       // Whatever became of the previous task, this one runs after it.
       if (previous !== undefined) await previous.then(noop, noop)
+      if (quiet) this.#quiet--
       return await task()
     } finally {
       // The last task done: the tail goes, and with it the last reply.
-      if (--this.inFlight === 0) this.#tail = undefined
+      if (--this.inFlight === 0) {
+        this.#tail = undefined
+        if (this.inbox.length > 0) this.idle()
+      }
     }
   }
 
@@ -127,18 +154,22 @@ export class Call {
   stop (): void {
     this.actor?.stop()
     this.actor = undefined
+    this.inbox = []
     this.interrupt()
   }
 
-  toRecord (version: string): SessionRecord {
+  toRecord (version: string, revision = this.revision): SessionRecord {
+    const actor = this.actor
     return {
       version: this.version ?? version,
-      snapshot: this.actor?.getPersistedSnapshot(),
+      snapshot: actor?.getPersistedSnapshot(),
+      timers: actor === undefined ? [] : pendingTimers(actor),
+      work: actor === undefined ? [] : capturedWork(actor),
       // A copy: the store may keep this very object, and the call's own array changes later.
       pending: this.pending.length === 0 ? none as AiFlowAction[] : this.pending.slice(),
       session: this.session,
       failed: this.failed,
-      revision: this.revision,
+      revision,
       startedAt: this.startedAt,
       updatedAt: this.lastEventAt
     }

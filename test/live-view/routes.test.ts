@@ -5,6 +5,7 @@ import path from 'node:path'
 import Fastify from 'fastify'
 import t from 'tap'
 import { flow } from '../../examples/ivr-menu'
+import { flow as pinCheck } from '../../examples/pin-check'
 import { toMermaid } from '../../lib/tools/mermaid'
 import { pageScript } from '../../lib/live-view/page-script'
 import { findMermaid, type MermaidBundle } from '../../lib/live-view/mermaid-bundle'
@@ -119,13 +120,24 @@ t.test('one call as the inspector shows it: transcript, context with numbers hid
   t.equal(detail.transcript.length, 5)
   t.match(detail.context, '"from_phone_number": "•••123"')
   t.notMatch(detail.context, '4915790000123')
-  t.same(detail.timers, [], 'no timers in a record that does not keep them')
+  t.same(detail.timers, [], 'the menu waits for the service, not for a delay of its own')
   t.equal(detail.mermaid, toMermaid(flow, { highlight: { main: { listening: { noInput: 'none', noMatch: 'reprompt1' } } } }))
   const unknown = await app.inject({ url: '/live/calls/nobody', headers: auth })
   t.equal(unknown.statusCode, 404)
   t.match(unknown.json(), { code: 'FST_AIFLOW_UNKNOWN_CALL', message: 'No live call nobody' })
   await post(app, event('session_end', 'c1'))
   t.equal((await app.inject({ url: '/live/calls/c1', headers: auth })).statusCode, 404, 'an ended call is gone')
+})
+
+t.test("a call's pending delays come from its record", async (t) => {
+  const { app } = await buildApp({ flow: pinCheck, liveView: { token } })
+  t.teardown(() => app.close())
+  await post(app, caller('p1'))
+  const before = Date.now()
+  await post(app, event('dtmf_received', 'p1', { digit: '4' }))
+  const { timers } = (await app.inject({ url: '/live/calls/p1', headers: auth })).json()
+  t.match(timers, [{ event: 'xstate.after.interDigit.digitCollector.collecting', actor: 'pin.digits' }])
+  t.ok(timers[0].dueAt >= before + 4000 && timers[0].dueAt <= Date.now() + 4000, 'due 4 s after the key')
 })
 
 t.test('a recording and the live view both hear every turn', async (t) => {

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createMachine } from 'xstate'
 import { Call } from '../../lib/sessions/call'
+import { WorkRunner } from '../../lib/sessions/work-runner'
 import { ActorHost } from '../../lib/sessions/actor-host'
 import { hangup as hangupAction, type AiFlowAction } from '../../lib'
 
@@ -70,7 +71,10 @@ t.test('a flow that fails while a push transport holds the call sends the fallba
     replyTimeout: 10,
     fallback: () => [hangupAction()],
     log: { error () {} } as never,
-    changed: () => t.fail('a pushed fallback needs no save')
+    changed: () => t.fail('a pushed fallback needs no save'),
+    now: Date.now,
+    due: () => t.fail('no delay here'),
+    work: new WorkRunner(() => {})
   })
   const call = new Call('c', { id: 'c' }, 0)
   const pushed: AiFlowAction[][] = []
