@@ -5,21 +5,18 @@ import { flow } from '../../examples/ivr-menu'
 import { runCli } from '../../lib/cli/program'
 import { memoryIo } from '../fixtures/cli-io'
 import { buildApp, event, post } from '../fixtures/helpers'
+import { asUserSees, blocks, readPage, root, snippets } from '../fixtures/markdown'
 
-const root = path.join(__dirname, '..', '..')
-const doc = fs.readFileSync(path.join(root, 'docs', 'live-view.md'), 'utf8')
-const blocks = (language: string): string[] => [...doc.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map(([, body]) => body)
-const shell = blocks('sh').map((body) => body.trim())
+const doc = readPage('docs/live-view.md')
+const shell = blocks(doc, 'sh').map((body) => body.trim())
 const token = 'try-the-live-view-locally'
 
 t.test('every TypeScript block of docs/live-view.md is an example file, importing the package by name', async (t) => {
-  const code = blocks('ts')
+  const code = snippets(doc)
   t.ok(code.length > 0)
-  for (const body of code) {
-    const [, file] = /^\/\/ (examples\/[\w-]+\.ts)\n/.exec(body) ?? []
+  for (const { file, code: body } of code) {
     t.type(file, 'string', 'the block names its file')
-    const source = fs.readFileSync(path.join(root, file), 'utf8')
-    t.equal(body.slice(`// ${file}\n`.length), source.replace(/from '\.\.\/lib(\/[\w-]+)?'/g, "from 'fastify-ai-flow$1'"), file)
+    t.equal(body, asUserSees(file as string), String(file))
   }
 })
 
