@@ -53,6 +53,8 @@ export class SessionRegistry {
   readonly #live: LiveActors
   readonly #sweeper: NodeJS.Timeout
   readonly #watchers = new Set<CallWatcher>()
+  /** The `observe` option and those added with `observe()`: each is told of every turn. */
+  readonly #observers = new Set<(turn: CallTurn) => void>()
   readonly #tasks: CallTasks
   readonly #now: () => number
   /** Parked calls with delays pending, when no shared store keeps them due. */
@@ -63,6 +65,7 @@ export class SessionRegistry {
 
   constructor (options: RegistryOptions) {
     this.#options = options
+    if (options.observe !== undefined) this.#observers.add(options.observe)
     const clock = options.clock as (RegistryOptions['clock'] & { now?: () => number }) | undefined
     this.#now = clock?.now === undefined ? Date.now : () => (clock.now as () => number)()
     this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout, now: this.#now })
@@ -121,14 +124,14 @@ export class SessionRegistry {
       call = this.#adopt(id, event.session)
     }
     const current = call
-    const observe = this.#options.observe
     const input = { event, log, replyable, sink }
-    // Without an observer (recording, simulators) nothing is told: this is every event's path.
-    if (observe === undefined) return this.#tasks.run(current, (claim) => this.#turn(current, claim, input))
+    // Without an observer (recording, simulators, live view) nothing is told: this is every event's path.
+    if (this.#observers.size === 0) return this.#tasks.run(current, (claim) => this.#turn(current, claim, input))
     const at = Date.now()
     return this.#tasks.run(current, async (claim) => {
       const reply = await this.#turn(current, claim, input)
-      this.#observe(observe, { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log, id)
+      const turn = { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }
+      for (const observe of this.#observers) this.#observe(observe, turn, log, id)
       return reply
     })
   }
@@ -155,6 +158,12 @@ export class SessionRegistry {
   watch (watcher: CallWatcher): () => void {
     this.#watchers.add(watcher)
     return () => { this.#watchers.delete(watcher) }
+  }
+
+  /** Tells `observer` of every turn, as the `observe` option is; returns a function that stops it. */
+  observe (observer: (turn: CallTurn) => void): () => void {
+    this.#observers.add(observer)
+    return () => { this.#observers.delete(observer) }
   }
 
   /** A read-only copy of one call's state, or undefined for an unknown call. */
