@@ -1,5 +1,5 @@
 import type { AiFlowAction, Session } from '../protocol'
-import { StoreUnavailableError, TooManyCallsError } from '../errors'
+import { FlowError, StoreUnavailableError, TooManyCallsError } from '../errors'
 import { ActorHost } from './actor-host'
 import { Call, type ActionSink } from './call'
 import { callRecords, type CallRecords } from './call-records'
@@ -400,9 +400,15 @@ export class SessionRegistry {
   /** Stops an idle call's actor, once its record is kept: its next event brings it back. */
   #park (call: Call): boolean {
     if (!this.#host.parkable(call)) return false
-    this.#records.park(call)?.catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'a parked call could not be stored; it waits in memory'))
-    // A shared store knows when the call's delays are due from its every save; an in-process one is watched here.
-    if (!this.#records.shared) this.#due.set(call.id, firstDue(call))
+    try {
+      this.#records.park(call)?.catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'a parked call could not be stored; it waits in memory'))
+      // A shared store knows when the call's delays are due from its every save; an in-process one is watched here.
+      if (!this.#records.shared) this.#due.set(call.id, firstDue(call))
+    } catch (err) {
+      // Parking runs in another call's turn: a call whose state cannot be kept fails alone.
+      this.#host.fail(call, new FlowError(`its state could not be kept: ${String(err)}`, { cause: err }))
+      return true
+    }
     call.park()
     // They are in the record, which leads the next reply with them.
     call.pending = []
