@@ -81,7 +81,7 @@ export const flow = setupFlow({
       terminator: '#',
       maxLength: 15,
       onDone: [
-        { guard: ({ event }) => event.output.digits.length >= 6, target: 'confirm', actions: assign({ phone: ({ event }) => event.output.digits }) },
+        { guard: { type: 'phoneNumber', params: ({ event }) => ({ digits: event.output.digits }) }, target: 'confirm', actions: assign({ phone: ({ event }) => event.output.digits }) },
         { target: 'agent' }
       ]
     }),
