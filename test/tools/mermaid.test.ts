@@ -131,7 +131,7 @@ t.test('labels keep letters and escape what Mermaid would read as syntax', async
 
 t.test('guards and delays are shown by name', async (t) => {
   function isLate (): boolean { return false }
-  const named = setup({ guards: { isYes: () => true, isNo: () => false } }).createMachine({
+  const named = setup({ guards: { isYes: () => true, isNo: () => false }, delays: { wait: 10 } }).createMachine({
     initial: 'a',
     states: {
       a: {
@@ -144,7 +144,7 @@ t.test('guards and delays are shown by name', async (t) => {
       },
       b: { after: { wait: 'a' } }
     }
-  }).provide({ delays: { wait: function patience () { return 5 } } })
+  })
   const diagram = toMermaid(named)
   t.match(diagram, /a --> b : both \[isYes and isNo\]\n/)
   t.match(diagram, /a --> b : either \[isYes or isLate\]\n/)
