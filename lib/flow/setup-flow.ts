@@ -16,6 +16,13 @@ export type FlowEvent = AiFlowEvent
 
 type Params = ParameterizedObject['params'] | undefined
 
+/**
+ * A guard written without a params argument is inferred with params
+ * `unknown`, which keeps TypeScript from typing the params function of the
+ * flow's other guards (`params: ({ event }) => ...`): it has none.
+ */
+type WithoutUnknown<T extends Record<string, Params>> = { [K in keyof T]: unknown extends T[K] ? undefined : T[K] }
+
 type SetupConfig<
   TContext extends MachineContext, TEvent extends EventObject, TActors extends Record<string, UnknownActorLogic>,
   TChildrenMap extends Record<string, string>, TActions extends Record<string, Params>,
@@ -58,7 +65,7 @@ export function setupFlow<
   if (taken.length > 0) {
     throw new InvalidOptionError(`setupFlow guards may not be named ${taken.join(', ')}: fragments use ${fragmentGuardNames.join(', ')}`)
   }
-  return setup<TContext, FlowEvent | TEvent, TActors, TChildrenMap, TActions, TGuards & FragmentGuardParams, TDelay, TTag, FlowInput, TOutput, FlowAction, TMeta>(
+  return setup<TContext, FlowEvent | TEvent, TActors, TChildrenMap, TActions, WithoutUnknown<TGuards> & FragmentGuardParams, TDelay, TTag, FlowInput, TOutput, FlowAction, TMeta>(
     { ...config, guards: { ...guards, ...fragmentGuards } } as never
   )
 }
