@@ -89,7 +89,7 @@ export const flow = setupFlow({
       id: 'confirm',
       say: ({ context }) => `A ${String(context.size)} pizza with ${context.toppings.join(' and ')}, for ${String(context.phone)}. Press 1 to order, 2 to start again.`,
       choices: { order: { dtmf: '1', words: ['yes', 'order'] }, again: { dtmf: '2', words: ['no', 'again'] } },
-      on: { order: 'ordered', again: { target: 'size', actions: assign({ toppings: [] }) } },
+      on: { order: 'ordered', again: { target: 'size', actions: assign({ toppings: [], phone: undefined }) } },
       noMatch: ['Press 1 to order, 2 to start again.'],
       onNoInput: 'agent',
       onNoMatch: 'agent'
