@@ -1,7 +1,9 @@
 import t from 'tap'
+import { and } from 'xstate'
 import { toMermaid, transitionLabel } from '../../lib/tools/mermaid'
 import { exitOf, fragmentGuards, fragmentOf } from '../../lib/flow'
 import { flow as pizza } from '../../examples/pizza-flow'
+import { flow as booking } from '../../examples/booking-bot'
 
 const lines = (diagram: string): string[] => diagram.split('\n').map((line) => line.trim())
 
@@ -88,4 +90,12 @@ t.test('a transition of a fragment that is not its exit keeps its event label', 
   t.equal(transitionLabel(phone, forward as never), 'dtmf_received')
   const size = pizza.root.states.size
   t.equal(transitionLabel(size, { eventType: 'session_end', guard: undefined } as never), 'session_end')
+})
+
+t.test("an exit with the author's own guard is labelled with both", async (t) => {
+  t.same(exitOf(and([{ type: 'choice', params: { is: 'small' } }, 'isHungry'])), { label: 'small', guard: 'isHungry' })
+  t.equal(exitOf(and(['isHungry', { type: 'choice', params: { is: 'small' } }])), undefined, 'the exit guard comes first')
+  t.equal(exitOf(and([{ type: 'answered' }, 'a', 'b'])), undefined)
+  t.equal(exitOf(() => true), undefined)
+  t.match(toMermaid(booking), /\n {2}confirm --> booking : answered \[saidYes\]\n {2}confirm --> ask : answered\n/)
 })
