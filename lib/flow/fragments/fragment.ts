@@ -1,5 +1,5 @@
 import type {
-  EventObject, MachineContext, MetaObject, ParameterizedObject, ProvidedActor, StateNodeConfig, TransitionConfig
+  DoneStateEvent, EventObject, MachineContext, MetaObject, ParameterizedObject, ProvidedActor, StateNodeConfig, TransitionConfig
 } from 'xstate'
 import type { FlowAction } from '../../protocol'
 import type { FlowEvent } from '../setup-flow'
@@ -46,7 +46,7 @@ export type FlowFragment<
 > = StateNodeConfig<TContext, TEvent, TActor, TAction, TGuard, TDelay, string, unknown, FlowAction, MetaObject>
 
 /** One transition out of a fragment: XState's, seeing the event `TDone` that ends the fragment. */
-export type Exit<TDone extends EventObject, F extends AnyFlowTypes> =
+export type Exit<TDone extends EventObject = DoneStateEvent, F extends AnyFlowTypes = FlowTypes> =
   TransitionConfig<F['context'], TDone, F['event'], F['actor'], F['action'], F['guard'], F['delay'], FlowAction>
 
 /**
@@ -54,4 +54,4 @@ export type Exit<TDone extends EventObject, F extends AnyFlowTypes> =
  * `#id`), a transition config, or several guarded ones. Guards, actions and
  * params functions see the fragment's output, typed, as `event.output`.
  */
-export type Next<TDone extends EventObject, F extends AnyFlowTypes> = string | Exit<TDone, F> | Array<Exit<TDone, F>>
+export type Next<TDone extends EventObject = DoneStateEvent, F extends AnyFlowTypes = FlowTypes> = string | Exit<TDone, F> | Array<Exit<TDone, F>>

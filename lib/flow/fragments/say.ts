@@ -1,12 +1,12 @@
 import { emit } from 'xstate'
 import { speak, type SpeakFlowAction } from '../action-creators'
-import type { AnyFlowTypes } from './fragment'
+import type { AnyFlowTypes, FlowTypes } from './fragment'
 
 /**
  * What a fragment says: a text, a `speak(...)` action, or a function of the
  * flow's context and the current event that returns either.
  */
-export type Say<F extends AnyFlowTypes> = string | SpeakFlowAction | ((args: { context: F['context'], event: F['event'] }) => string | SpeakFlowAction)
+export type Say<F extends AnyFlowTypes = FlowTypes> = string | SpeakFlowAction | ((args: { context: F['context'], event: F['event'] }) => string | SpeakFlowAction)
 
 /** A {@link Say} as fragments handle it inside. */
 export type AnySay = string | SpeakFlowAction | ((args: { context: never, event: never }) => string | SpeakFlowAction)
