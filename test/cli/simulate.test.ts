@@ -137,3 +137,26 @@ t.test('a WebSocket URL: the call goes over the socket', async (t) => {
   t.equal(await runCli(['simulate', url], io), EXIT.ok)
   t.match(io.out(), /caller presses 2\nassistant: Goodbye\.\n\[hangs up\]\nthe service ends the call\nThe call has ended\.\n$/)
 })
+
+t.test('/started: what the flow does on user_speech_started shows at once, and the webhook refuses it', async (t) => {
+  const root = path.join(__dirname, '..', '..')
+  const io = memoryIo(root, ['/started', '2'])
+  t.equal(await runCli(['simulate', 'examples/news-line.ts'], io), EXIT.ok)
+  t.match(io.out(), [
+    'caller starts speaking',
+    '[stops what is playing]',
+    'assistant: Yes? Press 1 for sports, 2 for the weather.',
+    '  state: asking',
+    'caller presses 2',
+    'assistant: Weather: sunny, 21 degrees.',
+    '  state: reading.weather',
+    ''
+  ].join('\n'))
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifyAiFlow, { flow: menuFlow })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const webhook = memoryIo(flows, ['/started', '2'])
+  t.equal(await runCli(['simulate', `http://127.0.0.1:${(app.server.address() as { port: number }).port}/webhook`], webhook), EXIT.ok)
+  t.match(webhook.out(), /\nuser_speech_started comes over the WebSocket only: the service never posts it to a webhook\. .*\ncaller presses 2\nassistant: Goodbye\./)
+})

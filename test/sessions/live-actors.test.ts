@@ -4,6 +4,7 @@ import { assign, emit, fromCallback, fromPromise } from 'xstate'
 import { fastifyAiFlow, MemoryStore, setupFlow, speak, type CallView, type SessionStore } from '../../lib'
 import { ActorHost } from '../../lib/sessions/actor-host'
 import { Call } from '../../lib/sessions/call'
+import { WorkRunner } from '../../lib/sessions/work-runner'
 import { demoFlow } from '../../examples/demo-flow'
 import { buildApp, event, post, sleep } from '../fixtures/helpers'
 
@@ -189,7 +190,7 @@ t.test('a call that failed after its reply is let go from the live actors', asyn
 })
 
 t.test('a call with actions on their way to its transport cannot be parked until they have left', async (t) => {
-  const host = new ActorHost({ flowVersion: 'v1', flows: {}, flow: counterFlow, replyTimeout: 100, fallback: () => [], log: console as never, changed: () => {} })
+  const host = new ActorHost({ flowVersion: 'v1', flows: {}, flow: counterFlow, replyTimeout: 100, fallback: () => [], log: console as never, changed: () => {}, now: Date.now, due: () => {}, work: new WorkRunner(() => {}) })
   const call = new Call('pushed', { id: 'pushed' }, 0)
   host.start(call)
   const sent: unknown[] = []
