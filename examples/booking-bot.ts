@@ -61,9 +61,9 @@ export const flow = setupFlow({
     book: fromPromise<{ reference: string }, { day: string, time: string }>(async () => ({ reference: 'A-1042' }))
   },
   guards: {
-    // Done events are not in the flow's event types: their output is read as what the fragment or actor returns.
-    slotComplete: ({ event }) => (event as unknown as { output: Understood }).output.question === undefined,
-    saidYes: ({ event }) => (event as unknown as { output: { value?: unknown } }).output.value === true
+    // The transitions hand the guards what they need from the output they see.
+    slotComplete: (_, params: Understood) => params.question === undefined,
+    saidYes: (_, params: { answer: boolean }) => params.answer
   }
 }).createMachine({
   id: 'booking',
@@ -91,7 +91,7 @@ export const flow = setupFlow({
         src: 'understand',
         input: ({ context }) => ({ text: context.heard, known: { day: context.day, time: context.time } }),
         onDone: [
-          { guard: 'slotComplete', target: 'confirm', actions: assign(({ event }) => ({ day: event.output.day, time: event.output.time })) },
+          { guard: { type: 'slotComplete', params: ({ event }) => event.output }, target: 'confirm', actions: assign(({ event }) => ({ day: event.output.day, time: event.output.time })) },
           { target: 'ask', actions: assign(({ event }) => ({ day: event.output.day, time: event.output.time, question: event.output.question })) }
         ],
         onError: 'failed'
@@ -103,7 +103,7 @@ export const flow = setupFlow({
       match: yesOrNo,
       noMatch: ['Please say yes or no, or press 1 for yes and 2 for no.'],
       onMatch: [
-        { guard: 'saidYes', target: 'booking' },
+        { guard: { type: 'saidYes', params: ({ event }) => ({ answer: event.output.value }) }, target: 'booking' },
         { target: 'ask', actions: assign({ day: undefined, time: undefined, question: 'When would you like to come instead?' }) }
       ],
       onNoInput: 'goodbye',

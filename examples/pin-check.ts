@@ -1,13 +1,13 @@
 import { assign, emit } from 'xstate'
-import { collectDigits, hangup, prompt, setupFlow, speak, type DigitsOutput } from '../lib'
+import { collectDigits, hangup, prompt, setupFlow, speak, type DigitsEnd } from '../lib'
 
 const spelled = (digits: string): string => digits.split('').join(' ')
 
 export const flow = setupFlow({
   types: { context: {} as { pin: string } },
   guards: {
-    // A done event carries the fragment's output, which the flow's event types do not describe.
-    fourDigits: ({ event }) => (event as unknown as { output: DigitsOutput }).output.ended === 'length'
+    // The transition hands the guard what it needs from the fragment's output.
+    fourDigits: (_, params: { ended: DigitsEnd }) => params.ended === 'length'
   }
 }).createMachine({
   id: 'pinCheck',
@@ -21,7 +21,7 @@ export const flow = setupFlow({
       length: 4,
       interDigitTimeout: 4000,
       onDone: [
-        { guard: 'fourDigits', target: 'confirm', actions: assign({ pin: ({ event }) => event.output.digits }) },
+        { guard: { type: 'fourDigits', params: ({ event }) => ({ ended: event.output.ended }) }, target: 'confirm', actions: assign({ pin: ({ event }) => event.output.digits }) },
         { target: 'goodbye' }
       ]
     }),

@@ -7,7 +7,7 @@
  *   npx fastify-ai-flow simulate examples/transfer-fallback.ts
  */
 import { assign, emit, enqueueActions } from 'xstate'
-import { collectDigits, hangup, prompt, sendSms, setupFlow, speak, transfer, type DigitsOutput, type Session } from '../lib'
+import { collectDigits, hangup, prompt, sendSms, setupFlow, speak, transfer, type Session } from '../lib'
 import { yesOrNo } from './booking-bot'
 
 export const team = { phone: '4921155660300', mobile: '4915790000300' }
@@ -21,9 +21,9 @@ export const flow = setupFlow({
   types: { context: {} as Context },
   guards: {
     callerKnown: ({ context }) => context.session.from_phone_number !== undefined,
-    // Done events are not in the flow's event types: their output is read as the fragment returns it.
-    saidYes: ({ event }) => (event as unknown as { output: { value?: unknown } }).output.value === true,
-    enoughDigits: ({ event }) => (event as unknown as { output: DigitsOutput }).output.digits.length >= 6
+    // The transitions hand the guards what they need from the fragment's output.
+    saidYes: (_, params: { answer: boolean }) => params.answer,
+    enoughDigits: (_, params: { digits: string }) => params.digits.length >= 6
   },
   actions: {
     arrangeCallBack: enqueueActions(({ context, enqueue }) => {
@@ -62,7 +62,7 @@ export const flow = setupFlow({
       say: 'Sorry, nobody is free right now. Shall we call you back on the number you are calling from? Say yes or no.',
       match: yesOrNo,
       onMatch: [
-        { guard: 'saidYes', target: 'callBack', actions: assign({ callBack: ({ context }) => context.session.from_phone_number }) },
+        { guard: { type: 'saidYes', params: ({ event }) => ({ answer: event.output.value }) }, target: 'callBack', actions: assign({ callBack: ({ context }) => context.session.from_phone_number }) },
         { target: 'number' }
       ],
       onNoInput: 'number',
@@ -75,7 +75,7 @@ export const flow = setupFlow({
       maxLength: 15,
       timeout: 10,
       onDone: [
-        { guard: 'enoughDigits', target: 'callBack', actions: assign({ callBack: ({ event }) => (event.output as DigitsOutput).digits }) },
+        { guard: { type: 'enoughDigits', params: ({ event }) => ({ digits: event.output.digits }) }, target: 'callBack', actions: assign({ callBack: ({ event }) => event.output.digits }) },
         { target: 'goodbye' }
       ]
     }),

@@ -24,6 +24,8 @@ export function mermaidScript (bases: readonly string[]): string {
 export interface DiagramOptions {
   html?: boolean
   direction?: 'TB' | 'LR'
+  /** Draw the inside of fragments too. */
+  expand?: boolean
   /** Where to look for Mermaid first: the user's project. */
   cwd: string
   /** Names the flow in the page's title. */
@@ -32,7 +34,7 @@ export interface DiagramOptions {
 
 /** The text `diagram` prints: the Mermaid source, or a page that renders it. */
 export function diagram (flow: AnyStateMachine, options: DiagramOptions): string {
-  const source = toMermaid(flow, { direction: options.direction })
+  const source = toMermaid(flow, { direction: options.direction, expand: options.expand })
   if (options.html !== true) return source
   const script = mermaidScript([path.join(options.cwd, 'package.json'), __filename])
   return mermaidPage(source, { title: `${options.name}: ${flow.id}`, script })

@@ -63,10 +63,12 @@ function diagramCommand (root: Command, { io }: Context): void {
     .description('Print the flow as a Mermaid state diagram.')
     .argument('<flow-module>', 'a .js or .ts module exporting the machine')
     .option('--html', 'print a self-contained HTML page that renders the diagram instead')
+    .option('--expand', 'draw the inside of fragments (prompt, menu, collectDigits): their reprompt states')
     .addOption(new Option('--direction <dir>', 'the direction of the diagram').choices(['TB', 'LR'])))
-    .action(async (file: string, options: FlowOptions & { html?: boolean, direction?: 'TB' | 'LR' }) => {
+    .action(async (file: string, options: FlowOptions & { html?: boolean, expand?: boolean, direction?: 'TB' | 'LR' }) => {
       const flow = await loadFlow(file, { cwd: io.cwd, exportName: options.export })
-      io.stdout.write(diagram(flow, { html: options.html, direction: options.direction, cwd: io.cwd, name: path.basename(file) }))
+      const { html, expand, direction } = options
+      io.stdout.write(diagram(flow, { html, expand, direction, cwd: io.cwd, name: path.basename(file) }))
     })
 }
 

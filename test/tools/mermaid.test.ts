@@ -1,6 +1,6 @@
 import t from 'tap'
-import { createMachine, fromPromise, not, setup } from 'xstate'
-import { ACTIVE_CLASS, toMermaid } from '../../lib/tools/mermaid'
+import { and, createMachine, fromPromise, not, or, setup } from 'xstate'
+import { ACTIVE_CLASS, guardName, toMermaid, transitionLabel } from '../../lib/tools/mermaid'
 import { activeStateIds } from '../../lib/tools/state-value'
 import { mermaidText } from '../../lib/tools/mermaid-text'
 
@@ -59,7 +59,7 @@ t.test('draws every state, initial and final states, and every transition with a
     'thinking : invokes askLlm',
     'thinking --> menu : done: askLlm',
     'thinking --> greeting : error: askLlm',
-    'thinking --> menu : always [guard]',
+    'thinking --> menu : always [not isYes]',
     'state "menu" as menu {',
     '[*] --> menu_ask',
     'menu_ask --> menu_chosen : press#35;',
@@ -127,4 +127,37 @@ t.test('labels keep letters and escape what Mermaid would read as syntax', async
   t.equal(mermaidText('user_speak [ok]'), 'user_speak [ok]')
   t.equal(mermaidText('a;b\n"c"'), 'a#59;b #34;c#34;')
   t.equal(mermaidText('done: llm'), 'done: llm')
+})
+
+t.test('guards and delays are shown by name', async (t) => {
+  function isLate (): boolean { return false }
+  const named = setup({ guards: { isYes: () => true, isNo: () => false }, delays: { wait: 10 } }).createMachine({
+    initial: 'a',
+    states: {
+      a: {
+        on: {
+          both: { target: 'b', guard: and(['isYes', 'isNo']) },
+          either: { target: 'b', guard: or(['isYes', isLate]) },
+          late: { target: 'b', guard: isLate }
+        },
+        after: { [String(1000)]: 'b' }
+      },
+      b: { after: { wait: 'a' } }
+    }
+  })
+  const diagram = toMermaid(named)
+  t.match(diagram, /a --> b : both \[isYes and isNo\]\n/)
+  t.match(diagram, /a --> b : either \[isYes or isLate\]\n/)
+  t.match(diagram, /a --> b : late \[isLate\]\n/)
+  t.match(diagram, /a --> b : after 1000 ms\n/)
+  t.match(diagram, /b --> a : after wait\n/)
+})
+
+t.test('a delay given as a function is named by its name, or "delay"', async (t) => {
+  const node = { after: [{ eventType: 'xstate.after.f', delay: function slowly () { return 1 } }, { eventType: 'xstate.after.g', delay: (() => () => 1)() }], invoke: [] }
+  t.equal(transitionLabel(node as never, { eventType: 'xstate.after.f', guard: undefined } as never), 'after slowly')
+  t.equal(transitionLabel(node as never, { eventType: 'xstate.after.g', guard: undefined } as never), 'after delay')
+  t.equal(guardName(Object.assign(() => true, {})), 'guard', 'an anonymous inline guard')
+  t.equal(guardName({}), 'guard', 'a guard object without a type')
+  t.equal(guardName(not(or(['a', 'b']))), 'not a or b')
 })

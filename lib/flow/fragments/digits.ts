@@ -1,10 +1,12 @@
-import { assign, setup, type AnyStateNodeConfig } from 'xstate'
+import {
+  assign, setup, type AnyStateNodeConfig, type DoneActorEvent, type EventObject, type MachineContext, type ParameterizedObject, type ProvidedActor
+} from 'xstate'
 import type { DtmfReceivedEvent } from '../../protocol'
 import type { FlowEvent } from '../setup-flow'
 import { forwardEvents } from '../forward'
-import { sayAction, type Say } from './say'
-import type { Next } from './next'
-import type { FlowFragment } from './fragment'
+import { sayAction, type AnySay, type Say } from './say'
+import type { AnyFlowTypes, FlowFragment, FlowTypes, Next } from './fragment'
+import { fragmentMeta } from './exits'
 import { checkDigitsOptions } from './check'
 
 /** Why collecting ended. */
@@ -87,11 +89,11 @@ export const digitCollector = setup({
   output: ({ context }) => ({ digits: context.digits, ended: context.ended })
 })
 
-export interface CollectDigitsOptions {
+export interface CollectDigitsOptions<F extends AnyFlowTypes = FlowTypes> {
   /** The fragment's state id, unique in the machine; the collector runs as `<id>.digits`. */
   id: string
   /** Said when the fragment is entered. Default nothing. */
-  say?: Say
+  say?: Say<F>
   /** Ends after this many keys. Give `length`, `terminator`, or both. */
   length?: number
   /** Ends when this key is pressed. */
@@ -102,8 +104,8 @@ export interface CollectDigitsOptions {
   interDigitTimeout?: number
   /** Seconds of silence after `say` before the service sends `user_input_timeout`. Default 8. */
   timeout?: number
-  /** Where to go; `event.output` is a {@link DigitsOutput}. */
-  onDone: Next
+  /** Where to go; `event.output` is a {@link DigitsOutput}. A diagram labels this exit `digits complete`. */
+  onDone: Next<DoneActorEvent<DigitsOutput>, F>
 }
 
 /**
@@ -118,13 +120,21 @@ export interface CollectDigitsOptions {
  *   onDone: [{ guard: ({ event }) => event.output.ended === 'length', target: 'check' }, { target: 'retry' }]
  * })
  */
-export function collectDigits (options: CollectDigitsOptions): FlowFragment {
+export function collectDigits<
+  TContext extends MachineContext = never,
+  TEvent extends EventObject = FlowEvent,
+  TActor extends ProvidedActor = never,
+  TAction extends ParameterizedObject = never,
+  TGuard extends ParameterizedObject = never,
+  TDelay extends string = never
+> (options: CollectDigitsOptions<FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay> {
   checkDigitsOptions(options)
   const { id, say, length, terminator, maxLength = 32, interDigitTimeout = 5000, timeout = 8 } = options
   const child = `${id}.digits`
   const config: AnyStateNodeConfig = {
     id,
-    entry: say === undefined ? undefined : sayAction(say, timeout),
+    meta: fragmentMeta('collectDigits'),
+    entry: say === undefined ? undefined : sayAction(say as AnySay, timeout),
     invoke: {
       id: child,
       src: digitCollector,
@@ -133,5 +143,5 @@ export function collectDigits (options: CollectDigitsOptions): FlowFragment {
     },
     on: forwardEvents(child, 'dtmf_received', 'user_input_timeout')
   }
-  return config as FlowFragment
+  return config as FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay>
 }

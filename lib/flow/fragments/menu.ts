@@ -1,7 +1,9 @@
-import { prompt, type PromptOptions, type Reply } from './prompt'
-import { doneTransitions, named, type Next } from './next'
-import type { FlowFragment } from './fragment'
-import { checkChoices, checkId } from './check'
+import type { DoneStateEvent, EventObject, MachineContext, ParameterizedObject, ProvidedActor } from 'xstate'
+import type { FlowEvent } from '../setup-flow'
+import { promptState, type Answered, type PromptOptions, type PromptParts, type Reply } from './prompt'
+import { doneTransitions, type AnyNext } from './next'
+import type { AnyFlowTypes, FlowFragment, FlowTypes, Next } from './fragment'
+import { checkChoices, checkId, checkPromptOptions } from './check'
 
 /** How the caller picks one choice: a key, words in what they say, or both. */
 export interface Choice {
@@ -11,11 +13,11 @@ export interface Choice {
   words?: string[]
 }
 
-export interface MenuOptions<K extends string> extends Omit<PromptOptions<K>, 'match' | 'onMatch'> {
+export interface MenuOptions<K extends string, F extends AnyFlowTypes = FlowTypes> extends Omit<PromptOptions<K, F>, 'match' | 'onMatch'> {
   /** The choices by name. */
   choices: Record<K, Choice>
   /** Where each choice leads; `event.output.value` is the choice's name. */
-  on: Record<K, Next>
+  on: { [C in NoInfer<K>]: Next<DoneStateEvent<Answered<C>>, F> }
 }
 
 /** Lower case, letters and digits only, single spaces, padded: ` two words `. */
@@ -41,7 +43,9 @@ export function matchChoice<K extends string> (choices: Record<K, Choice>): (rep
 
 /**
  * A menu: a {@link prompt} whose replies are choices, by key and/or by
- * words, each leading to its own transition.
+ * words, each leading to its own transition. Each choice's exit is guarded
+ * by `{ type: 'choice', params: { is: <name> } }`, so diagrams and Stately's
+ * tools label it with the choice's name.
  *
  * @example
  * main: menu({
@@ -54,11 +58,23 @@ export function matchChoice<K extends string> (choices: Record<K, Choice>): (rep
  *   onNoMatch: 'operator'
  * })
  */
-export function menu<K extends string> (options: MenuOptions<K>): FlowFragment {
+export function menu<
+  const K extends string,
+  TContext extends MachineContext = never,
+  TEvent extends EventObject = FlowEvent,
+  TActor extends ProvidedActor = never,
+  TAction extends ParameterizedObject = never,
+  TGuard extends ParameterizedObject = never,
+  TDelay extends string = never
+> (options: MenuOptions<K, FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay> {
   const { choices, on, ...rest } = options
   checkId(rest.id)
   checkChoices(rest.id, choices, on)
-  const onMatch = (Object.entries(on) as Array<[K, Next]>).flatMap(([name, next]) =>
-    doneTransitions(next, named(`chose ${name}`, ({ event }) => event.output.value === name)))
-  return prompt<K>({ ...rest, match: matchChoice(choices), onMatch })
+  const match = matchChoice(choices)
+  checkPromptOptions({ ...rest, match })
+  const answered = (Object.entries(on) as Array<[string, AnyNext]>).flatMap(([name, next]) =>
+    doneTransitions(next, { type: 'choice', params: { is: name } }))
+  const parts = rest as unknown as Omit<PromptParts, 'kind' | 'match' | 'answered'>
+  const config = promptState({ ...parts, kind: 'menu', match, answered })
+  return config as FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay>
 }

@@ -1,21 +1,28 @@
-import type { AnyStateNodeConfig, AnyTransitionConfig } from 'xstate'
+import type {
+  AnyStateNodeConfig, AnyTransitionConfig, DoneStateEvent, EventObject, MachineContext, ParameterizedObject, ProvidedActor
+} from 'xstate'
 import type { DtmfReceivedEvent, UserSpeakEvent } from '../../protocol'
-import { doneTransitions, resultIs, type Next } from './next'
-import type { FlowFragment } from './fragment'
-import { sayAction, type Say } from './say'
+import type { FlowEvent } from '../setup-flow'
+import { doneTransitions, type AnyNext } from './next'
+import { fragmentMeta, type FragmentKind } from './exits'
+import type { AnyFlowTypes, FlowFragment, FlowTypes, Next } from './fragment'
+import { sayAction, type AnySay, type Say } from './say'
 import { checkPromptOptions } from './check'
 
 /** What the caller answered: one speech turn or one key. */
 export type Reply = UserSpeakEvent | DtmfReceivedEvent
 
-/** The fragment's output (`event.output` in its transitions). */
-export type PromptOutput<T> = { result: 'match', value: T } | { result: 'no-input' } | { result: 'no-match' }
+/** The prompt's output when the reply matched: `event.output` in `onMatch`. */
+export interface Answered<T> { result: 'match', value: T }
 
-export interface PromptOptions<T> {
+/** The fragment's output (`event.output` in its transitions). */
+export type PromptOutput<T> = Answered<T> | { result: 'no-input' } | { result: 'no-match' }
+
+export interface PromptOptions<T, F extends AnyFlowTypes = FlowTypes> {
   /** The fragment's state id, unique in the machine: `#id` in targets and diagrams. */
   id: string
   /** Said when the fragment is entered. */
-  say: Say
+  say: Say<F>
   /**
    * Reads a reply: returns what to keep, or `undefined` when the reply does
    * not answer the question (any other value, `false` included, is a match).
@@ -23,17 +30,32 @@ export interface PromptOptions<T> {
    */
   match: (reply: Reply) => T | undefined
   /** Said after silence, one per attempt. One more silence ends the fragment. Default none. */
-  noInput?: Say[]
+  noInput?: Array<Say<F>>
   /** Said after a reply that does not match, one per attempt. One more ends the fragment. Default none. */
-  noMatch?: Say[]
+  noMatch?: Array<Say<F>>
   /** Seconds of silence before the service sends `user_input_timeout`. Default 8. */
   timeout?: number
   /** Where to go with a match; `event.output.value` holds it. */
-  onMatch: Next
+  onMatch: Next<DoneStateEvent<Answered<NoInfer<T>>>, F>
   /** Where to go when the caller stayed silent once more than there are `noInput` reprompts. */
-  onNoInput: Next
+  onNoInput: Next<DoneStateEvent<{ result: 'no-input' }>, F>
   /** Where to go when the caller missed once more than there are `noMatch` reprompts. */
-  onNoMatch: Next
+  onNoMatch: Next<DoneStateEvent<{ result: 'no-match' }>, F>
+}
+
+/** A prompt's options as the menu and the prompt build it, with its types left behind. */
+export interface PromptParts {
+  kind: FragmentKind
+  id: string
+  say: AnySay
+  match: (reply: Reply) => unknown
+  noInput?: AnySay[]
+  noMatch?: AnySay[]
+  timeout?: number
+  /** The `onDone` transitions of a match, guarded already. */
+  answered: AnyTransitionConfig[]
+  onNoInput: AnyNext
+  onNoMatch: AnyNext
 }
 
 /**
@@ -41,7 +63,7 @@ export interface PromptOptions<T> {
  * …): each failure says the next reprompt; one more failure than there are
  * reprompts ends the fragment at `#id.exhausted`.
  */
-function counter (reprompts: Say[], on: (next: string) => Record<string, AnyTransitionConfig>, exhausted: string, timeout: number): AnyStateNodeConfig {
+function counter (reprompts: AnySay[], on: (next: string) => Record<string, AnyTransitionConfig>, exhausted: string, timeout: number): AnyStateNodeConfig {
   const names = ['none', ...reprompts.map((_, i) => `reprompt${i + 1}`)]
   const states: Record<string, AnyStateNodeConfig> = {}
   names.forEach((name, i) => {
@@ -53,38 +75,18 @@ function counter (reprompts: Say[], on: (next: string) => Record<string, AnyTran
   return { initial: 'none', states }
 }
 
-/**
- * A question with its reprompts: says `say`, then reads each reply with
- * `match`. Silence (`user_input_timeout`) and replies that do not match are
- * counted apart, each in its own region, so that a diagram shows how many
- * attempts are used; each failure says its reprompt, and when the reprompts
- * are used up the fragment ends with `onNoInput` or `onNoMatch`.
- *
- * It is a state config: put it in your machine's `states`. Its states are
- * then part of your flow, on its diagram and in its snapshots.
- *
- * @example
- * confirm: prompt({
- *   id: 'confirm',
- *   say: 'Shall I book it? Say yes or no.',
- *   match: (reply) => reply.type === 'user_speak' ? yesOrNo(reply.text) : undefined,
- *   noMatch: ['Please say yes or no.'],
- *   onMatch: [{ guard: ({ event }) => event.output.value, target: 'book' }, { target: 'ask' }],
- *   onNoInput: 'goodbye',
- *   onNoMatch: 'goodbye'
- * })
- */
-export function prompt<T> (options: PromptOptions<T>): FlowFragment {
-  checkPromptOptions(options)
-  const { id, say, match, noInput = [], noMatch = [], timeout = 8 } = options
+/** The state config of a prompt: see {@link prompt}. */
+export function promptState (parts: PromptParts): AnyStateNodeConfig {
+  const { id, say, match, noInput = [], noMatch = [], timeout = 8 } = parts
   const matched = ({ event }: { event: Reply }): boolean => match(event) !== undefined
   const missed = ({ event }: { event: Reply }): boolean => match(event) === undefined
   const reply = (next: string): Record<string, AnyTransitionConfig> =>
     ({ user_speak: { guard: missed, target: next }, dtmf_received: { guard: missed, target: next } })
   // What one region handles must not reach the flow's own handlers through the other region.
   const absorb: AnyTransitionConfig = {}
-  const config: AnyStateNodeConfig = {
+  return {
     id,
+    meta: fragmentMeta(parts.kind),
     initial: 'listening',
     states: {
       listening: {
@@ -105,10 +107,47 @@ export function prompt<T> (options: PromptOptions<T>): FlowFragment {
       noMatch: { type: 'final', output: { result: 'no-match' } }
     },
     onDone: [
-      ...doneTransitions(options.onMatch, resultIs('match')),
-      ...doneTransitions(options.onNoInput, resultIs('no-input')),
-      ...doneTransitions(options.onNoMatch, resultIs('no-match'))
+      ...parts.answered,
+      ...doneTransitions(parts.onNoInput, { type: 'noInput', params: { after: noInput.length + 1 } }),
+      ...doneTransitions(parts.onNoMatch, { type: 'noMatch', params: { after: noMatch.length + 1 } })
     ]
   }
-  return config as FlowFragment
+}
+
+/**
+ * A question with its reprompts: says `say`, then reads each reply with
+ * `match`. Silence (`user_input_timeout`) and replies that do not match are
+ * counted apart, each in its own region, so that a diagram shows how many
+ * attempts are used; each failure says its reprompt, and when the reprompts
+ * are used up the fragment ends with `onNoInput` or `onNoMatch`.
+ *
+ * It is a state config: put it in the `states` of a flow made with
+ * `setupFlow`. Its callbacks see the flow's context and the fragment's
+ * output, typed. Its exits are guarded by the named guards `answered`,
+ * `noInput` and `noMatch`, which diagrams and Stately's tools show.
+ *
+ * @example
+ * confirm: prompt({
+ *   id: 'confirm',
+ *   say: 'Shall I book it? Say yes or no.',
+ *   match: (reply) => reply.type === 'user_speak' ? yesOrNo(reply.text) : undefined,
+ *   noMatch: ['Please say yes or no.'],
+ *   onMatch: [{ guard: ({ event }) => event.output.value, target: 'book' }, { target: 'ask' }],
+ *   onNoInput: 'goodbye',
+ *   onNoMatch: 'goodbye'
+ * })
+ */
+export function prompt<
+  T,
+  TContext extends MachineContext = never,
+  TEvent extends EventObject = FlowEvent,
+  TActor extends ProvidedActor = never,
+  TAction extends ParameterizedObject = never,
+  TGuard extends ParameterizedObject = never,
+  TDelay extends string = never
+> (options: PromptOptions<T, FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay> {
+  checkPromptOptions(options)
+  const parts = options as unknown as Omit<PromptParts, 'kind' | 'answered'> & { onMatch: AnyNext }
+  const config = promptState({ ...parts, kind: 'prompt', answered: doneTransitions(parts.onMatch, { type: 'answered' }) })
+  return config as FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay>
 }

@@ -1,11 +1,15 @@
 import { emit } from 'xstate'
 import { speak, type SpeakFlowAction } from '../action-creators'
+import type { AnyFlowTypes, FlowTypes } from './fragment'
 
 /**
  * What a fragment says: a text, a `speak(...)` action, or a function of the
  * flow's context and the current event that returns either.
  */
-export type Say = string | SpeakFlowAction | ((args: { context: any, event: any }) => string | SpeakFlowAction)
+export type Say<F extends AnyFlowTypes = FlowTypes> = string | SpeakFlowAction | ((args: { context: F['context'], event: F['event'] }) => string | SpeakFlowAction)
+
+/** A {@link Say} as fragments handle it inside. */
+export type AnySay = string | SpeakFlowAction | ((args: { context: never, event: never }) => string | SpeakFlowAction)
 
 /**
  * Turns a {@link Say} into a `speak` action that asks the service for a
@@ -19,6 +23,6 @@ export function toSpeak (value: string | SpeakFlowAction, timeout: number | unde
 }
 
 /** The XState action that says `say`. */
-export function sayAction (say: Say, timeout: number | undefined) {
-  return emit((args: { context: any, event: any }) => toSpeak(typeof say === 'function' ? say(args) : say, timeout))
+export function sayAction (say: AnySay, timeout: number | undefined) {
+  return emit((args: { context: never, event: never }) => toSpeak(typeof say === 'function' ? say(args) : say, timeout))
 }

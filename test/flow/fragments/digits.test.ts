@@ -1,6 +1,6 @@
 import t from 'tap'
 import { assign, createActor, emit, SimulatedClock } from 'xstate'
-import { collectDigits, digitCollector, setupFlow, speak, type CollectDigitsOptions, type DigitCollectorInput, type DigitsOutput } from '../../../lib/flow'
+import { collectDigits, digitCollector, setupFlow, speak, type CollectDigitsOptions, type DigitCollectorInput, type FlowTypes } from '../../../lib/flow'
 import { drive, persisted, session } from '../../fixtures/drive'
 
 function collector (input: Partial<DigitCollectorInput>) {
@@ -63,14 +63,16 @@ t.test('alone: user_input_timeout after some keys ends it as a pause', async (t)
   t.same(output(), { digits: '9', ended: 'timeout' })
 })
 
-const pin: CollectDigitsOptions = {
+type Types = FlowTypes<{ pin?: string }>
+
+const pin: CollectDigitsOptions<Types> = {
   id: 'pin',
   say: 'Please enter your PIN, then the hash key.',
   terminator: '#',
-  onDone: { target: 'check', actions: assign({ pin: ({ event }) => (event.output as DigitsOutput).digits }) }
+  onDone: { target: 'check', actions: assign({ pin: ({ event }) => event.output.digits }) }
 }
 
-function flowWith (options: CollectDigitsOptions) {
+function flowWith (options: CollectDigitsOptions<Types>) {
   return setupFlow({ types: { context: {} as { pin?: string } } }).createMachine({
     id: 'bank',
     context: {},
@@ -78,7 +80,7 @@ function flowWith (options: CollectDigitsOptions) {
     on: { dtmf_received: { actions: emit(speak('GLOBAL KEY')) } },
     states: {
       idle: { on: { session_start: 'pin' } },
-      pin: collectDigits(options),
+      pin: collectDigits({ ...options }),
       check: { entry: emit(({ context }) => speak(`You entered ${context.pin ?? ''}.`)) }
     }
   })
@@ -116,13 +118,13 @@ t.test('in a flow: the digits so far survive a JSON round trip of the snapshot',
 
 t.test('wrong options throw when the flow is built', async (t) => {
   const code = 'FST_AIFLOW_INVALID_FRAGMENT'
-  t.throws(() => collectDigits({ ...pin, terminator: undefined }), { code, message: /"pin": give length, terminator or both/ })
-  t.throws(() => collectDigits({ ...pin, terminator: '5' as never }), { code, message: /terminator must be # or \*, got "5"/ })
-  t.throws(() => collectDigits({ ...pin, length: 2.5 }), { code, message: /length must be a positive integer, got 2.5/ })
-  t.throws(() => collectDigits({ ...pin, maxLength: -1 }), { code, message: /maxLength must be a positive integer/ })
-  t.throws(() => collectDigits({ ...pin, interDigitTimeout: Infinity }), { code, message: /interDigitTimeout must be a positive integer, got null/ })
-  t.throws(() => collectDigits({ ...pin, timeout: '8' as never }), { code, message: /timeout must be a positive number, got "8"/ })
-  t.throws(() => collectDigits({ ...pin, id: '1pin' }), { code, message: /id must be/ })
+  t.throws(() => collectDigits<{ pin?: string }>({ ...pin, terminator: undefined }), { code, message: /"pin": give length, terminator or both/ })
+  t.throws(() => collectDigits<{ pin?: string }>({ ...pin, terminator: '5' as never }), { code, message: /terminator must be # or \*, got "5"/ })
+  t.throws(() => collectDigits<{ pin?: string }>({ ...pin, length: 2.5 }), { code, message: /length must be a positive integer, got 2.5/ })
+  t.throws(() => collectDigits<{ pin?: string }>({ ...pin, maxLength: -1 }), { code, message: /maxLength must be a positive integer/ })
+  t.throws(() => collectDigits<{ pin?: string }>({ ...pin, interDigitTimeout: Infinity }), { code, message: /interDigitTimeout must be a positive integer, got null/ })
+  t.throws(() => collectDigits<{ pin?: string }>({ ...pin, timeout: '8' as never }), { code, message: /timeout must be a positive number, got "8"/ })
+  t.throws(() => collectDigits<{ pin?: string }>({ ...pin, id: '1pin' }), { code, message: /id must be/ })
 })
 
 t.test('in a flow: a call restored from a store loses a running wait, and user_input_timeout still ends it', async (t) => {

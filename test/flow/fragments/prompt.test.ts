@@ -139,6 +139,6 @@ t.test('wrong options throw when the flow is built, naming the fragment', async 
   t.throws(() => prompt({ ...base, id: 'a.b' }), { code: 'FST_AIFLOW_INVALID_FRAGMENT', message: /"a\.b": id must be/ })
   t.throws(() => prompt({ ...base, id: undefined as never }), { message: /"undefined": id must be/ })
   t.throws(() => prompt({ ...base, timeout: 0 }), { message: /"confirm": timeout must be a positive number, got 0/ })
-  t.throws(() => prompt({ ...base, match: 'yes' as never }), { message: /match must be a function/ })
+  t.throws(() => prompt<boolean>({ ...base, match: 'yes' as never }), { message: /match must be a function/ })
   t.throws(() => prompt({ ...base, noMatch: 'again' as never }), { message: /noMatch must be an array of prompts, got "again"/ })
 })
