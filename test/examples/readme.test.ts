@@ -113,7 +113,10 @@ t.test('the links of the README and the guides lead to files and headings that e
 })
 
 t.test('the Install section names the Node.js versions the package supports', async (t) => {
-  t.match(section(readme, 'install'), /Requires Node\.js 20, 22, 24 or 26\./)
+  const { engines } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { engines: { node: string } }
+  const oldest = /^>=(\d+)$/.exec(engines.node)?.[1]
+  t.ok(oldest !== undefined, `engines.node is a lower bound: ${engines.node}`)
+  t.match(section(readme, 'install'), new RegExp(`Requires Node\\.js ${oldest as string} or later`))
   t.ok(blocks(section(readme, 'install'), 'sh')[0].startsWith('npm install fastify-ai-flow fastify xstate'))
 })
 
