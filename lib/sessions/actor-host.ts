@@ -6,6 +6,7 @@ import { noop, type Call } from './call'
 import type { Logger } from './logger'
 import { recordProblem } from './record'
 import type { SessionRecord } from './store'
+import type { CallTelemetry } from '../telemetry'
 
 /** What runs a flow's delays: XState's clock interface, which it does not export by name. */
 export type Clock = NonNullable<ActorOptions<AnyStateMachine>['clock']>
@@ -25,6 +26,8 @@ export interface ActorHostOptions {
   log: Logger
   /** Told when a call changed while none of its events was being answered. */
   changed: (call: Call) => void
+  /** Told of flow failures and late actions. */
+  telemetry?: CallTelemetry
 }
 
 const none: ReadonlySet<AnyActorRef> = new Set()
@@ -123,9 +126,9 @@ export class ActorHost {
    * event for the call ends the wait at once. A call with a sink is not
    * waited for: the sink takes what the work emits whenever it is done.
    * Returns nothing when there is nothing to wait for, as for most events:
-   * no promise to make or await.
+   * no promise to make or await; else whether the wait hit the reply deadline.
    */
-  deliver (call: Call, event: { type: string }, known: ReadonlySet<AnyActorRef>): Promise<void> | undefined {
+  deliver (call: Call, event: { type: string }, known: ReadonlySet<AnyActorRef>): Promise<boolean> | undefined {
     const actor = call.actor as AnyActorRef
     actor.send(event)
     if (this.#done(call, false) || activeWork(actor, known).length === 0) return undefined
@@ -137,17 +140,17 @@ export class ActorHost {
     return call.waiting > 0 || call.failed || expired || call.sink !== undefined
   }
 
-  async #wait (call: Call, actor: AnyActorRef, known: ReadonlySet<AnyActorRef>): Promise<void> {
+  async #wait (call: Call, actor: AnyActorRef, known: ReadonlySet<AnyActorRef>): Promise<boolean> {
     let expired = false
     const deadline = setTimeout(() => { expired = true; call.interrupt() }, this.#options.replyTimeout).unref()
     try {
       for (;;) {
         const work = activeWork(actor, known)
-        if (work.length === 0) return
+        if (work.length === 0) return false
         const { settled, cancel } = anySettled(work)
         await Promise.race([settled, new Promise<void>((resolve) => { call.interrupt = resolve })])
         cancel()
-        if (this.#done(call, expired)) return
+        if (this.#done(call, expired)) return expired
       }
     } finally {
       clearTimeout(deadline)
@@ -174,6 +177,7 @@ export class ActorHost {
     if (call.failed) return
     call.failed = true
     this.#options.log.error({ err, sessionId: call.id }, 'flow failed; the caller gets the fallback reply')
+    this.#options.telemetry?.flowFailed(call.id, err) // telemetry
     const fallback = this.#options.fallback(call.session).map((action) => toWire(action, call.id))
     call.stop()
     if (call.window !== null) call.window.splice(0, call.window.length, ...fallback)
@@ -194,6 +198,7 @@ export class ActorHost {
       return
     }
     call.collect(wire)
+    if (call.window === null) this.#options.telemetry?.lateAction(call.id, wire.type) // telemetry
     if (call.inFlight === 0 && call.sink === undefined) this.#options.changed(call)
   }
 }

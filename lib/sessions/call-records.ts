@@ -2,6 +2,7 @@ import { StoreUnavailableError } from '../errors'
 import type { Call } from './call'
 import { claimLock, releaseLock, type Claim } from './call-lock'
 import type { SessionRecord, SessionStore } from './store'
+import type { CallTelemetry } from '../telemetry'
 
 /**
  * A call's stored record, read and written through the store, under the
@@ -17,13 +18,15 @@ export class CallRecords {
   readonly #version: string
   readonly #ttl: number
   readonly #lockWait: number
+  readonly #telemetry: CallTelemetry | undefined
   /** Shared by instances: such a store expires records itself and orders events with its lock. */
   readonly shared: boolean
   /** In this process only: a live actor is newer than any record, which is written only to park the call. */
   readonly inProcess: boolean
 
-  constructor (store: SessionStore, { version, ttl, lockWait }: { version: string, ttl: number, lockWait: number }) {
+  constructor (store: SessionStore, { version, ttl, lockWait, telemetry }: { version: string, ttl: number, lockWait: number, telemetry?: CallTelemetry }) {
     this.#store = store
+    this.#telemetry = telemetry
     this.#version = version
     this.#ttl = ttl
     this.#lockWait = lockWait
@@ -33,7 +36,8 @@ export class CallRecords {
 
   /** Lines up for the call's lock at once, so that events keep their arrival order across instances. */
   claim (call: Call): Claim | undefined {
-    return claimLock(this.#store, call, this.#lockWait)
+    const claim = claimLock(this.#store, call, this.#lockWait)
+    return claim === undefined || this.#telemetry === undefined ? claim : this.#telemetry.lockClaimed(call.id, claim) // telemetry
   }
 
   /**
@@ -67,7 +71,7 @@ export class CallRecords {
 
   /** Lets go of the lock without saving. */
   release (call: Call): Promise<void> | undefined {
-    return call.token === undefined ? undefined : releaseLock(this.#store, call)
+    return call.token === undefined ? undefined : this.#timed(call.id, 'unlock', releaseLock(this.#store, call))
   }
 
   /** Keeps the call's state: an in-process store has nothing to write while the actor lives. */
@@ -75,7 +79,7 @@ export class CallRecords {
     call.revision++
     if (this.inProcess) return undefined
     const record = call.toRecord(this.#version)
-    if (call.token !== undefined) return releaseLock(this.#store, call, { set: record, ttl: this.#ttl })
+    if (call.token !== undefined) return this.#timed(call.id, 'unlock', releaseLock(this.#store, call, { set: record, ttl: this.#ttl }))
     return this.#set(call.id, record)
   }
 
@@ -91,19 +95,24 @@ export class CallRecords {
     return this.#set(call.id, record).then(async () => {
       if (call.parked === record) call.parked = undefined
       // Taken back (restored or ended) before the store had it: what was just written is stale.
-      else if (call.parked === undefined) await this.#store.delete(call.id)
+      else if (call.parked === undefined) await this.#timed(call.id, 'delete', this.#store.delete(call.id))
     })
   }
 
   /** A parked call is live again: an in-process store lets go of the record its actor now holds. */
   restored (call: Call): Promise<void> | undefined {
-    return this.inProcess ? this.#store.delete(call.id) : undefined
+    return this.inProcess ? this.#timed(call.id, 'delete', this.#store.delete(call.id)) : undefined
   }
 
   async delete (call: Call): Promise<void> {
     call.parked = undefined
-    if (call.token !== undefined) return await releaseLock(this.#store, call, { delete: true })
-    await this.#store.delete(call.id).catch((err) => { throw new StoreUnavailableError(String(err), { cause: err }) })
+    if (call.token !== undefined) return await this.#timed(call.id, 'unlock', releaseLock(this.#store, call, { delete: true }))
+    await this.#timed(call.id, 'delete', this.#store.delete(call.id)).catch((err) => { throw new StoreUnavailableError(String(err), { cause: err }) })
+  }
+
+  /** Telemetry: a span and a duration for the store operation, while telemetry is on. */
+  #timed<T> (id: string, operation: string, work: Promise<T>): Promise<T> {
+    return this.#telemetry === undefined ? work : this.#telemetry.storeOperation(id, operation, work)
   }
 
   async #locked (call: Call, claim: Claim): Promise<SessionRecord | undefined> {
@@ -114,7 +123,7 @@ export class CallRecords {
 
   async #get (id: string): Promise<SessionRecord | undefined> {
     try {
-      return await this.#store.get(id)
+      return await this.#timed(id, 'get', this.#store.get(id))
     } catch (err) {
       throw new StoreUnavailableError(String(err), { cause: err })
     }
@@ -122,7 +131,7 @@ export class CallRecords {
 
   async #set (id: string, record: SessionRecord): Promise<void> {
     try {
-      await this.#store.set(id, record, this.#ttl)
+      await this.#timed(id, 'set', this.#store.set(id, record, this.#ttl))
     } catch (err) {
       throw new StoreUnavailableError(String(err), { cause: err })
     }

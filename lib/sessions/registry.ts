@@ -10,6 +10,8 @@ import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
 import type { SessionRecord } from './store'
 import type { CallTurn } from './turn'
+import type { EventTurn } from '../telemetry'
+import { isPromiseLogic } from './pending-work'
 import type { CallWatcher, DispatchOptions, IncomingEvent, RegistryOptions } from './registry-options'
 
 export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
@@ -30,7 +32,7 @@ export class SessionRegistry {
 
   constructor (options: RegistryOptions) {
     this.#options = options
-    this.#records = new CallRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout })
+    this.#records = new CallRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout, telemetry: options.telemetry })
     this.#tasks = new CallTasks(this.#records)
     this.#host = new ActorHost({
       flow: options.flow,
@@ -38,7 +40,8 @@ export class SessionRegistry {
       flows: options.flows,
       replyTimeout: options.replyTimeout,
       fallback: () => options.fallback,
-      inspect: options.inspect,
+      inspect: options.telemetry?.inspect(options.inspect, isPromiseLogic) ?? options.inspect, // telemetry: spans for promise work
+      telemetry: options.telemetry,
       clock: options.clock,
       log: options.log,
       changed: (call) => {
@@ -61,7 +64,7 @@ export class SessionRegistry {
    * Hands one event to its call's flow, after every earlier event of that
    * call, and resolves with the actions for the reply, in emission order.
    */
-  dispatch (event: IncomingEvent, { log, replyable = true, sink }: DispatchOptions): Promise<AiFlowAction[]> {
+  dispatch (event: IncomingEvent, { log, replyable = true, sink, transport = 'http', request }: DispatchOptions): Promise<AiFlowAction[]> {
     const id = event.session.id
     let call = this.#calls.get(id)
     if (call === undefined) {
@@ -70,13 +73,23 @@ export class SessionRegistry {
       this.#calls.set(id, call)
     }
     const current = call
+    const turn = this.#options.telemetry?.eventStarted(event, transport, request) // telemetry: undefined while off
     const observe = this.#options.observe
     // Without an observer (recording, simulators) no turn is built: this is every event's path.
-    if (observe === undefined) return this.#tasks.run(current, (record) => this.#process(current, event, log, replyable, sink, record))
+    const reply = observe === undefined
+      ? this.#tasks.run(current, (record) => this.#process(current, event, log, replyable, sink, record, turn))
+      : this.#observed(observe, current, event, log, replyable, sink, turn)
+    turn?.follow(reply) // telemetry: ends the event's span with its reply
+    return reply
+  }
+
+  #observed (
+    observe: (turn: CallTurn) => void, call: Call, event: IncomingEvent, log: Logger, replyable: boolean, sink: ActionSink | undefined, turn: EventTurn | undefined
+  ): Promise<AiFlowAction[]> {
     const at = Date.now()
-    return this.#tasks.run(current, async (record) => {
-      const reply = await this.#process(current, event, log, replyable, sink, record)
-      this.#observe(observe, { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log, id)
+    return this.#tasks.run(call, async (record) => {
+      const reply = await this.#process(call, event, log, replyable, sink, record, turn)
+      this.#observe(observe, { at, event, reply, state: call.actor?.getSnapshot().value, pushed: sink !== undefined }, log, call.id)
       return reply
     })
   }
@@ -117,6 +130,7 @@ export class SessionRegistry {
       if (call.lastEventAt + this.#options.sessionTtl > now) break
       if (call.inFlight > 0) continue
       this.#options.log.debug({ sessionId: call.id }, 'call expired')
+      this.#options.telemetry?.callEnded(call.id, 'expired', call.actor?.getSnapshot().value, call.version) // telemetry
       this.#remove(call)
       // A shared store expires the record itself: another instance may be serving the call.
       if (this.#records.shared) continue
@@ -152,7 +166,8 @@ export class SessionRegistry {
   }
 
   async #process (
-    call: Call, event: IncomingEvent, log: Logger, replyable: boolean, sink: ActionSink | undefined, record: SessionRecord | undefined
+    call: Call, event: IncomingEvent, log: Logger, replyable: boolean, sink: ActionSink | undefined, record: SessionRecord | undefined,
+    turn?: EventTurn
   ): Promise<AiFlowAction[]> {
     call.lastEventAt = Date.now()
     this.#calls.delete(call.id)
@@ -160,6 +175,7 @@ export class SessionRegistry {
     // What the call's previous transport is owed leaves before the call changes hands.
     call.flush()
     call.sink = sink
+    turn?.begin() // telemetry
     if (event.type === 'session_end') {
       await this.#end(call, event, record, log)
       return []
@@ -171,8 +187,10 @@ export class SessionRegistry {
     const known = this.#host.prepare(call, record, this.#host.runningWork(call))
     // A call is its live actor or its record, never both.
     if (record !== undefined) this.#records.restored(call)?.catch((err) => log.warn({ err, sessionId: call.id }, 'a restored call\'s record could not be deleted'))
+    turn?.delivering(call.actor?.getSnapshot().value, call.version ?? this.#options.flowVersion) // telemetry
     const waiting = call.actor === undefined ? undefined : this.#host.deliver(call, event, known)
-    if (waiting !== undefined) await waiting
+    const deadlineHit = waiting !== undefined && await waiting
+    turn?.waited(deadlineHit) // telemetry
     call.window = null
     if (sink === undefined && !replyable && reply.length > 0) {
       call.pending = reply.concat(call.pending)
@@ -181,6 +199,7 @@ export class SessionRegistry {
     // Saved before anything leaves: an event is answered only once its state is kept.
     const saving = this.#save(call)
     if (saving !== undefined) await saving
+    turn?.settled(call.actor?.getSnapshot().value) // telemetry
     if (sink !== undefined) call.push(reply)
     this.#live.touch(call)
     return reply
@@ -194,6 +213,7 @@ export class SessionRegistry {
       call.window = null
     }
     if (call.pending.length > 0) log.info({ sessionId: call.id, dropped: call.pending.length }, 'the call ended before these actions could be sent')
+    this.#options.telemetry?.callEnded(call.id, 'session_end', call.actor?.getSnapshot().value, call.version) // telemetry
     // Events already queued behind session_end begin a new call on this same
     // object, in order: dropped from the map, it would run beside a newer one.
     if (call.waiting > 0) this.#restart(call)

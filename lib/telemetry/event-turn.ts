@@ -1,0 +1,88 @@
+import type { Context, Span, Tracer } from '@opentelemetry/api'
+import type { OtelApi } from './otel-api'
+import type { CallStats, Transport } from './call-stats'
+import type { FlowMetrics } from './metrics'
+import { statePath } from './state-path'
+
+/** What an event's span and metrics need of the telemetry that made it. */
+export interface TurnContext {
+  api: OtelApi
+  tracer: Tracer | undefined
+  metrics: FlowMetrics | undefined
+}
+
+/**
+ * One event of a call, from its arrival to its reply: its span
+ * `aiflow.event <type>` and its reply time. Made only while an SDK is
+ * registered; the registry tells it what happened along the way.
+ */
+export class EventTurn {
+  readonly type: string
+  readonly stats: CallStats
+  /** Undefined when only metrics are on. */
+  readonly span: Span | undefined
+  readonly #context: TurnContext
+  readonly #arrived = performance.now()
+  #deliveredAt = 0
+  #spanContext: Context | undefined
+
+  constructor (context: TurnContext, event: { type: string }, callId: string, stats: CallStats, transport: Transport, parent: Context) {
+    this.#context = context
+    this.type = event.type
+    this.stats = stats
+    this.span = context.tracer?.startSpan(`aiflow.event ${event.type}`, {
+      attributes: { 'aiflow.call.id': callId, 'aiflow.event.type': event.type, 'aiflow.transport': transport }
+    }, parent)
+  }
+
+  /** The context this event's child spans (work, store) start in. */
+  get context (): Context | undefined {
+    if (this.span === undefined) return undefined
+    this.#spanContext ??= this.#context.api.trace.setSpan(this.#context.api.ROOT_CONTEXT, this.span)
+    return this.#spanContext
+  }
+
+  /** The event's turn has come (earlier events of the call are done): what its call does now is this event's. */
+  begin (): void {
+    this.stats.current = this
+  }
+
+  /** The call is ready for the event (restored if it had to be): its state before, and the flow version it runs. */
+  delivering (stateBefore: unknown, flowVersion: string): void {
+    this.stats.flowVersion = flowVersion
+    this.#deliveredAt = performance.now()
+    this.span?.setAttributes({ 'aiflow.flow.version': flowVersion, 'aiflow.state.before': statePath(stateBefore) })
+  }
+
+  /** The wait for the work the event started is over; `deadlineHit` when the reply timeout ended it. */
+  waited (deadlineHit: boolean): void {
+    this.span?.setAttributes({ 'aiflow.work.wait_ms': performance.now() - this.#deliveredAt, 'aiflow.work.deadline_hit': deadlineHit })
+  }
+
+  /** The flow's state once the event is handled. */
+  settled (stateAfter: unknown): void {
+    this.span?.setAttribute('aiflow.state.after', statePath(stateAfter) ?? '')
+  }
+
+  /** The flow failed while handling the event. */
+  failed (err: Error): void {
+    this.span?.recordException(err)
+    this.span?.setStatus({ code: this.#context.api.SpanStatusCode.ERROR, message: err.message })
+  }
+
+  /** Ends the turn with its reply, or with the error that took its place. */
+  readonly end = (reply: ReadonlyArray<{ type: string }> | undefined, err?: unknown): void => {
+    if (this.stats.current === this) this.stats.current = undefined
+    if (reply !== undefined && reply.length > 0) this.stats.lastAction = reply[reply.length - 1].type
+    this.#context.metrics?.reply(this.type, this.stats.flowVersion, (performance.now() - this.#arrived) / 1000)
+    if (this.span === undefined) return
+    if (reply !== undefined) this.span.setAttribute('aiflow.actions', reply.map((action) => action.type))
+    else this.failed(err instanceof Error ? err : new Error(String(err)))
+    this.span.end()
+  }
+
+  /** Ends the turn when the reply is ready or has failed; the reply itself is left as it is. */
+  follow (reply: Promise<ReadonlyArray<{ type: string }>>): void {
+    reply.then(this.end, (err: unknown) => this.end(undefined, err))
+  }
+}
