@@ -198,7 +198,7 @@ export class ActorHost {
       return
     }
     call.collect(wire)
-    if (call.window === null) this.#options.telemetry?.lateAction(call.id, wire.type) // telemetry
+    this.#options.telemetry?.actionEmitted(call.id, wire.type, call.window === null) // telemetry
     if (call.inFlight === 0 && call.sink === undefined) this.#options.changed(call)
   }
 }

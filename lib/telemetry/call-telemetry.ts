@@ -114,11 +114,11 @@ export class CallTelemetry {
     stats.current?.failed(err)
   }
 
-  /** The flow emitted an action after its event's reply had gone. */
-  lateAction (callId: string, type: string): void {
+  /** The flow emitted an action; `late` when its event's reply had gone already. */
+  actionEmitted (callId: string, type: string, late: boolean): void {
     const stats = this.#calls.get(callId)
     if (stats !== undefined) stats.lastAction = type
-    this.#turns?.metrics?.lateAction()
+    if (late) this.#turns?.metrics?.lateAction()
   }
 
   /** The call ended (`session_end`) or expired: its summary goes to the log, and to OpenTelemetry while it is on. */

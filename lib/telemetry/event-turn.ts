@@ -73,7 +73,6 @@ export class EventTurn {
   /** Ends the turn with its reply, or with the error that took its place. */
   readonly end = (reply: ReadonlyArray<{ type: string }> | undefined, err?: unknown): void => {
     if (this.stats.current === this) this.stats.current = undefined
-    if (reply !== undefined && reply.length > 0) this.stats.lastAction = reply[reply.length - 1].type
     this.#context.metrics?.reply(this.type, this.stats.flowVersion, (performance.now() - this.#arrived) / 1000)
     if (this.span === undefined) return
     if (reply !== undefined) this.span.setAttribute('aiflow.actions', reply.map((action) => action.type))

@@ -91,7 +91,7 @@ t.test('session_end: the call\'s summary is an event of its span', async (t) => 
 })
 
 t.test('a flow error is recorded on the event\'s span as an exception, status error', async (t) => {
-  const failing = assistant.provide({ actors: { lookup: fromPromise(async () => { throw new Error('the lookup service is down') }) } })
+  const failing = assistant.provide({ actors: { lookup: fromPromise<string, { question: string }>(async () => { throw new Error('the lookup service is down') }) } })
   const server = await app(t, { flow: failing })
   const id = 'traced-error'
   await server.inject({ method: 'POST', url: '/webhook', payload: event('session_start', id) })
@@ -124,4 +124,32 @@ t.test('over WebSocket, each frame\'s events get the same spans, with no request
     t.equal(span.attributes['aiflow.call.id'], id)
   }
   t.equal(only('aiflow.work lookup').parentSpanContext?.spanId, only('aiflow.event user_speak').spanContext().spanId)
+})
+
+t.test('a wait cut short by the reply deadline says so; the application\'s inspection observer still sees every event', async (t) => {
+  const slow = assistant.provide({
+    actors: { lookup: fromPromise<string, { question: string }>(async () => await new Promise((resolve) => setTimeout(() => resolve('late'), 200))) }
+  })
+  const seen: string[] = []
+  const server = await app(t, { flow: slow, replyTimeout: 20, inspect: { next: (inspection) => { seen.push(inspection.type) } } })
+  await server.inject({ method: 'POST', url: '/webhook', payload: event('session_start', 'traced-slow') })
+  await server.inject({ method: 'POST', url: '/webhook', payload: event('user_speak', 'traced-slow', { text: 'opening hours' }) })
+
+  const turn = only('aiflow.event user_speak')
+  t.equal(turn.attributes['aiflow.work.deadline_hit'], true)
+  t.ok((turn.attributes['aiflow.work.wait_ms'] as number) >= 15, 'it waited about the deadline')
+  t.ok(seen.includes('@xstate.actor') && seen.includes('@xstate.event'), 'the observer object got the inspection events')
+  t.ok(await eventually(() => named('aiflow.work lookup').length === 1), 'the work span ends when the work does')
+})
+
+t.test('an expired call\'s summary is a span of its own; an inspection function is forwarded too', async (t) => {
+  const seen: string[] = []
+  const server = await app(t, { sessionTtl: 200, inspect: (inspection) => { seen.push(inspection.type) } })
+  await server.inject({ method: 'POST', url: '/webhook', payload: event('session_start', 'traced-idle') })
+  t.ok(await eventually(() => named('aiflow.call.ended').length === 1), 'the sweep ended the call')
+
+  const ended = only('aiflow.call.ended')
+  t.equal(ended.parentSpanContext, undefined)
+  t.match(ended.attributes, { 'aiflow.call.id': 'traced-idle', 'aiflow.call.outcome': 'expired', 'aiflow.state.final': 'listening' })
+  t.ok(seen.includes('@xstate.actor'))
 })
