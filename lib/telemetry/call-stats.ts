@@ -1,4 +1,5 @@
 import type { EventTurn } from './event-turn'
+import type { FlowMetrics } from './metrics'
 
 /** How a call ended, as `aiflow.calls.ended` counts it. */
 export type CallOutcome = 'hangup' | 'transfer' | 'caller_hung_up' | 'expired' | 'flow_error'
@@ -51,6 +52,13 @@ export class CallStats {
     if (event.type === 'user_speak' && event.barged_in === true) this.bargeIns++
     else if (event.type === 'user_input_timeout') this.inputTimeouts++
     this.transport = transport
+  }
+
+  /** The call's flow failed (the registry tells of each call's failure once): its event's span records why. */
+  fail (err: Error, metrics: FlowMetrics | undefined): void {
+    this.failed = true
+    metrics?.flowError(this.flowVersion)
+    this.current?.failed(err)
   }
 
   outcome (end: CallEnd): CallOutcome {

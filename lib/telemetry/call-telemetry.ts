@@ -107,11 +107,7 @@ export class CallTelemetry {
 
   /** The call's flow failed: its event's span records why, and the call's outcome is `flow_error`. */
   flowFailed (callId: string, err: Error): void {
-    const stats = this.#calls.get(callId)
-    if (stats === undefined || stats.failed) return
-    stats.failed = true
-    this.#turns?.metrics?.flowError(stats.flowVersion)
-    stats.current?.failed(err)
+    this.#calls.get(callId)?.fail(err, this.#turns?.metrics)
   }
 
   /** The flow emitted an action; `late` when its event's reply had gone already. */

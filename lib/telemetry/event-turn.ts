@@ -35,10 +35,9 @@ export class EventTurn {
     }, parent)
   }
 
-  /** The context this event's child spans (work, store) start in. */
-  get context (): Context | undefined {
-    if (this.span === undefined) return undefined
-    this.#spanContext ??= this.#context.api.trace.setSpan(this.#context.api.ROOT_CONTEXT, this.span)
+  /** The context this event's child spans (work, store) start in; asked only while tracing, when the span exists. */
+  get context (): Context {
+    this.#spanContext ??= this.#context.api.trace.setSpan(this.#context.api.ROOT_CONTEXT, this.span as Span)
     return this.#spanContext
   }
 
@@ -76,7 +75,8 @@ export class EventTurn {
     this.#context.metrics?.reply(this.type, this.stats.flowVersion, (performance.now() - this.#arrived) / 1000)
     if (this.span === undefined) return
     if (reply !== undefined) this.span.setAttribute('aiflow.actions', reply.map((action) => action.type))
-    else this.failed(err instanceof Error ? err : new Error(String(err)))
+    // What the registry rejects with is always one of the plugin's errors.
+    else this.failed(err as Error)
     this.span.end()
   }
 

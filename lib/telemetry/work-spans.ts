@@ -1,4 +1,4 @@
-import type { Tracer } from '@opentelemetry/api'
+import type { Exception, Tracer } from '@opentelemetry/api'
 import type { AnyActorRef, InspectionEvent, Observer } from 'xstate'
 import type { OtelApi } from './otel-api'
 import type { CallStats } from './call-stats'
@@ -28,19 +28,26 @@ export function workSpans (
       calls.set(ref.system, ref.id)
       return
     }
-    const callId = calls.get(ref.system)
-    if (callId === undefined || !isWork((ref as unknown as { logic: never }).logic)) return
+    if (!isWork((ref as unknown as { logic: never }).logic)) return
+    // The root actor comes first: its system is known by the time its children start.
+    const callId = calls.get(ref.system) as string
     start(api, tracer, ref, callId, statsOf(callId)?.current?.context)
   }
 }
 
+/** What the flow calls the work: its name in `setup({ actors })`, else (inline or spawned logic) its id. */
+function nameOf (ref: AnyActorRef): string {
+  // XState names inline invoked logic itself (`xstate.invoke.0.(machine).state`); spawned logic keeps no name.
+  return typeof ref.src === 'string' && !ref.src.startsWith('xstate.') ? ref.src : ref.id
+}
+
 function start (api: OtelApi, tracer: Tracer, ref: AnyActorRef, callId: string, parent = api.ROOT_CONTEXT): void {
-  const src = typeof ref.src === 'string' ? ref.src : ref.id
+  const src = nameOf(ref)
   const span = tracer.startSpan(`aiflow.work ${src}`, { attributes: { 'aiflow.call.id': callId, 'aiflow.work.src': src } }, parent)
   ref.subscribe({
     complete: () => span.end(),
     error: (err: unknown) => {
-      span.recordException(err instanceof Error ? err : String(err))
+      span.recordException(err as Exception)
       span.setStatus({ code: api.SpanStatusCode.ERROR })
       span.end()
     }

@@ -1,10 +1,10 @@
 import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { fromPromise } from 'xstate'
+import { assign, createMachine, emit, fromCallback, fromPromise } from 'xstate'
 import { SpanStatusCode } from '@opentelemetry/api'
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node'
 import { FastifyOtelInstrumentation } from '@fastify/otel'
-import { fastifyAiFlow, flowVersionOf, type FastifyAiFlowOptions } from '../../lib'
+import { fastifyAiFlow, flowVersionOf, speak, type FastifyAiFlowOptions } from '../../lib'
 import { assistant } from '../fixtures/flows'
 import { event, eventually } from '../fixtures/helpers'
 import { connect } from '../fixtures/ws-client'
@@ -152,4 +152,27 @@ t.test('an expired call\'s summary is a span of its own; an inspection function 
   t.equal(ended.parentSpanContext, undefined)
   t.match(ended.attributes, { 'aiflow.call.id': 'traced-idle', 'aiflow.call.outcome': 'expired', 'aiflow.state.final': 'listening' })
   t.ok(seen.includes('@xstate.actor'))
+})
+
+t.test('only promise work gets a span: inline and spawned promises by their ids, a callback actor none', async (t) => {
+  // Plain createMachine: setup() types keep inline logic out, XState itself allows it.
+  const mixed = createMachine({
+    initial: 'idle',
+    states: {
+      idle: { on: { user_speak: 'busy' } },
+      busy: {
+        entry: assign({ spawned: ({ spawn }) => spawn(fromPromise(async () => 'spawned'), { id: 'spawned' }) }),
+        invoke: [
+          { id: 'listener', src: fromCallback(() => () => {}) },
+          { id: 'inline', src: fromPromise(async () => 'done'), onDone: { target: 'idle', actions: emit(speak('Done.')) } }
+        ]
+      }
+    }
+  })
+  const server = await app(t, { flow: mixed })
+  await server.inject({ method: 'POST', url: '/webhook', payload: event('session_start', 'traced-mixed') })
+  const res = await server.inject({ method: 'POST', url: '/webhook', payload: event('user_speak', 'traced-mixed', { text: 'go' }) })
+  t.equal(res.json().text, 'Done.')
+
+  t.same(ours().filter((span) => span.name.startsWith('aiflow.work')).map((span) => span.name).sort(), ['aiflow.work inline', 'aiflow.work spawned'])
 })

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { metrics } from '@opentelemetry/api'
+import { SpanStatusCode, metrics } from '@opentelemetry/api'
 import { MeterProvider } from '@opentelemetry/sdk-metrics'
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node'
-import { MemoryStore, type FastifyAiFlowOptions } from '../../lib'
+import { MemoryStore, type FastifyAiFlowOptions, type SessionStore } from '../../lib'
 import { RedisStore } from '../../lib/redis'
 import { assistant } from '../fixtures/flows'
 import { buildApp, event, post } from '../fixtures/helpers'
@@ -72,4 +72,20 @@ t.test('an in-process store with idle calls parked: parking, restoring and readi
     'parked-b: aiflow.store get under aiflow.event session_start',
     'parked-b: aiflow.store set under aiflow.event session_start'
   ], 'a call parked between its events: under its last event')
+})
+
+t.test('a store that fails: its operation and the event are spans with status error', async (t) => {
+  // A store whose database is down: every read fails.
+  const down: SessionStore = { get: async () => { throw new Error('the database is down') }, set: async () => {}, delete: async () => {} }
+  const { app } = await buildApp({ flow: assistant, store: down })
+  t.teardown(() => app.close())
+  spans.reset()
+  t.equal((await post(app, event('session_start', 'store-down'))).status, 503)
+
+  const [get] = spans.getFinishedSpans().filter((span) => span.name === 'aiflow.store get')
+  t.equal(get.status.code, SpanStatusCode.ERROR)
+  t.match(get.status.message, /the database is down/)
+  const [turn] = spans.getFinishedSpans().filter((span) => span.name === 'aiflow.event session_start')
+  t.equal(turn.status.code, SpanStatusCode.ERROR)
+  t.match(turn.events[0], { name: 'exception', attributes: { 'exception.type': 'FST_AIFLOW_STORE_UNAVAILABLE' } })
 })
