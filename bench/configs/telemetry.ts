@@ -19,17 +19,22 @@ const nowhere: SpanExporter & PushMetricExporter = {
  * what is measured is what the plugin adds.
  */
 export async function startPluginWithTelemetry (): Promise<Running> {
-  const meters = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: nowhere, exportIntervalMillis: 5000 })] })
-  metrics.setGlobalMeterProvider(meters)
-  const tracer = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(nowhere)] })
-  tracer.register()
+  const sdk = registerSdk()
   const running = await startPlugin()
   return {
     port: running.port,
     close: async () => {
       await running.close()
-      await tracer.shutdown()
-      await meters.shutdown()
+      await sdk.shutdown()
     }
   }
+}
+
+/** Registers the SDK globally, as an application does before it registers the plugin. */
+export function registerSdk (): { shutdown: () => Promise<void> } {
+  const meters = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: nowhere, exportIntervalMillis: 5000 })] })
+  metrics.setGlobalMeterProvider(meters)
+  const tracer = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(nowhere)] })
+  tracer.register()
+  return { shutdown: async () => { await tracer.shutdown(); await meters.shutdown() } }
 }

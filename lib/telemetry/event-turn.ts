@@ -1,4 +1,4 @@
-import type { Context, Span, Tracer } from '@opentelemetry/api'
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api'
 import type { OtelApi } from './otel-api'
 import type { CallStats, Transport } from './call-stats'
 import type { FlowMetrics } from './metrics'
@@ -24,15 +24,18 @@ export class EventTurn {
   readonly #context: TurnContext
   readonly #arrived = performance.now()
   #deliveredAt = 0
+  /** Set on the span once, when it ends: each attribute set is checked by the SDK. */
+  readonly #attributes: Attributes = {}
   #spanContext: Context | undefined
 
   constructor (context: TurnContext, event: { type: string }, callId: string, stats: CallStats, transport: Transport, parent: Context) {
     this.#context = context
     this.type = event.type
     this.stats = stats
-    this.span = context.tracer?.startSpan(`aiflow.event ${event.type}`, {
-      attributes: { 'aiflow.call.id': callId, 'aiflow.event.type': event.type, 'aiflow.transport': transport }
-    }, parent)
+    this.span = context.tracer?.startSpan(`aiflow.event ${event.type}`, undefined, parent)
+    this.#attributes['aiflow.call.id'] = callId
+    this.#attributes['aiflow.event.type'] = event.type
+    this.#attributes['aiflow.transport'] = transport
   }
 
   /** The context this event's child spans (work, store) start in; asked only while tracing, when the span exists. */
@@ -50,17 +53,19 @@ export class EventTurn {
   delivering (stateBefore: unknown, flowVersion: string): void {
     this.stats.flowVersion = flowVersion
     this.#deliveredAt = performance.now()
-    this.span?.setAttributes({ 'aiflow.flow.version': flowVersion, 'aiflow.state.before': statePath(stateBefore) })
+    this.#attributes['aiflow.flow.version'] = flowVersion
+    if (this.span !== undefined) this.#attributes['aiflow.state.before'] = statePath(stateBefore)
   }
 
   /** The wait for the work the event started is over; `deadlineHit` when the reply timeout ended it. */
   waited (deadlineHit: boolean): void {
-    this.span?.setAttributes({ 'aiflow.work.wait_ms': performance.now() - this.#deliveredAt, 'aiflow.work.deadline_hit': deadlineHit })
+    this.#attributes['aiflow.work.wait_ms'] = performance.now() - this.#deliveredAt
+    this.#attributes['aiflow.work.deadline_hit'] = deadlineHit
   }
 
   /** The flow's state once the event is handled. */
   settled (stateAfter: unknown): void {
-    this.span?.setAttribute('aiflow.state.after', statePath(stateAfter) ?? '')
+    if (this.span !== undefined) this.#attributes['aiflow.state.after'] = statePath(stateAfter) ?? ''
   }
 
   /** The flow failed while handling the event. */
@@ -74,9 +79,10 @@ export class EventTurn {
     if (this.stats.current === this) this.stats.current = undefined
     this.#context.metrics?.reply(this.type, this.stats.flowVersion, (performance.now() - this.#arrived) / 1000)
     if (this.span === undefined) return
-    if (reply !== undefined) this.span.setAttribute('aiflow.actions', reply.map((action) => action.type))
+    if (reply !== undefined) this.#attributes['aiflow.actions'] = reply.map((action) => action.type)
     // What the registry rejects with is always one of the plugin's errors.
     else this.failed(err as Error)
+    this.span.setAttributes(this.#attributes)
     this.span.end()
   }
 

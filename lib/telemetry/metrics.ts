@@ -21,7 +21,8 @@ export class FlowMetrics {
   readonly #lateActions: Counter
   readonly #storeDuration: Histogram
   readonly #lockWait: Histogram
-  readonly #attributes = new Map<string, Attributes>()
+  /** By flow version, attribute name and value: looked up without making a key. */
+  readonly #attributes = new Map<string, Map<string, Map<string, Attributes>>>()
   readonly #activeCalls: () => number
 
   constructor (meter: Meter, activeCalls: () => number) {
@@ -85,14 +86,17 @@ export class FlowMetrics {
   }
 
   /** One attribute (none when `name` is empty), with the flow version when one is given. */
-  #of (name: string, value: string, flowVersion?: string): Attributes {
-    const key = `${name}\0${value}\0${flowVersion ?? ''}`
-    let attributes = this.#attributes.get(key)
+  #of (name: string, value: string, flowVersion = ''): Attributes {
+    let byName = this.#attributes.get(flowVersion)
+    if (byName === undefined) this.#attributes.set(flowVersion, byName = new Map())
+    let byValue = byName.get(name)
+    if (byValue === undefined) byName.set(name, byValue = new Map())
+    let attributes = byValue.get(value)
     if (attributes === undefined) {
       attributes = {}
       if (name !== '') attributes[name] = value
-      if (flowVersion !== undefined) attributes.flow_version = flowVersion
-      this.#attributes.set(key, attributes)
+      if (flowVersion !== '') attributes.flow_version = flowVersion
+      byValue.set(value, attributes)
     }
     return attributes
   }

@@ -4,7 +4,7 @@
  * Undefined (a call that ended or failed) stays undefined.
  */
 export function statePath (value: unknown): string | undefined {
-  if (value === undefined) return undefined
+  if (value === undefined || typeof value === 'string') return value
   const paths: string[] = []
   collect(value, '', paths)
   return paths.join(',')
