@@ -74,8 +74,9 @@ async function main (): Promise<void> {
   const base = costs.get('(b)') as number[]
   for (const [name, values] of costs) {
     if (name === '(b)') continue
+    // The events one core answers, against (b)'s: (b)'s CPU per event over this variant's, within each round.
     const ratios = values.map((value, round) => base[round] / value)
-    console.log(`${name}: throughput ratio to (b) (CPU of (b) / CPU of ${name}, per round): ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`)
+    console.log(`${name} ÷ (b) in events per CPU second, by round: ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`)
   }
 }
 
