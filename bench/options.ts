@@ -2,12 +2,14 @@ import { parseArgs } from 'node:util'
 
 /**
  * The configurations, by the letters the issue gives them, with `p` for the
- * parked variant of `b` and `x` for the floor under `b`: what XState alone costs.
+ * parked variant of `b`, `t` for `b` with telemetry on, and `x` for the floor
+ * under `b`: what XState alone costs.
  */
 export const configurations = {
   a: { name: 'bare', transport: 'http', label: '(a) bare Fastify route, same body schema, fixed action' },
   b: { name: 'plugin', transport: 'http', label: '(b) plugin, in-memory store, demo flow' },
   p: { name: 'plugin-parked', transport: 'http', label: '(b′) as (b), with `liveActors: 0` (idle calls parked)' },
+  t: { name: 'plugin-telemetry', transport: 'http', label: '(bᵗ) as (b), with telemetry on: an OpenTelemetry SDK (batched spans, metrics) exporting nowhere' },
   c: { name: 'redis', transport: 'http', label: '(c) plugin, Redis store, demo flow' },
   d: { name: 'websocket', transport: 'ws', label: '(d) plugin over WebSocket, in-memory store, demo flow' },
   e: { name: 'express', transport: 'http', label: '(e) Express + express.json(), per-event callbacks' },
@@ -42,7 +44,7 @@ export interface BenchOptions {
 
 const help = `npm run bench -- [options]     (every option also reads BENCH_<NAME>, e.g. BENCH_ROUNDS=3)
 
-  --configs a,b,p,c,d,e,x  configurations: a bare Fastify, b plugin, p plugin with idle calls parked,
+  --configs a,b,p,t,c,d,e,x  configurations: a bare Fastify, b plugin, p plugin with idle calls parked, t plugin with telemetry on,
                         c plugin with Redis (skipped without redis-server), d WebSocket, e Express,
                         x the bare route with one XState actor per call and nothing else
   --rounds 5          rounds; each runs every configuration once, in a rotated order

@@ -97,6 +97,10 @@ function targets ({ runs, paired, heaps, options }: Report): Target[] {
       met: added <= 50
     })
   }
+  if (has('b') && has('t')) {
+    const r = ratio(runs, 't', 'b', (x) => x.eventsPerSecond)
+    list.push({ text: '(bᵗ) ≥ 0.9 × (b) in throughput: telemetry on', value: r, shown: `${fixed(r, 2)} ×`, met: r >= 0.9 })
+  }
   if (has('b') && has('c')) {
     const r = ratio(runs, 'c', 'b', (x) => x.eventsPerSecond)
     list.push({ text: '(c) ≥ 0.5 × (b) in throughput', value: r, shown: `${fixed(r, 2)} ×`, met: r >= 0.5 })

@@ -1,6 +1,7 @@
 import { startBare } from './configs/bare'
 import { startExpress } from './configs/express'
 import { startPlugin } from './configs/plugin'
+import { startPluginWithTelemetry } from './configs/telemetry'
 import { startRedisPlugin } from './configs/redis'
 import { startWebSocketPlugin } from './configs/websocket'
 import { startXState } from './configs/xstate'
@@ -16,6 +17,7 @@ export const starters: Record<string, (url: string) => Promise<Running>> = {
   bare: startBare,
   plugin: () => startPlugin(),
   'plugin-parked': () => startPlugin(0),
+  'plugin-telemetry': startPluginWithTelemetry,
   redis: (url) => startRedisPlugin(url),
   websocket: startWebSocketPlugin,
   express: startExpress,

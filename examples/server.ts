@@ -1,11 +1,16 @@
+import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace-node'
 import { buildServer } from './app'
+import { startTelemetry } from './telemetry'
 
 // Pretty logs for a person at a terminal; JSON lines for everything else.
 const logger = process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : true
+// Metrics at GET /metrics always; spans printed to the console with OTEL_TRACES=console.
+const telemetry = startTelemetry({ spans: process.env.OTEL_TRACES === 'console' ? new ConsoleSpanExporter() : undefined })
 
-const app = buildServer({ logger, token: process.env.AI_FLOW_TOKEN || undefined, redisUrl: process.env.REDIS_URL || undefined })
+const app = buildServer({ logger, token: process.env.AI_FLOW_TOKEN || undefined, redisUrl: process.env.REDIS_URL || undefined, telemetry })
 const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST ?? '127.0.0.1'
+app.addHook('onClose', async () => await telemetry.shutdown())
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -11,6 +11,7 @@ import type { OutboundCallRequest } from './protocol'
 import { OutboundNotConfiguredError } from './errors'
 import { Recorder } from './recording'
 import { socketErrorHandler } from './transport/socket-errors'
+import { CallTelemetry } from './telemetry'
 
 /** What the plugin adds to the Fastify instance as `fastify.aiFlow`. */
 export interface AiFlowDecorator {
@@ -34,7 +35,9 @@ declare module 'fastify' {
 async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Promise<void> {
   const options = resolveOptions(opts)
   const recorder = options.record === undefined ? undefined : await Recorder.open(options.record, fastify.log)
-  const registry = new SessionRegistry({ ...options, log: fastify.log, observe: recorder?.observe })
+  // Asks once, now, whether the application registered an OpenTelemetry SDK.
+  const telemetry = new CallTelemetry({ flowVersion: options.flowVersion, log: fastify.log })
+  const registry = new SessionRegistry({ ...options, log: fastify.log, observe: recorder?.observe, telemetry })
 
   await fastify.register(httpTransport, {
     prefix: opts.prefix,
@@ -62,6 +65,7 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
 
   fastify.addHook('onClose', async () => {
     await registry.close()
+    telemetry.close()
     await recorder?.close()
   })
 }

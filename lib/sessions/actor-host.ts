@@ -4,6 +4,7 @@ import { CorruptRecordError, FlowError, FlowVersionError, InvalidActionError } f
 import { activeWork, anySettled, armTimers, CallClock, fireTimer, type Clock } from './xstate-adapter'
 import { noop, type Call, type CallInput } from './call'
 import type { RestoredWork, WorkRunner } from './work-runner'
+import type { CallTelemetry } from '../telemetry'
 import type { Logger } from './logger'
 import { recordProblem } from './record'
 import type { SessionRecord } from './store'
@@ -37,6 +38,8 @@ export interface ActorHostOptions {
   due: (call: Call, input: CallInput) => void
   /** Runs the promise work of every call's actor. */
   work: WorkRunner
+  /** Told of flow failures and late actions. */
+  telemetry?: CallTelemetry
 }
 
 const none: ReadonlySet<AnyActorRef> = new Set()
@@ -167,7 +170,7 @@ export class ActorHost {
    * Returns nothing when there is nothing to wait for, as for most events:
    * no promise to make or await.
    */
-  deliver (call: Call, event: { type: string }, known: ReadonlySet<AnyActorRef>): Promise<void> | undefined {
+  deliver (call: Call, event: { type: string }, known: ReadonlySet<AnyActorRef>): Promise<boolean> | undefined {
     const actor = call.actor as AnyActorRef
     actor.send(event)
     if (this.#done(call, false) || activeWork(actor, known).length === 0) return undefined
@@ -179,17 +182,18 @@ export class ActorHost {
     return call.waiting > 0 || call.failed || expired || call.sink !== undefined
   }
 
-  async #wait (call: Call, actor: AnyActorRef, known: ReadonlySet<AnyActorRef>): Promise<void> {
+  /** Resolves true when the reply deadline ended the wait. */
+  async #wait (call: Call, actor: AnyActorRef, known: ReadonlySet<AnyActorRef>): Promise<boolean> {
     let expired = false
     const deadline = setTimeout(() => { expired = true; call.interrupt() }, this.#options.replyTimeout).unref()
     try {
       for (;;) {
         const work = activeWork(actor, known)
-        if (work.length === 0) return
+        if (work.length === 0) return false
         const { settled, cancel } = anySettled(work)
         await Promise.race([settled, new Promise<void>((resolve) => { call.interrupt = resolve; call.wake = resolve })])
         cancel()
-        if (this.#done(call, expired)) return
+        if (this.#done(call, expired)) return expired
         // A delay that came due meanwhile fires in this turn, as it would have in XState.
         this.applyInbox(call)
       }
@@ -216,6 +220,7 @@ export class ActorHost {
   fail (call: Call, err: Error): void {
     if (call.failed) return
     call.fail()
+    this.#options.telemetry?.flowFailed(call.id, err)
     this.#options.log.error({ err, sessionId: call.id }, 'flow failed; the caller gets the fallback reply')
     const fallback = this.#options.fallback(call.session).map((action) => toWire(action, call.id))
     if (call.replaceReply(fallback)) return
@@ -235,6 +240,7 @@ export class ActorHost {
       this.fail(call, new InvalidActionError(formatProblems(result.problems, String(action.type))))
       return
     }
+    this.#options.telemetry?.actionEmitted(call.id, wire.type, !call.answering)
     // Outside a turn, the snapshot change that comes with the emission has the call kept.
     call.collect(wire)
   }

@@ -4,6 +4,8 @@ import { InProcessRecords } from './in-process-records'
 import { MemoryStore } from './memory-store'
 import { RemoteRecords } from './remote-records'
 import { SharedRecords } from './shared-records'
+import { timedStore } from './timed-store'
+import type { CallTelemetry } from '../telemetry'
 import type { SessionRecord, SessionStore } from './store'
 
 /**
@@ -49,10 +51,14 @@ export interface RecordsOptions {
   ttl: number
   lockWait: number
   now: () => number
+  /** Times every store operation, while telemetry is on. */
+  telemetry?: CallTelemetry
 }
 
 /** The records of calls in `store`, handled as its kind asks: in this process, elsewhere, or shared by instances. */
 export function callRecords (store: SessionStore, options: RecordsOptions): CallRecords {
-  if (store instanceof MemoryStore) return new InProcessRecords(store, options)
-  return store.lock === undefined ? new RemoteRecords(store, options) : new SharedRecords(store, options)
+  const telemetry = options.telemetry
+  const used = telemetry?.enabled === true ? timedStore(store, telemetry) : store
+  if (store instanceof MemoryStore) return new InProcessRecords(used, options)
+  return store.lock === undefined ? new RemoteRecords(used, options) : new SharedRecords(used, options)
 }

@@ -60,6 +60,7 @@ export class Call {
   pending: AiFlowAction[] = []
   /** While a turn runs, what the flow emits goes here: the turn's reply. */
   #reply: AiFlowAction[] | null = null
+  #answering = false
   /** Events queued or running. */
   inFlight = 0
   /** Turns without an event, queued or running: they never cut another turn's wait short. */
@@ -128,9 +129,15 @@ export class Call {
     }
   }
 
-  /** Opens the turn's reply, led by what waited for it. */
-  openReply (): void {
+  /** The reply of a turn with an event is open: what the flow emits now answers that event, and is not late. */
+  get answering (): boolean {
+    return this.#reply !== null && this.#answering
+  }
+
+  /** Opens the turn's reply, led by what waited for it; `answering` an event, or (a turn without one) for the next reply. */
+  openReply (answering: boolean): void {
     this.#reply = this.pending
+    this.#answering = answering
     this.pending = []
   }
 

@@ -1,8 +1,7 @@
 import type { Call } from './call'
 import type { CallRecords, RecordsOptions } from './call-records'
-import type { MemoryStore } from './memory-store'
 import { storeCall } from './record-io'
-import type { SessionRecord } from './store'
+import type { SessionRecord, SessionStore } from './store'
 
 /**
  * Records in this process's memory (`MemoryStore`). A live actor holds all
@@ -11,10 +10,10 @@ import type { SessionRecord } from './store'
  */
 export class InProcessRecords implements CallRecords {
   readonly shared = false
-  readonly #store: MemoryStore
+  readonly #store: SessionStore
   readonly #options: RecordsOptions
 
-  constructor (store: MemoryStore, options: RecordsOptions) {
+  constructor (store: SessionStore, options: RecordsOptions) {
     this.#store = store
     this.#options = options
   }

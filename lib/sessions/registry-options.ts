@@ -5,6 +5,7 @@ import type { ActionSink } from './call'
 import type { Logger } from './logger'
 import type { SessionStore } from './store'
 import type { CallTurn } from './call-turn'
+import type { CallTelemetry, Transport } from '../telemetry'
 
 export interface RegistryOptions {
   flow: AnyStateMachine
@@ -23,6 +24,8 @@ export interface RegistryOptions {
   clock?: Clock
   /** Told of every event answered, in each call's order: recordings and simulators listen here. */
   observe?: (turn: CallTurn) => void
+  /** Counts and traces calls; each call's summary line. Default: none. */
+  telemetry?: CallTelemetry
   log: Logger
 }
 
@@ -38,6 +41,10 @@ export interface DispatchOptions {
    * carries one of its events or the sink is released.
    */
   sink?: ActionSink
+  /** Which transport carried the event, for telemetry. Default `http`. */
+  transport?: Transport
+  /** The Fastify request that carried the event: the parent of its span under `@fastify/otel`. */
+  request?: unknown
 }
 
 /** Told after a call changed (its state was saved) or ended; it must not throw. */

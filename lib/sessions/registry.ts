@@ -16,6 +16,7 @@ import type { SessionRecord, SessionStore } from './store'
 import type { CallTurn } from './call-turn'
 import type { CallWatcher, DispatchOptions, IncomingEvent, RegistryOptions } from './registry-options'
 import type { Claim } from './call-lock'
+import type { EventTurn } from '../telemetry'
 
 /** What a turn is given: an event (none for a turn that applies what happened since the last) and where its reply goes. */
 interface TurnInput {
@@ -24,6 +25,8 @@ interface TurnInput {
   /** False when the transport cannot carry a reply: what the flow emits waits for the next one. */
   replyable: boolean
   sink?: ActionSink
+  /** The event's telemetry, while it is on. */
+  traced?: EventTurn
 }
 
 export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
@@ -68,13 +71,14 @@ export class SessionRegistry {
     if (options.observe !== undefined) this.#observers.add(options.observe)
     const clock = options.clock as (RegistryOptions['clock'] & { now?: () => number }) | undefined
     this.#now = clock?.now === undefined ? Date.now : () => (clock.now as () => number)()
-    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout, now: this.#now })
+    const { telemetry } = options
+    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout, now: this.#now, telemetry })
     this.#tasks = new CallTasks(this.#records)
     this.#work = new WorkRunner((id, result) => this.#post(this.#calls.get(id) ?? this.#adopt(id), {
       apply: (actor) => {
         if (!this.#work.apply(actor, result)) options.log.debug({ sessionId: id, work: result.key }, 'work ended for a state the call has left')
       }
-    }))
+    }), telemetry)
     for (const flow of [options.flow, ...Object.values(options.flows)]) routePromiseWork(flow)
     this.#host = new ActorHost({
       flow: options.flow,
@@ -88,7 +92,8 @@ export class SessionRegistry {
       log: options.log,
       changed: (call) => this.#settleLater(call),
       due: (call, input) => this.#post(call, input),
-      work: this.#work
+      work: this.#work,
+      telemetry
     })
     this.#due = new LocalDueCalls(options.clock ?? realTimers, this.#now, (id) => this.wake(id))
     const { dueCalls } = options.store
@@ -116,7 +121,7 @@ export class SessionRegistry {
    * Hands one event to its call's flow, after every earlier event of that
    * call, and resolves with the actions for the reply, in emission order.
    */
-  dispatch (event: IncomingEvent, { log, replyable = true, sink }: DispatchOptions): Promise<AiFlowAction[]> {
+  dispatch (event: IncomingEvent, { log, replyable = true, sink, transport = 'http', request }: DispatchOptions): Promise<AiFlowAction[]> {
     const id = event.session.id
     let call = this.#calls.get(id)
     if (call === undefined) {
@@ -124,14 +129,23 @@ export class SessionRegistry {
       call = this.#adopt(id, event.session)
     }
     const current = call
-    const input = { event, log, replyable, sink }
-    // Without an observer (recording, simulators, live view) nothing is told: this is every event's path.
-    if (this.#observers.size === 0) return this.#tasks.run(current, (claim) => this.#turn(current, claim, input))
+    // Undefined while telemetry is off: nothing is made for it on an event's path.
+    const traced = this.#options.telemetry?.eventStarted(event, transport, request)
+    const input = { event, log, replyable, sink, traced }
+    const reply = this.#observers.size === 0
+      ? this.#tasks.run(current, (claim) => this.#turn(current, claim, input))
+      : this.#observed(current, claim => this.#turn(current, claim, input), input)
+    traced?.follow(reply)
+    return reply
+  }
+
+  /** The turn, and then every observer (recording, simulators, live view) told of it. */
+  #observed (call: Call, turn: (claim: Claim | undefined) => Promise<AiFlowAction[]>, { event, log, sink }: TurnInput): Promise<AiFlowAction[]> {
     const at = Date.now()
-    return this.#tasks.run(current, async (claim) => {
-      const reply = await this.#turn(current, claim, input)
-      const turn = { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }
-      for (const observe of this.#observers) this.#observe(observe, turn, log, id)
+    return this.#tasks.run(call, async (claim) => {
+      const reply = await turn(claim)
+      const observed = { at, event: event as IncomingEvent, reply, state: call.actor?.getSnapshot().value, pushed: sink !== undefined }
+      for (const observe of this.#observers) this.#observe(observe, observed, log, call.id)
       return reply
     })
   }
@@ -199,6 +213,7 @@ export class SessionRegistry {
       if (call.lastEventAt + this.#options.sessionTtl > now) break
       if (call.inFlight > 0) continue
       this.#options.log.debug({ sessionId: call.id }, 'call expired')
+      this.#options.telemetry?.callEnded(call.id, 'expired', call.actor?.getSnapshot().value, call.version)
       this.#remove(call)
       // A shared store expires the record itself: another instance may be serving the call.
       if (this.#records.shared) continue
@@ -241,7 +256,7 @@ export class SessionRegistry {
    * happened to it since its last turn. Its place in line (with a shared
    * store, in the lock's queue too) was taken when the event arrived.
    */
-  async #turn (call: Call, claim: Claim | undefined, { event, log, replyable, sink }: TurnInput): Promise<AiFlowAction[]> {
+  async #turn (call: Call, claim: Claim | undefined, { event, log, replyable, sink, traced }: TurnInput): Promise<AiFlowAction[]> {
     // Load the call's record, once its lock (if any) is ours; the lock is renewed while the turn runs.
     const loading = this.#records.load(call, claim)
     const record = loading instanceof Promise ? await loading : loading
@@ -254,17 +269,20 @@ export class SessionRegistry {
         if (call.actor !== undefined && !this.#records.current(call, record) && call.inbox.every((input) => input.actor !== undefined)) return this.#drop(call)
       } else {
         this.#touch(call, sink)
+        traced?.begin()
         if (event.type === 'session_end') return await this.#end(call, event, record, log)
       }
       // Restore the call from its record, or start it; the work running then is not this turn's to wait for.
-      call.openReply()
+      call.openReply(event !== undefined)
       const alive = await this.#livingOwners(call, record)
       const known = this.#host.prepare(call, record, this.#host.runningWork(call), alive)
       if (record !== undefined) this.#restored(call, log)
       // Deliver what is due first (delays, ended work), then the event; wait for the work it started.
       this.#host.applyInbox(call)
+      traced?.delivering(call.actor?.getSnapshot().value, call.version ?? this.#options.flowVersion)
       const waiting = call.actor === undefined || event === undefined ? undefined : this.#host.deliver(call, event, known)
-      if (waiting !== undefined) await waiting
+      const deadlineHit = waiting !== undefined && await waiting
+      traced?.waited(deadlineHit)
       let reply = call.closeReply()
       if (call.sink === undefined && (event === undefined || !replyable) && reply.length > 0) {
         call.pending = reply.concat(call.pending)
@@ -274,6 +292,7 @@ export class SessionRegistry {
       const saving = this.#save(call)
       if (saving !== undefined) await saving
       this.#work.abandon(call.id, call.actor)
+      traced?.settled(call.actor?.getSnapshot().value)
       if (call.sink !== undefined && (sink !== undefined || event === undefined)) call.push(reply)
       this.#live.touch(call)
       return reply
@@ -365,12 +384,13 @@ export class SessionRegistry {
       // What the flow says as the call ends is never sent: nothing is executed after session_end.
       const held = call.pending
       call.pending = []
-      call.openReply()
+      call.openReply(true)
       this.#host.prepare(call, record, new Set())
       call.actor?.send(event)
       call.closeReply()
       call.pending = held
     }
+    this.#options.telemetry?.callEnded(call.id, 'session_end', call.actor?.getSnapshot().value, call.version)
     if (call.pending.length > 0) log.info({ sessionId: call.id, dropped: call.pending.length }, 'the call ended before these actions could be sent')
     // Events already queued behind session_end begin a new call on this same
     // object, in order: dropped from the map, it would run beside a newer one.

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { AnyActorRef } from 'xstate'
 import { setWorkKey, workKey } from '../flow/work-key'
 import { activeWork, actorAt, actorPath, routeWork, settleWork } from './xstate-adapter'
+import type { CallTelemetry } from '../telemetry'
+import type { WorkEnd } from '../telemetry/work-spans'
 
 /** A piece of promise work running for a call, as the call's record keeps it. */
 export interface WorkRecord {
@@ -32,6 +34,14 @@ interface Running {
   controller: AbortController
   /** Settled, waiting to be applied in a turn of the call. */
   settled: boolean
+  /** Ends its telemetry span, if it has one. */
+  end: WorkEnd | undefined
+}
+
+/** What the flow calls the work: its name in `setup({ actors })`, else (inline logic) its invocation's id. */
+function srcOf (ref: AnyActorRef): string {
+  // XState names inline invoked logic itself (`xstate.invoke.0.(machine).state`).
+  return typeof ref.src === 'string' && !ref.src.startsWith('xstate.') ? ref.src : ref.id
 }
 
 /** Who runs each invocation: this instance, or (a stand-in's) the one it waits for. */
@@ -61,9 +71,11 @@ export class WorkRunner {
   /** How many pieces of work each call has here. */
   readonly #calls = new Map<string, number>()
   readonly #done: (callId: string, result: WorkResult) => void
+  readonly #telemetry: CallTelemetry | undefined
 
-  constructor (done: (callId: string, result: WorkResult) => void) {
+  constructor (done: (callId: string, result: WorkResult) => void, telemetry?: CallTelemetry) {
     this.#done = done
+    this.#telemetry = telemetry
   }
 
   /**
@@ -85,7 +97,7 @@ export class WorkRunner {
           return owners.set(self, listed.owner)
         }
         owners.set(self, this.instance)
-        this.#run(callId, key, path, run)
+        this.#run(callId, key, path, run, srcOf(self))
       }
     })
     return () => { restoring = undefined }
@@ -108,6 +120,7 @@ export class WorkRunner {
     for (const [key, running] of this.#running) {
       if (running.callId !== callId || kept.has(key)) continue
       this.#forget(key, running)
+      if (!running.settled) running.end?.(true)
       running.controller.abort()
     }
   }
@@ -119,13 +132,14 @@ export class WorkRunner {
     else this.#calls.set(running.callId, count)
   }
 
-  #run (callId: string, key: string, path: string, run: (signal: AbortSignal) => Promise<unknown>): void {
-    const running: Running = { callId, controller: new AbortController(), settled: false }
+  #run (callId: string, key: string, path: string, run: (signal: AbortSignal) => Promise<unknown>, src: string): void {
+    const running: Running = { callId, controller: new AbortController(), settled: false, end: this.#telemetry?.workStarted(callId, src) }
     this.#running.set(key, running)
     this.#calls.set(callId, (this.#calls.get(callId) ?? 0) + 1)
     const settle = (ok: boolean, data: unknown): void => {
       if (this.#running.get(key) !== running) return
       running.settled = true
+      running.end?.(ok, data)
       this.#done(callId, { key, path, ok, data })
     }
     run(running.controller.signal).then((data) => settle(true, data), (err: unknown) => settle(false, err))

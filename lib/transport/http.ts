@@ -41,7 +41,7 @@ export async function httpTransport (app: FastifyInstance, { path, token, bodyLi
   }, async function webhook (request, reply) {
     const event = request.body as { type: string, session: Session }
     // The registry names the call in what it logs: no child logger on every event's path.
-    const actions = await registry.dispatch(event, { log: request.log, replyable: !SILENT_EVENTS.has(event.type) })
+    const actions = await registry.dispatch(event, { log: request.log, replyable: !SILENT_EVENTS.has(event.type), request })
     if (actions.length === 0) return reply.code(204).send()
     return actions.length === 1 ? actions[0] : actions
   })

@@ -75,7 +75,7 @@ export class WebSocketConnection {
   #dispatch (event: FrameEvent): void {
     const id = event.session.id
     try {
-      this.#options.registry.dispatch(event, { log: this.#log, sink: this.sink })
+      this.#options.registry.dispatch(event, { log: this.#log, sink: this.sink, transport: 'websocket' })
         .catch((err: unknown) => this.#log.error({ err, sessionId: id, event: event.type }, 'the event could not be handled'))
     } catch (err) {
       // The registry refuses a new call synchronously when the live-call limit is reached; it has logged why.

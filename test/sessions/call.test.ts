@@ -11,7 +11,7 @@ const bargeIn: AiFlowAction = { type: 'barge_in', session_id: 'c' }
 
 t.test('emitted actions go to the open reply, else to a push sink, else wait for the next reply', async (t) => {
   const call = new Call('c', { id: 'c' }, 0)
-  call.openReply()
+  call.openReply(true)
   call.collect(hangup)
   t.same(call.closeReply(), [hangup])
   call.collect(hangup)

@@ -1,0 +1,83 @@
+import type { EventTurn } from './event-turn'
+import type { FlowMetrics } from './metrics'
+
+/** How a call ended, as `aiflow.calls.ended` counts it. */
+export type CallOutcome = 'hangup' | 'transfer' | 'caller_hung_up' | 'expired' | 'flow_error'
+
+/** Why the registry let go of a call. */
+export type CallEnd = 'session_end' | 'expired'
+
+export type Transport = 'http' | 'websocket'
+
+/** What the summary line of a call says: no phone number, only counts and states. */
+export interface CallSummary {
+  durationMs: number
+  events: Record<string, number>
+  bargeIns: number
+  inputTimeouts: number
+  finalState: string | undefined
+  outcome: CallOutcome
+  flowVersion: string
+  transport: Transport
+}
+
+/**
+ * What one call did, counted as its events come: what its summary line
+ * reports when it ends. One per call, held from its first event to its end.
+ */
+export class CallStats {
+  readonly startedAt: number
+  readonly events: Record<string, number> = {}
+  bargeIns = 0
+  inputTimeouts = 0
+  flowVersion: string
+  transport: Transport
+  failed = false
+  /** The type of the last action the flow emitted: a call whose flow hung up or transferred last ended that way. */
+  lastAction: string | undefined
+  /** The event being handled now, while telemetry is on: the parent of the spans of the work and store calls it leads to. */
+  current: EventTurn | undefined
+  /** The event that arrived last: the parent of its wait for the call's lock. */
+  latest: EventTurn | undefined
+
+  constructor (now: number, flowVersion: string, transport: Transport) {
+    this.startedAt = now
+    this.flowVersion = flowVersion
+    this.transport = transport
+  }
+
+  /** Counts one event; its transport is the call's from now on. */
+  count (event: { type: string, barged_in?: unknown }, transport: Transport): void {
+    this.events[event.type] = (this.events[event.type] ?? 0) + 1
+    if (event.type === 'user_speak' && event.barged_in === true) this.bargeIns++
+    else if (event.type === 'user_input_timeout') this.inputTimeouts++
+    this.transport = transport
+  }
+
+  /** The call's flow failed (the registry tells of each call's failure once): its event's span records why. */
+  fail (err: Error, metrics: FlowMetrics | undefined): void {
+    this.failed = true
+    metrics?.flowError(this.flowVersion)
+    this.current?.failed(err)
+  }
+
+  outcome (end: CallEnd): CallOutcome {
+    if (this.failed) return 'flow_error'
+    if (end === 'expired') return 'expired'
+    if (this.lastAction === 'hangup') return 'hangup'
+    return this.lastAction === 'transfer' ? 'transfer' : 'caller_hung_up'
+  }
+
+  summary (end: CallEnd, finalState: string | undefined, now: number): CallSummary {
+    return {
+      durationMs: now - this.startedAt,
+      events: this.events,
+      bargeIns: this.bargeIns,
+      inputTimeouts: this.inputTimeouts,
+      finalState,
+      outcome: this.outcome(end),
+      flowVersion: this.flowVersion,
+      transport: this.transport
+    }
+  }
+}
