@@ -4,6 +4,7 @@ import { SessionRegistry, callView, type Logger, type SessionStore } from '../se
 import { resolveOptions } from '../options'
 import { TestClock } from './clock'
 import { collectingLogger } from './logger'
+import { withCoverage } from './coverage-record'
 import type { Answer, Driver } from './driver'
 
 /** The plugin's options that apply to a flow driven without a server. */
@@ -37,7 +38,7 @@ export class FlowDriver implements Driver {
 
   constructor (flow: AnyStateMachine, options: FlowDriverOptions = {}) {
     const { log, ...rest } = options
-    const resolved = resolveOptions({ flow, ...rest })
+    const resolved = resolveOptions({ flow, ...rest, inspect: withCoverage(rest.inspect) })
     this.#log = collectingLogger(this.errors, log)
     this.#registry = new SessionRegistry({
       ...resolved,

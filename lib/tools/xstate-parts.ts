@@ -92,3 +92,14 @@ export function invokedLogic (node: AnyStateNode, index: number): unknown {
   const written = (Array.isArray(invoke) ? invoke : [invoke])[index] as { src?: unknown }
   return written.src
 }
+
+/** A transition's name in coverage records: its state's id, its event (`always` for none) and its place among that event's transitions. */
+export function transitionKey (node: AnyStateNode, transition: Transition): string {
+  const list = transition.eventType === '' ? node.always ?? [] : node.transitions.get(transition.eventType) ?? []
+  return `${node.id} ${transition.eventType === '' ? 'always' : transition.eventType} ${list.indexOf(transition)}`
+}
+
+/** The events an `emit` among the actions a pure `transition()` returned would send. */
+export function emittedEvents (actions: ReadonlyArray<{ type: string, params?: unknown }>): unknown[] {
+  return actions.filter((action) => action.type === 'xstate.emit').map((action) => (action.params as { event?: unknown } | undefined)?.event)
+}
