@@ -1,6 +1,6 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate'
 import { PartNames, placeOf } from './part-names'
-import { builtinAction, compositeGuard, invokedLogic, targetsOf, type Transition } from './xstate-parts'
+import { builtinAction, compositeGuard, invokedLogic, ownActions, targetsOf, type Transition } from './xstate-parts'
 
 type Config = Record<string, unknown>
 
@@ -130,8 +130,10 @@ class ConfigWriter {
     if (node.tags.length > 0) config.tags = [...node.tags]
     if (node.meta !== undefined && isPlainJson(node.meta)) config.meta = node.meta
     if (node.output !== undefined && isPlainJson(node.output)) config.output = node.output
-    if (node.entry.length > 0) config.entry = this.actions(node.entry, `${placeOf(node)}.entry`).actions
-    if (node.exit.length > 0) config.exit = this.actions(node.exit, `${placeOf(node)}.exit`).actions
+    const entry = ownActions(node.entry)
+    const exit = ownActions(node.exit)
+    if (entry.length > 0) config.entry = this.actions(entry, `${placeOf(node)}.entry`).actions
+    if (exit.length > 0) config.exit = this.actions(exit, `${placeOf(node)}.exit`).actions
     if (node.invoke.length > 0) config.invoke = this.invoke(node, taken)
     const after: Config = {}
     for (const { delay, eventType } of node.after) {

@@ -23,6 +23,23 @@ export interface BuiltinAction {
   assignment?: unknown
 }
 
+/**
+ * Whether the action is one XState adds itself for an `after` transition: a
+ * `raise` of the delayed event on entry, its `cancel` on exit. They are not
+ * the author's, and `createMachine` adds them again.
+ */
+export function isDelayAction (action: unknown): boolean {
+  if (typeof action !== 'function') return false
+  const { type, event, sendId } = action as unknown as Fields
+  const delayed = (name: unknown): boolean => typeof name === 'string' && name.startsWith('xstate.after.')
+  return (type === 'xstate.raise' && delayed((event as Fields | undefined)?.type)) || (type === 'xstate.cancel' && delayed(sendId))
+}
+
+/** The author's own entry (or exit) actions of a node, without the ones XState adds for delays. */
+export function ownActions (actions: readonly unknown[]): unknown[] {
+  return actions.filter((action) => !isDelayAction(action))
+}
+
 /** A guard made of others with `and`, `or` or `not`. */
 export interface CompositeGuard {
   kind: 'and' | 'or' | 'not'
