@@ -41,13 +41,12 @@ function computed (make: (args: unknown, params: unknown) => unknown, machine: A
  * is looked up in the machine's `setup` actions. What `enqueueActions` and
  * the author's own functions emit cannot be known without a call.
  */
-export function emitsOf (action: unknown, machine: AnyStateMachine, params?: unknown, seen = new Set<unknown>()): KnownEmit[] {
-  if (seen.has(action)) return []
-  seen.add(action)
+export function emitsOf (action: unknown, machine: AnyStateMachine, params?: unknown): KnownEmit[] {
   if (typeof action === 'string' || isAction(action)) {
     const name = typeof action === 'string' ? action : action.type
     const implementation = (machine.implementations.actions as Fields)[name]
-    return emitsOf(implementation, machine, typeof action === 'string' ? undefined : action.params, seen)
+    // A name stands for a function or a built-in action, never for another name.
+    return typeof implementation === 'function' ? emitsOf(implementation, machine, typeof action === 'string' ? undefined : action.params) : []
   }
   const builtin = builtinAction(action)
   if (builtin?.kind !== 'emit') return []
