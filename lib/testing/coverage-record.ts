@@ -20,6 +20,8 @@ export type CoverageLine =
   | { flow: string, event: { type: string, [field: string]: unknown } }
 
 const versions = new WeakMap<AnyStateMachine, string>()
+/** The lines this process has appended, by file: every driver of a test run shares them. */
+const writtenTo = new Map<string, Set<string>>()
 
 function versionOf (machine: AnyStateMachine): string {
   let version = versions.get(machine)
@@ -58,13 +60,15 @@ export function coverageLines (event: InspectionEvent): CoverageLine[] {
  */
 export function withCoverage (inspect: Inspect | undefined, file = process.env[COVERAGE_FILE_ENV]): Inspect | undefined {
   if (file === undefined || file === '') return inspect
-  const written = new Set<string>()
+  let written = writtenTo.get(file)
+  if (written === undefined) writtenTo.set(file, written = new Set())
+  const lines = written
   return (event: InspectionEvent) => {
     if (typeof inspect === 'function') inspect(event)
     else inspect?.next?.(event)
-    const lines = coverageLines(event).map((line) => JSON.stringify(line)).filter((line) => !written.has(line))
-    if (lines.length === 0) return
-    for (const line of lines) written.add(line)
-    appendFileSync(file, lines.join('\n') + '\n')
+    const fresh = coverageLines(event).map((line) => JSON.stringify(line)).filter((line) => !lines.has(line))
+    if (fresh.length === 0) return
+    for (const line of fresh) lines.add(line)
+    appendFileSync(file, fresh.join('\n') + '\n')
   }
 }
