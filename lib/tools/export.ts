@@ -138,7 +138,7 @@ class ConfigWriter {
     const after: Config = {}
     for (const { delay, eventType } of node.after) {
       taken.add(eventType)
-      after[String(delay)] = this.transitions(node, node.transitions.get(eventType) ?? [], `after ${String(delay)}`)
+      after[String(delay)] = this.transitions(node, node.transitions.get(eventType) as Transition[], `after ${String(delay)}`)
     }
     if (Object.keys(after).length > 0) config.after = after
     const done = `xstate.done.state.${node.id}`

@@ -51,7 +51,7 @@ export function emitsOf (action: unknown, machine: AnyStateMachine, params?: unk
   const builtin = builtinAction(action)
   if (builtin?.kind !== 'emit') return []
   if (isAction(builtin.event)) return [{ action: builtin.event, known: 'written' }]
-  return typeof builtin.event === 'function' ? computed(builtin.event as (args: unknown, params: unknown) => unknown, machine, params) : []
+  return computed(builtin.event as (args: unknown, params: unknown) => unknown, machine, params)
 }
 
 /** Where an action leaves the flow: the states it rests in once the step that runs it is over. */

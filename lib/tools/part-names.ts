@@ -4,8 +4,7 @@ import type { AnyStateNode } from 'xstate'
 const INFERRED = new Set(['', 'anonymous', 'guard', 'actions', 'entry', 'exit', 'src', 'delay', 'input', 'output'])
 
 /** A function's own name, when its author gave one (`function isOpen`, `named('chose sales', …)`). */
-export function ownName (fn: unknown): string | undefined {
-  if (typeof fn !== 'function') return undefined
+export function ownName (fn: { name: string }): string | undefined {
   return INFERRED.has(fn.name) ? undefined : fn.name
 }
 
@@ -33,7 +32,7 @@ export class PartNames {
   of (part: unknown, place: string, ownNames = true): string {
     const known = this.#byPart.get(part)
     if (known !== undefined) return known
-    const base = (ownNames ? ownName(part) : undefined) ?? place
+    const base = (ownNames ? ownName(part as { name: string }) : undefined) ?? place
     let name = base
     for (let n = 2; this.#taken.has(name); n++) name = `${base}.${n}`
     this.#taken.add(name)

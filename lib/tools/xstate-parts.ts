@@ -112,7 +112,7 @@ export function invokedLogic (node: AnyStateNode, index: number): unknown {
 
 /** A transition's name in coverage records: its state's id, its event (`always` for none) and its place among that event's transitions. */
 export function transitionKey (node: AnyStateNode, transition: Transition): string {
-  const list = transition.eventType === '' ? node.always ?? [] : node.transitions.get(transition.eventType) ?? []
+  const list = (transition.eventType === '' ? node.always : node.transitions.get(transition.eventType)) as Transition[]
   return `${node.id} ${transition.eventType === '' ? 'always' : transition.eventType} ${list.indexOf(transition)}`
 }
 

@@ -87,6 +87,19 @@ t.test('coverage reads the record the tests wrote and scripts what they missed',
   t.match(byOption.out(), /states {7}3\/4/)
 })
 
+t.test('coverage shows transitions of the machine itself, and states no script reaches', async (t) => {
+  const dir = tempDir(t)
+  const record = path.join(dir, 'typo.jsonl')
+  process.env[COVERAGE_FILE_ENV] = record
+  t.teardown(() => { delete process.env[COVERAGE_FILE_ENV] })
+  await runScript(require('../fixtures/flows/typo.cjs').flow, ['start'])
+  delete process.env[COVERAGE_FILE_ENV]
+  const io = memoryIo(flows)
+  t.equal(await runCli(['coverage', 'typo.cjs', '--record', record], io), EXIT.ok)
+  t.match(io.out(), /\n {2}forgotten\n {4}no script found: it lies behind an invoked actor, a named delay or words the tests never said\n/)
+  t.match(io.out(), /\n {2}\(any state\) -> bye: session_end\n/)
+})
+
 t.test('coverage says what is wrong with the record', async (t) => {
   const dir = tempDir(t)
   const missing = memoryIo(dir)

@@ -2,7 +2,7 @@ import t from 'tap'
 import { emit, enqueueActions, setup, type AnyStateMachine } from 'xstate'
 import { hangup, setupFlow, speak, transfer } from '../../lib'
 import { checkFlow, type Finding } from '../../lib/tools/check'
-import { emitsOf } from '../../lib/tools/flow-emits'
+import { emitsOf, restingStates } from '../../lib/tools/flow-emits'
 import { exampleFlows } from '../fixtures/example-flows'
 
 const toAgent = transfer({ target_phone_number: '+4930123456', caller_id_name: 'Acme', caller_id_number: '+4930999888', timeout: 20 })
@@ -79,11 +79,13 @@ t.test('transfer-without-fallback: a transfer with a timeout where session_start
     on: { session_end: '.done' },
     states: {
       a: { on: { session_start: { target: 'away', actions: emit(toAgent) } } },
-      away: { entry: emit(transfer({ ...toAgent, timeout: undefined })) },
+      away: { entry: emit(transfer({ ...toAgent, timeout: undefined })), on: { dtmf_received: 'gone' } },
+      gone: { entry: emit(toAgent), always: { target: 'done', actions: emit(toAgent) } },
       done: { type: 'final' }
     }
   })
-  t.same(rules(lost), ['error transfer-without-fallback a'])
+  t.same(rules(lost), ['error transfer-without-fallback a', 'error transfer-without-fallback gone', 'error transfer-without-fallback gone'])
+  t.same(checkFlow(lost).map((finding) => finding.message.split(',')[0]), ['on session_start', 'on entry', 'on always'])
   t.match(checkFlow(lost)[0].message, /^on session_start, a transfer with a timeout comes back as session_start/)
   const back = setupFlow().createMachine({
     initial: 'a',
@@ -124,6 +126,17 @@ t.test('silence-not-handled: a speak that waits for the caller where user_input_
     }
   })
   t.same(rules(listening), [], 'a transition that stays is answered by the states inside it')
+})
+
+t.test('the states a step rests in: entered ones, their initial children, and where always leads', async (t) => {
+  const machine = setup({}).createMachine({
+    initial: 'a',
+    states: {
+      a: { always: [{ target: 'b', guard: () => false }, { actions: () => {} }] },
+      b: { always: { target: 'a', guard: () => false } }
+    }
+  })
+  t.same(restingStates([machine.root.states.a, machine.root.states.a]).map((node) => node.key), ['a', 'b'], 'each once, loops and all')
 })
 
 t.test('shadowed-transition: a warning for transitions after one without a guard', async (t) => {

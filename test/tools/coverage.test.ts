@@ -67,6 +67,16 @@ t.test('delays are waited for when they are numbers; a flow that fails is not fo
   t.same([found.never, found.lost], [undefined, undefined])
 })
 
+t.test('a context JSON cannot write is told apart by its state value', async (t) => {
+  const machine = setupFlow({ types: { context: {} as { big: bigint } } }).createMachine({
+    id: 'big',
+    context: { big: 1n },
+    initial: 'idle',
+    states: { idle: { on: { session_start: 'open' } }, open: { on: { dtmf_received: 'closed' } }, closed: {} }
+  })
+  t.same([...shortestScripts(machine)].map(([node, script]) => [node.key, script]), [['idle', ['start']], ['open', ['start']], ['closed', ['start', { press: '0' }]]])
+})
+
 t.test('outbound calls are searched too', async (t) => {
   const machine = setupFlow().createMachine({
     id: 'dir',

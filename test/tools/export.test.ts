@@ -75,7 +75,9 @@ t.test('inline functions are named from where they stand, or by their own name',
             { guard: isBig, target: 'large', reenter: true, description: 'pressed 2' },
             { guard: ({ event }) => event.type === 'x', target: 'small' },
             { guard: and(['isSmall', not(() => false)]), target: 'small' },
-            { guard: { type: 'isSmall', params: { strict: true } }, target: 'large', actions: { type: 'note', params: { why: 'large' } } }
+            { guard: { type: 'isSmall', params: { strict: true } }, target: 'large', actions: { type: 'note', params: { why: 'large' } } },
+            { guard: and([{ type: 'isSmall', params: { strict: true } }, 'isSmall']), target: ['#shop.large.a.done', '#shop.large.b.two'] },
+            { guard: { type: 'isSmall' }, target: 'small', actions: { type: 'note', params: () => ({ why: 'made' }) } }
           ]
         },
         after: { patience: 'large', 500: { target: 'small', actions: raise({ type: 'tick' }) } }
@@ -104,7 +106,11 @@ t.test('inline functions are named from where they stand, or by their own name',
     { type: 'size.entry.2', params: { xstate: 'emit' } }
   ])
   const dtmf = size.on.dtmf_received
-  t.same(dtmf.map((transition: any) => transition.guard), ['size.small', 'isBig', 'size.small.2', 'isSmall and not size.small.3', { type: 'isSmall', params: { strict: true } }])
+  t.same(dtmf.map((transition: any) => transition.guard), [
+    'size.small', 'isBig', 'size.small.2', 'isSmall and not size.small.3', { type: 'isSmall', params: { strict: true } }, 'isSmall and isSmall', 'isSmall'
+  ])
+  t.same(dtmf[5].target, ['#shop.large.a.done', '#shop.large.b.two'], 'several targets')
+  t.same(dtmf[6].actions, 'note', 'params a function makes are left out')
   t.same(dtmf[0].actions, { type: 'size.dtmf_received', params: { xstate: 'assign', assigns: ['count'] } })
   t.same([dtmf[1].reenter, dtmf[1].description], [true, 'pressed 2'])
   t.same(dtmf[4].actions, { type: 'note', params: { why: 'large' } })

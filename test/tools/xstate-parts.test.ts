@@ -24,6 +24,7 @@ t.test('and, or and not keep the guards they combine', async (t) => {
   t.same(compositeGuard(or(['a', 'b'])), { kind: 'or', guards: ['a', 'b'] })
   t.same(compositeGuard(not('a')), { kind: 'not', guards: ['a'] })
   t.equal(compositeGuard(inner), undefined)
+  t.equal(compositeGuard('named'), undefined)
   t.equal(compositeGuard(Object.assign(function other () {}, { check: () => true, guards: [] })), undefined, 'only and, or and not')
 })
 
@@ -37,7 +38,7 @@ const machine = createMachine({
       invoke: { id: 'kid', src: createMachine({ id: 'kid' }) }
     },
     b: { always: [{ target: 'c', guard: () => false }, { target: 'c' }] },
-    c: { invoke: { src: 'named' } }
+    c: { invoke: [{ src: 'named' }] }
   }
 })
 
