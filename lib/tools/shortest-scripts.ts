@@ -69,19 +69,19 @@ interface Played {
 /**
  * One step of the flow, as the simulator plays it: the event, and when the
  * flow emits `hangup`, the `session_end` the service then sends. Undefined
- * when nothing happens or the flow fails.
+ * when the flow fails (XState throws what a guard or an action threw).
  */
 function play (machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject & { session: unknown }): Played | undefined {
   try {
     const steps = getMicrosteps(machine, snapshot, event)
     const ended = emittedEvents(steps.flatMap(([, actions]) => actions)).some((emitted) => (emitted as { type?: unknown } | undefined)?.type === 'hangup')
-    let last = steps.at(-1)?.[0]
-    if (last !== undefined && ended && last.status === 'active') {
+    // A step always has one microstep at least: the snapshot itself when the event changes nothing.
+    let last = (steps.at(-1) as (typeof steps)[number])[0]
+    if (ended && last.status === 'active') {
       const hangUp = getMicrosteps(machine, last, { type: 'session_end', session: event.session })
       steps.push(...hangUp)
-      last = hangUp.at(-1)?.[0] ?? last
+      last = (hangUp.at(-1) as (typeof steps)[number])[0]
     }
-    if (last === undefined || last.status === 'error') return undefined
     const visited = [...new Set(steps.flatMap(([step]) => activeNodes(machine, step)))]
     return { snapshot: last, visited, ended: ended || last.status === 'done' }
   } catch {
