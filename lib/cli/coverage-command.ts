@@ -22,10 +22,10 @@ function transitionLine ({ node, transition }: PlacedTransition): string {
  * (see `AI_FLOW_COVERAGE`): the share of states and transitions visited,
  * what never was, and a script for each state never visited.
  */
-export async function coverageReport (flow: AnyStateMachine, record: string, name: string, c: Paint): Promise<string[]> {
+export async function coverageReport (flow: AnyStateMachine, { file, shown: record }: { file: string, shown: string }, name: string, c: Paint): Promise<string[]> {
   let text: string
   try {
-    text = await readFile(record, 'utf8')
+    text = await readFile(file, 'utf8')
   } catch (err) {
     throw new UsageError(`cannot read the coverage record ${record}: ${(err as Error).message}; run the tests with AI_FLOW_COVERAGE=${record} first`)
   }

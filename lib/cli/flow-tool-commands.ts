@@ -47,7 +47,7 @@ function coverageCommand (root: Command, { io, colors }: Context): void {
     .action(async (file: string, options: { export?: string, record?: string }) => {
       const flow = await loadFlow(file, { cwd: io.cwd, exportName: options.export })
       const record = options.record ?? io.env[COVERAGE_FILE_ENV] ?? DEFAULT_RECORD
-      const lines = await coverageReport(flow, path.resolve(io.cwd, record), path.basename(file), colors())
+      const lines = await coverageReport(flow, { file: path.resolve(io.cwd, record), shown: record }, path.basename(file), colors())
       io.stdout.write(lines.join('\n') + '\n')
     })
 }

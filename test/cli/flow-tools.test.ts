@@ -64,7 +64,7 @@ t.test('coverage reads the record the tests wrote and scripts what they missed',
   const io = memoryIo(dir, [], { env: { [COVERAGE_FILE_ENV]: 'visits.jsonl' } })
   t.equal(await runCli(['coverage', path.join(flows, 'menu.cjs')], io), EXIT.ok)
   t.equal(io.out(), [
-    `menu.cjs (menu), from ${record}`,
+    "menu.cjs (menu), from visits.jsonl",
     '  states       3/4  75 %',
     '  transitions  2/8  25 %',
     '',
