@@ -7,7 +7,7 @@ function plural (count: number, word: string): string {
 }
 
 /** The report `check` prints, and whether it found an error. */
-export function checkReport (flow: AnyStateMachine, name: string, c: Paint, events: readonly string[] = []): { lines: string[], failed: boolean } {
+export function checkReport (flow: AnyStateMachine, name: string, c: Paint, events: readonly string[]): { lines: string[], failed: boolean } {
   const findings = checkFlow(flow, { events })
   const errors = findings.filter((finding) => finding.level === 'error')
   const width = Math.max(0, ...findings.map((finding) => finding.rule.length))

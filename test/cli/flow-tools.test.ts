@@ -45,6 +45,9 @@ t.test('check: exit code 0 for a clean flow, 1 with the errors listed', async (t
     'typo.cjs (typo): 3 errors, 1 warning',
     ''
   ].join('\n'))
+  const untyped = memoryIo(flows)
+  t.equal(await runCli(['check', 'typo.cjs', '--no-types'], untyped), 1)
+  t.equal(untyped.out(), broken.out(), 'without TypeScript the same: a JavaScript flow declares no types')
   const declared = memoryIo(flows)
   t.equal(await runCli(['check', 'typo.cjs', '--event', 'user_speaks', 'other'], declared), 1)
   t.notMatch(declared.out(), /unknown-event/, 'declared events are known')

@@ -11,11 +11,19 @@ function rules (machine: AnyStateMachine, events?: string[]): string[] {
   return checkFlow(machine, { events }).map((finding: Finding) => `${finding.level} ${finding.rule} ${finding.state}`)
 }
 
+// What examples/custom-event-flow.ts declares in its types (test/cli/declared-events.test.ts reads it with TypeScript).
+const declared = ['booking_confirmed']
+
 for (const [name, machine] of exampleFlows) {
   t.test(`${name} passes clean`, async (t) => {
-    t.same(checkFlow(machine), [])
+    t.same(checkFlow(machine, { events: declared }), [])
   })
 }
+
+t.test('the custom event is unknown unless declared', async (t) => {
+  const custom = exampleFlows.find(([name]) => name.startsWith('examples/custom-event-flow.ts')) as [string, AnyStateMachine]
+  t.same(rules(custom[1]), ['error unknown-event waiting'])
+})
 
 t.test('unknown-event: an event the protocol does not send, with a near name suggested', async (t) => {
   const typo = setupFlow().createMachine({
