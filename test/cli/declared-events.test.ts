@@ -29,4 +29,6 @@ t.test('nothing is declared for JavaScript, without TypeScript, or when any even
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(path.join(dir, 'alone.ts'), "import { createMachine } from 'xstate'\nexport const flow = createMachine({})\n")
   t.equal(declaredEventTypes(path.join(dir, 'alone.ts'), ['flow']), undefined, 'a flow outside a project')
+  writeFileSync(path.join(dir, 'tsconfig.json'), '{ not json')
+  t.equal(declaredEventTypes(path.join(dir, 'alone.ts'), ['flow']), undefined, 'a tsconfig.json TypeScript cannot read')
 })
