@@ -34,10 +34,10 @@ function exportCommand (root: Command, { io }: Context): void {
 function checkCommand (root: Command, { io, colors, setCode }: Context): void {
   flowCommand(root, 'check', 'Find mistakes in a flow before a call does. Exit code 1 when there are errors.')
     .option('--event <types...>', 'event types the service sends besides the documented ones')
-    .option('--no-types', 'do not ask TypeScript for the events a .ts flow declares in types.events (faster)')
-    .action(async (file: string, options: { export?: string, event?: string[], types: boolean }) => {
+    .option('--types', 'ask TypeScript for the events a .ts flow declares in types.events (takes some seconds)')
+    .action(async (file: string, options: { export?: string, event?: string[], types?: boolean }) => {
       const flow = await loadFlow(file, { cwd: io.cwd, exportName: options.export })
-      const declared = options.types ? declaredEventTypes(path.resolve(io.cwd, file), options.export === undefined ? ['flow', 'default'] : [options.export]) : undefined
+      const declared = options.types === true ? declaredEventTypes(path.resolve(io.cwd, file), options.export === undefined ? ['flow', 'default'] : [options.export]) : undefined
       const { lines, failed } = checkReport(flow, path.basename(file), colors(), [...options.event ?? [], ...declared ?? []])
       io.stdout.write(lines.join('\n') + '\n')
       setCode(failed ? 1 : 0)

@@ -81,7 +81,7 @@ function unknownEvents (machine: AnyStateMachine, known: ReadonlySet<string>): F
       level: 'error',
       rule: 'unknown-event',
       state: placeOf(node),
-      message: `waits for "${type}", which the protocol does not send${suggestion(type, known)}; declare it with --event if the service sends it`
+      message: `waits for "${type}", which the protocol does not send${suggestion(type, known)}; if the service sends it, declare it (check --types reads a TypeScript flow's types.events, --event names it)`
     })))
 }
 

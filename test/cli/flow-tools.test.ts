@@ -41,7 +41,7 @@ t.test('check: exit code 0 for a clean flow, 1 with the errors listed', async (t
   const broken = memoryIo(flows)
   t.equal(await runCli(['check', 'typo.cjs'], broken), 1)
   t.equal(broken.out(), [
-    'error   unknown-event        menu: waits for "user_speaks", which the protocol does not send (did you mean "user_speak"?); declare it with --event if the service sends it',
+    'error   unknown-event        menu: waits for "user_speaks", which the protocol does not send (did you mean "user_speak"?); if the service sends it, declare it (check --types reads a TypeScript flow\'s types.events, --event names it)',
     'error   unreachable          forgotten: no transition leads here, and it is not an initial state',
     'error   silence-not-handled  welcome: on session_start, a speak waits for the caller (user_input_timeout_seconds), and nothing here handles user_input_timeout',
     'warning shadowed-transition  menu: on dtmf_received: 1 transition(s) after one without a guard are never taken',
@@ -49,8 +49,8 @@ t.test('check: exit code 0 for a clean flow, 1 with the errors listed', async (t
     ''
   ].join('\n'))
   const untyped = memoryIo(flows)
-  t.equal(await runCli(['check', 'typo.cjs', '--no-types'], untyped), 1)
-  t.equal(untyped.out(), broken.out(), 'without TypeScript the same: a JavaScript flow declares no types')
+  t.equal(await runCli(['check', 'typo.cjs', '--types'], untyped), 1)
+  t.equal(untyped.out(), broken.out(), 'with --types the same: a JavaScript flow declares no types')
   const declared = memoryIo(flows)
   t.equal(await runCli(['check', 'typo.cjs', '--event', 'user_speaks', 'other'], declared), 1)
   t.notMatch(declared.out(), /unknown-event/, 'declared events are known')

@@ -32,7 +32,7 @@ t.test('unknown-event: an event the protocol does not send, with a near name sug
   })
   const [finding] = checkFlow(typo)
   t.same(rules(typo), ['error unknown-event a'])
-  t.equal(finding.message, 'waits for "user_speaks", which the protocol does not send (did you mean "user_speak"?); declare it with --event if the service sends it')
+  t.equal(finding.message, 'waits for "user_speaks", which the protocol does not send (did you mean "user_speak"?); if the service sends it, declare it (check --types reads a TypeScript flow\'s types.events, --event names it)')
   const unlike = setup({}).createMachine({ initial: 'a', states: { a: { on: { booking_confirmed: 'b' } }, b: { type: 'final' } } })
   t.notMatch(checkFlow(unlike)[0].message, /did you mean/)
   t.same(rules(unlike, ['booking_confirmed']), [], 'an event declared is known')
