@@ -19,8 +19,10 @@ function loadTypeScript (bases: readonly string[]): typeof TypeScript | undefine
 function compilerOptions (ts: typeof TypeScript, dir: string): TypeScript.CompilerOptions {
   const file = ts.findConfigFile(dir, (name) => existsSync(name))
   if (file === undefined) return { noEmit: true, skipLibCheck: true, strict: true, moduleResolution: ts.ModuleResolutionKind.Node10 }
-  const { config } = ts.readConfigFile(file, (name) => ts.sys.readFile(name))
-  return { ...ts.parseJsonConfigFileContent(config ?? {}, ts.sys, path.dirname(file)).options, noEmit: true, skipLibCheck: true }
+  // TypeScript reads even broken JSON into an object; none comes only when the file vanished since it was found.
+  /* c8 ignore next */
+  const config: unknown = ts.readConfigFile(file, (name) => ts.sys.readFile(name)).config ?? {}
+  return { ...ts.parseJsonConfigFileContent(config, ts.sys, path.dirname(file)).options, noEmit: true, skipLibCheck: true }
 }
 
 function literals (type: TypeScript.Type): string[] | undefined {

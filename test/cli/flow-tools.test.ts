@@ -36,7 +36,7 @@ t.test('check: exit code 0 for a clean flow, 1 with the errors listed', async (t
   t.equal(await runCli(['check', 'menu.cjs'], clean), EXIT.ok)
   t.equal(clean.out(), 'menu.cjs (menu): no problems found\n')
   const named = memoryIo(flows)
-  t.equal(await runCli(['check', 'named.cjs', '--export', 'support'], named), 1)
+  t.equal(await runCli(['check', 'named.cjs', '--export', 'support', '--types'], named), 1)
   t.match(named.out(), /^error {3}dead-end  open: no event leads out of this state/, 'the export named: one state, no way out')
   const broken = memoryIo(flows)
   t.equal(await runCli(['check', 'typo.cjs'], broken), 1)
