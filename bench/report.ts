@@ -174,7 +174,7 @@ function everyRun ({ runs, paired }: Report): string[] {
 
 /** The generated part of BENCHMARKS.md. */
 export function render (report: Report): string {
-  const { options, runs, heaps, started, finished } = report
+  const { options, heaps, started, finished } = report
   return [
     `Run ${started.toISOString()} – ${finished.toISOString()}, on ${machine()}.`,
     `Load average (1 min) at the start: ${os.loadavg()[0].toFixed(2)}.`,

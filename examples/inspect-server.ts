@@ -1,18 +1,28 @@
 /*
- * Starts @statelyai/inspect's inspector server on ws://localhost:8080, with a
- * page on http://localhost:8080 that shows what it receives in Stately's
- * inspector (the page loads https://stately.ai/inspect, so that part needs
- * the internet), and the IVR example on port 3002, every call inspected.
+ * An inspector that works offline: the IVR example on port 3002 with the
+ * live view on, under a token made for this run. Open the address it prints
+ * to see each call on the flow's diagram, with what the caller said, what
+ * the flow answered, its pending timers and its context. Nothing is loaded
+ * from elsewhere: Mermaid comes from the installed package.
  *
  *   npx tsx examples/inspect-server.ts
+ *
+ * (Stately's own inspector, `examples/inspect.ts`, embeds a page from
+ * stately.ai, and so needs the internet.)
  */
-import { buildInspectedServer } from './inspect'
+import { randomBytes } from 'node:crypto'
+import Fastify from 'fastify'
+import { fastifyAiFlow } from '../lib'
+import { flow } from './ivr-menu'
+
+const token = process.env.LIVE_VIEW_TOKEN ?? randomBytes(24).toString('base64url')
 
 async function main (): Promise<void> {
-  const { createInspectorServer } = await import('@statelyai/inspect/server')
-  createInspectorServer({ port: 8080 })
-  const app = await buildInspectedServer({ inspectorUrl: 'ws://localhost:8080', logger: true })
-  await app.listen({ port: 3002, host: '127.0.0.1' })
+  const app = Fastify({ logger: { level: 'warn' } })
+  await app.register(fastifyAiFlow, { flow, liveView: { path: '/inspect', token } })
+  const url = await app.listen({ port: Number(process.env.PORT ?? 3002), host: '127.0.0.1' })
+  console.log(`Inspector: open ${url}/inspect#token=${token}`)
+  console.log(`Calls: npx fastify-ai-flow simulate ${url}/webhook`)
 }
 
 main().catch((err) => { console.error(err); process.exitCode = 1 })

@@ -2,12 +2,11 @@
  * Watching calls in Stately's inspector. The plugin hands its `inspect`
  * option to every call's actor, so any inspection observer works; this one
  * is `@statelyai/inspect`'s WebSocket inspector, which sends every event,
- * state and actor of every call to an inspector server.
+ * state and actor of every call to an inspector server, whose page embeds
+ * Stately's inspector from stately.ai: it needs the internet.
  *
- *   npx tsx examples/inspect-server.ts
- *
- * runs it with that server. In a browser-only setup,
- * `createBrowserInspector()` opens the inspector in a new window instead.
+ * Offline, use the live view instead: `npx tsx examples/inspect-server.ts`
+ * starts the IVR example with it (see docs/live-view.md).
  */
 import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyAiFlow from '../lib'

@@ -10,6 +10,7 @@ import { placeCall, type OutboundCallResult } from './outbound'
 import type { OutboundCallRequest } from './protocol'
 import { OutboundNotConfiguredError } from './errors'
 import { Recorder } from './recording'
+import { socketErrorHandler } from './transport/socket-errors'
 
 /** What the plugin adds to the Fastify instance as `fastify.aiFlow`. */
 export interface AiFlowDecorator {
@@ -40,6 +41,7 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
     path: options.path,
     token: options.token,
     bodyLimit: options.bodyLimit,
+    maxDepth: options.maxDepth,
     registry
   })
   if (options.websocket !== undefined) await serveWebSocket(fastify, { ...options, prefix: opts.prefix }, registry)
@@ -72,9 +74,9 @@ async function serveWebSocket (fastify: FastifyInstance, options: ResolvedOption
   if (!fastify.hasPlugin('@fastify/websocket')) {
     // Its clean-up hook covers only the context it is registered in: an upgrade request to any other path would keep its socket.
     if (fastify.prefix !== '') fastify.log.warn({ prefix: fastify.prefix }, WRONG_CONTEXT)
-    await fastify.register(fastifyWebsocket, { options: { maxPayload: websocket.maxPayload } })
+    await fastify.register(fastifyWebsocket, { options: { maxPayload: websocket.maxPayload }, errorHandler: socketErrorHandler(websocket.maxPayload) })
   }
-  await fastify.register(websocketTransport, { ...websocket, prefix: options.prefix, token: options.token, registry })
+  await fastify.register(websocketTransport, { ...websocket, prefix: options.prefix, token: options.token, maxDepth: options.maxDepth, registry })
 }
 
 /**

@@ -30,6 +30,12 @@ export interface FastifyAiFlowOptions {
   liveActors?: number
   /** The largest accepted body, in bytes; larger ones get 413. Default 65536. */
   bodyLimit?: number
+  /**
+   * The deepest nesting of arrays and objects accepted in a body or a
+   * WebSocket frame. Deeper ones are refused before they are parsed: 400,
+   * or an ignored frame. Default 64.
+   */
+  maxDepth?: number
   /** Where calls are kept between events. Default a `MemoryStore`. */
   store?: SessionStore
   /** Names the flow's version in stored calls. Default: a digest of the flow's states and transitions (`flowVersionOf`). */
@@ -196,6 +202,7 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     maxSessions: positiveInteger('maxSessions', options.maxSessions, 10_000),
     liveActors: count('liveActors', options.liveActors, 1000),
     bodyLimit: positiveInteger('bodyLimit', options.bodyLimit, 65_536),
+    maxDepth: positiveInteger('maxDepth', options.maxDepth, 64),
     fallback: checkFallback(options.fallback),
     websocket: checkWebSocket(options.websocket),
     outbound: options.outbound === undefined ? undefined : resolveOutboundOptions(options.outbound),

@@ -6,3 +6,4 @@ export type { ConversationReply, ConversationHandler, ConversationHandlerContext
 export type { ConversationHandlers, ConversationOptions } from './conversation-options'
 export { createConversationFlow, type ConversationContext, type ConversationFlow } from './conversation'
 export { flowVersionOf } from './flow-version'
+export { workKey } from './work-key'

@@ -1,11 +1,23 @@
 import type { ServerResponse } from 'node:http'
 import type { AnyStateMachine } from 'xstate'
-import type { Logger, SessionRegistry } from '../sessions'
-import { chartOf, type ChartState } from './chart'
+import type { CallTurn, Logger, SessionRegistry } from '../sessions'
+import { toMermaid } from '../tools/mermaid'
+import { callDetail, type CallDetail } from './call-detail'
 import { liveCall, type LiveCall } from './live-call'
+import { Transcripts } from './transcript'
+
+/** What the hub reads of the registry. */
+export type LiveSource = Pick<SessionRegistry, 'ids' | 'get' | 'record' | 'watch' | 'observe'>
+
+/** The flow as a page first draws it. */
+export interface LiveFlow {
+  id: string
+  /** Its Mermaid diagram, nothing highlighted. */
+  mermaid: string
+}
 
 export interface LiveHubOptions {
-  registry: SessionRegistry
+  registry: LiveSource
   flow: AnyStateMachine
   log: Logger
   /** At most this many calls, the most recently active, in a page's first list. */
@@ -23,22 +35,26 @@ export interface LiveCalls {
 
 /**
  * Fans call changes out to the pages that watch, as Server-Sent Events:
- * `chart` and `calls` when a page connects, then `call` for each change and
- * `ended` for each call that ended. Changes are sent in the order the
- * registry reported them, one at a time, so an ended call never comes back.
+ * `flow` and `calls` when a page connects, then `call` for each change,
+ * `turn` for each event answered (its transcript grew) and `ended` for each
+ * call that ended. Changes are sent in the order the registry reported
+ * them, one at a time, so an ended call never comes back.
  */
 export class LiveHub {
-  readonly chart: ChartState
+  readonly flow: LiveFlow
   readonly #options: LiveHubOptions
   readonly #clients = new Set<ServerResponse>()
+  readonly #transcripts = new Transcripts()
   readonly #unwatch: () => void
+  readonly #unobserve: () => void
   readonly #keepAlive: NodeJS.Timeout
   #tail: Promise<void> = Promise.resolve()
 
   constructor (options: LiveHubOptions) {
     this.#options = options
-    this.chart = chartOf(options.flow)
+    this.flow = { id: options.flow.id, mermaid: toMermaid(options.flow) }
     this.#unwatch = options.registry.watch((id, ended) => { this.#changed(id, ended) })
+    this.#unobserve = options.registry.observe((turn) => { this.#heard(turn) })
     this.#keepAlive = setInterval(() => { this.#broadcast(': keep-alive\n\n') }, options.keepAlive).unref()
   }
 
@@ -51,6 +67,12 @@ export class LiveHub {
     return { calls, total: ids.length }
   }
 
+  /** What the inspector shows of one call, or undefined for a call that is not (or no longer) held. */
+  async detail (id: string): Promise<CallDetail | undefined> {
+    const record = await this.#options.registry.record(id)
+    return record === undefined ? undefined : callDetail(id, record, this.#transcripts.of(id), this.#options.flow)
+  }
+
   /** Starts an event stream on `response`, which the caller has taken over from Fastify. */
   async open (response: ServerResponse): Promise<void> {
     response.writeHead(200, {
@@ -59,7 +81,7 @@ export class LiveHub {
       'x-accel-buffering': 'no'
     })
     response.on('close', () => { this.#clients.delete(response) })
-    response.write(message('chart', this.chart))
+    response.write(message('flow', this.flow))
     // Joins the queue, so that no change reported before the list is sent after it.
     const joined = this.#tail.then(async () => {
       const calls = await this.calls()
@@ -74,12 +96,22 @@ export class LiveHub {
   /** Ends every stream and stops watching. */
   close (): void {
     this.#unwatch()
+    this.#unobserve()
     clearInterval(this.#keepAlive)
     for (const response of this.#clients) response.end()
     this.#clients.clear()
   }
 
+  /** A turn comes after its change was reported: pages that show the call read it again. */
+  #heard (turn: CallTurn): void {
+    this.#transcripts.add(turn)
+    const id = turn.event.session.id
+    if (turn.event.type === 'session_end') return
+    this.#tail = this.#tail.then(() => { this.#broadcast(message('turn', { id, at: turn.at })) })
+  }
+
   #changed (id: string, ended: boolean): void {
+    if (ended) this.#transcripts.forget(id)
     this.#tail = this.#tail.then(async () => {
       if (this.#clients.size === 0) return
       const view = ended ? undefined : await this.#options.registry.get(id)

@@ -1,6 +1,9 @@
+import { inspectorScript } from './inspector-script'
+
 /*
  * The page's script, run by the browser: plain JavaScript in a string, so
- * the page is one self-contained file with nothing to fetch. It reads the
+ * the page needs nothing but its own server (and Mermaid, which the plugin
+ * serves from the installed package). It reads the
  * token from the URL's fragment (never sent to the server) or a form, keeps
  * it for the tab, and reads the event stream with fetch, which, unlike
  * EventSource, can send it in a header.
@@ -9,7 +12,7 @@ export const pageScript = String.raw`
 'use strict'
 const base = location.pathname.replace(/\/+$/, '')
 const $ = (selector) => document.querySelector(selector)
-const state = { chart: null, calls: new Map(), selected: null, total: 0 }
+const state = { flow: null, calls: new Map(), selected: null, total: 0 }
 
 function el (tag, attributes, ...children) {
   const node = document.createElement(tag)
@@ -38,39 +41,25 @@ function setStatus (text) {
   $('#status').dataset.state = text
 }
 
-function drawState (node) {
-  const box = el('section', { class: 'state ' + node.type + (node.initial ? ' initial' : ''), 'data-id': node.id })
-  box.append(el('h3', {}, node.key, el('span', { class: 'badge' })))
-  if (node.transitions.length > 0) {
-    box.append(el('ul', { class: 'transitions' }, ...node.transitions.map((t) => el('li', {}, t.label + ' → ' + t.targets.join(', ')))))
-  }
-  if (node.states.length > 0) box.append(el('div', { class: 'children' }, ...node.states.map(drawState)))
-  return box
-}
-
-function drawChart () {
-  $('#chart').replaceChildren(drawState(state.chart))
-  highlight()
-}
-
-function highlight () {
-  const counts = new Map()
-  for (const call of state.calls.values()) for (const id of call.active) counts.set(id, (counts.get(id) || 0) + 1)
-  const chosen = state.calls.get(state.selected)
-  const active = new Set(chosen ? chosen.active : [])
-  for (const box of document.querySelectorAll('#chart .state')) {
-    const id = box.dataset.id
-    const leaf = box.classList.contains('atomic') || box.classList.contains('final')
-    box.classList.toggle('active', active.has(id))
-    box.classList.toggle('current', leaf && active.has(id))
-    const count = leaf ? counts.get(id) || 0 : 0
-    box.querySelector('.badge').textContent = count > 0 ? count + (count === 1 ? ' call' : ' calls') : ''
-  }
-}
-
 function since (ms) {
   const s = Math.max(0, Math.floor((Date.now() - ms) / 1000))
   return Math.floor(s / 60) + 'm ' + String(s % 60).padStart(2, '0') + 's'
+}
+
+/** A state path that may break after its dots only, never inside a state's name. */
+function pathNode (path) {
+  const node = el('span', { class: 'path' })
+  path.split('.').forEach((part, index) => {
+    if (index > 0) node.append('.', el('wbr'))
+    node.append(part)
+  })
+  return node
+}
+
+function select (id) {
+  state.selected = id
+  drawCalls()
+  loadDetail()
 }
 
 function drawCalls () {
@@ -79,34 +68,39 @@ function drawCalls () {
     const row = el('tr', { class: 'call ' + call.status + (call.id === state.selected ? ' selected' : ''), 'data-id': call.id },
       el('td', {}, call.direction === 'outbound' ? '↗' : '↙'),
       el('td', {}, call.party || '—'),
-      el('td', { class: 'where' }, call.states.join('\n')),
+      el('td', { class: 'where' }, ...call.states.map(pathNode)),
       el('td', { class: 'since', 'data-since': call.startedAt }, since(call.startedAt)))
-    row.addEventListener('click', () => { state.selected = call.id; drawCalls(); showMermaid() })
+    row.addEventListener('click', () => { select(call.id) })
     return row
   })
   $('#calls tbody').replaceChildren(...rows)
   $('#count').textContent = state.total + (state.total === 1 ? ' live call' : ' live calls')
   $('#empty').hidden = state.calls.size > 0
-  highlight()
 }
 
-async function showMermaid () {
-  if (!$('#mermaid').open) return
-  const query = state.selected ? '?call=' + encodeURIComponent(state.selected) : ''
-  const response = await fetch(base + '/mermaid' + query, { headers: { authorization: 'Bearer ' + takeToken() } })
-  $('#mermaid pre').textContent = response.ok ? await response.text() : 'The diagram is not available (' + response.status + ').'
-}
-
+${inspectorScript}
 const handlers = {
-  chart (chart) { state.chart = chart; drawChart() },
-  calls (list) { state.calls = new Map(list.calls.map((call) => [call.id, call])); state.total = list.total; drawCalls() },
+  flow (flow) { state.flow = flow; loadDetail() },
+  calls (list) {
+    state.calls = new Map(list.calls.map((call) => [call.id, call]))
+    state.total = list.total
+    drawCalls()
+    loadDetail()
+  },
   call (call) {
     if (!state.calls.has(call.id)) state.total++
     state.calls.set(call.id, call)
+    const before = state.selected
     drawCalls()
-    if (call.id === state.selected) showMermaid()
+    if (call.id === state.selected || state.selected !== before) loadDetail()
   },
-  ended ({ id }) { if (state.calls.delete(id)) state.total--; drawCalls() }
+  turn ({ id }) { if (id === state.selected) loadDetail() },
+  ended ({ id }) {
+    if (state.calls.delete(id)) state.total--
+    const before = state.selected
+    drawCalls()
+    if (state.selected !== before) loadDetail()
+  }
 }
 
 function dispatch (block) {
@@ -156,7 +150,9 @@ $('#login').addEventListener('submit', (event) => {
   $('#login').hidden = true
   connect()
 })
-$('#mermaid').addEventListener('toggle', showMermaid)
-setInterval(() => { for (const cell of document.querySelectorAll('[data-since]')) cell.textContent = since(Number(cell.dataset.since)) }, 1000)
+setInterval(() => {
+  for (const cell of document.querySelectorAll('[data-since]')) cell.textContent = since(Number(cell.dataset.since))
+  for (const cell of document.querySelectorAll('[data-due]')) cell.textContent = dueIn(Number(cell.dataset.due))
+}, 1000)
 connect()
 `

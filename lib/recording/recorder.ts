@@ -55,7 +55,7 @@ export class Recorder {
     })
     this.#writes.set(file, write)
     // Keeps the map to the calls with a write under way.
-    void write.finally(() => { if (this.#writes.get(file) === write) this.#writes.delete(file) })
+    write.finally(() => { if (this.#writes.get(file) === write) this.#writes.delete(file) })
   }
 
   /** Waits for every write under way. */

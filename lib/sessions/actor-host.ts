@@ -1,14 +1,20 @@
-import { createActor, type ActorOptions, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Observer } from 'xstate'
+import { createActor, type AnyActor, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Observer } from 'xstate'
 import { formatProblems, validateAction, type AiFlowAction, type FlowAction, type Session } from '../protocol'
 import { CorruptRecordError, FlowError, FlowVersionError, InvalidActionError } from '../errors'
-import { activeWork, anySettled } from './pending-work'
-import { noop, type Call } from './call'
+import { activeWork, anySettled, armTimers, CallClock, fireTimer, type Clock } from './xstate-adapter'
+import { noop, type Call, type CallInput } from './call'
+import type { RestoredWork, WorkRunner } from './work-runner'
 import type { Logger } from './logger'
 import { recordProblem } from './record'
 import type { SessionRecord } from './store'
 
-/** What runs a flow's delays: XState's clock interface, which it does not export by name. */
-export type Clock = NonNullable<ActorOptions<AnyStateMachine>['clock']>
+export type { Clock } from './xstate-adapter'
+
+/** Real time, for flows that run without a test clock: a pending delay keeps no process alive. */
+const realClock: Clock = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
+}
 
 export interface ActorHostOptions {
   flow: AnyStateMachine
@@ -22,12 +28,19 @@ export interface ActorHostOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
   /** Runs the flow's delays; the simulator hands in one it moves itself. Default: real time. */
   clock?: Clock
+  /** The time on that clock, in ms: due times of delays are kept in it. */
+  now: () => number
   log: Logger
-  /** Told when a call changed while none of its events was being answered. */
+  /** Told when a call changed while none of its turns was running. */
   changed: (call: Call) => void
+  /** Told when one of a call's delays is due: the registry applies it in a turn of the call. */
+  due: (call: Call, input: CallInput) => void
+  /** Runs the promise work of every call's actor. */
+  work: WorkRunner
 }
 
 const none: ReadonlySet<AnyActorRef> = new Set()
+const nobody: ReadonlySet<string> = new Set()
 
 /** Gives the flow its `session_id`: the wire wants it second, after `type`. */
 export function toWire (action: FlowAction, sessionId: string): AiFlowAction {
@@ -48,21 +61,40 @@ export class ActorHost {
   }
 
   /** Starts the call's actor, fresh or from a persisted snapshot, with the flow given or this instance's. */
-  start (call: Call, snapshot?: unknown, flow = this.#options.flow): void {
+  start (call: Call, snapshot?: unknown, flow = this.#options.flow, restored?: RestoredWork): void {
     // XState never throws here: a snapshot it cannot restore, or a context
     // that throws, puts the actor in error, which the observer reports.
-    const actor = createActor(flow, {
+    // Every delay of the call goes through its own clock, so that it fires in a turn of the call.
+    const clock = new CallClock(this.#options.clock ?? realClock, this.#options.now, (apply) => this.#options.due(call, { actor, apply }))
+    const actor: AnyActor = createActor(flow, {
       id: call.id,
       input: { session: call.session },
       snapshot: snapshot as never,
       inspect: this.#options.inspect,
-      // XState takes an explicit `clock: undefined` over its default one.
-      ...(this.#options.clock !== undefined && { clock: this.#options.clock })
+      clock
     })
-    call.actor = actor
+    clock.attach(actor)
+    const started = this.#options.work.route(call.id, actor, () => call.revision + 1, restored)
+    call.live(actor)
     actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))
-    actor.subscribe({ error: (err) => this.fail(call, new FlowError(errorMessage(err), { cause: err })) })
+    actor.subscribe({
+      // A change outside the call's turns (work that ended, a child's event) is kept by a turn of its own.
+      next: () => { if (call.inFlight === 0 && call.actor === actor) this.#options.changed(call) },
+      error: (err) => this.fail(call, new FlowError(errorMessage(err), { cause: err }))
+    })
     actor.start()
+    started()
+  }
+
+  /** Applies what happened to the call since its last turn, in order; what a stale copy armed is dropped. */
+  applyInbox (call: Call): void {
+    const inbox = call.inbox
+    if (inbox.length === 0) return
+    call.inbox = []
+    for (const input of inbox) {
+      const actor = call.actor
+      if (actor !== undefined && !call.failed && (input.actor === undefined || input.actor === actor)) input.apply(actor)
+    }
   }
 
   /**
@@ -70,11 +102,10 @@ export class ActorHost {
    * failed. Returns the work the event is not to wait for: `known`, and
    * what a restored snapshot begins again, which is an earlier event's.
    */
-  prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>): ReadonlySet<AnyActorRef> {
+  prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>, alive: ReadonlySet<string> = nobody): ReadonlySet<AnyActorRef> {
     if (call.failed) return known
     if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return known
-    call.actor?.stop()
-    call.actor = undefined
+    if (call.actor !== undefined) call.park()
     if (record === undefined) {
       this.start(call)
       return known
@@ -95,12 +126,23 @@ export class ActorHost {
     call.session = record.session
     call.startedAt = record.startedAt
     // What the record still has to send, not what a stale copy of the call held.
-    call.window?.splice(0, call.window.length, ...record.pending)
-    call.failed = record.failed
-    if (call.failed) return known
-    this.start(call, record.snapshot, flow)
+    call.replaceReply(record.pending)
+    if (record.failed) {
+      call.fail()
+      return known
+    }
+    this.start(call, record.snapshot, flow, { work: record.work ?? [], alive })
+    this.#rearm(call, record)
     const restarted = this.runningWork(call)
     return restarted.size === 0 ? known : new Set([...known, ...restarted])
+  }
+
+  /** Puts the record's delays back on the clock; those already due fire now, before anything else reaches the call. */
+  #rearm (call: Call, record: SessionRecord): void {
+    const actor = call.actor as AnyActor
+    const { overdue, lost } = armTimers(actor, record.timers ?? [], this.#options.now())
+    if (lost.length > 0) this.#options.log.warn({ sessionId: call.id, lost: lost.map((timer) => timer.event.type) }, 'delays of actors no longer in the call were dropped')
+    for (const timer of overdue) if (call.actor === actor && !call.failed) fireTimer(actor, timer)
   }
 
   /** The flow a stored call was started with, when this instance has it. */
@@ -145,39 +187,39 @@ export class ActorHost {
         const work = activeWork(actor, known)
         if (work.length === 0) return
         const { settled, cancel } = anySettled(work)
-        await Promise.race([settled, new Promise<void>((resolve) => { call.interrupt = resolve })])
+        await Promise.race([settled, new Promise<void>((resolve) => { call.interrupt = resolve; call.wake = resolve })])
         cancel()
         if (this.#done(call, expired)) return
+        // A delay that came due meanwhile fires in this turn, as it would have in XState.
+        this.applyInbox(call)
       }
     } finally {
       clearTimeout(deadline)
       call.interrupt = noop
+      call.wake = noop
     }
   }
 
   /**
    * Whether the call's actor can be stopped now and brought back from its
-   * record by the call's next event. A call with work running, a timer
-   * pending, child actors, actions on their way to its transport, or events
-   * queued cannot: without those, its flow can do nothing before its next
-   * event, whatever the transport.
+   * record. A call with child actors (work running), actions on their way
+   * to its transport, or turns queued cannot. Its delays are in its record,
+   * which brings them back when they are due.
    */
   parkable (call: Call): boolean {
     const actor = call.actor as AnyActorRef
-    if (call.inFlight > 0 || call.outbox.length > 0) return false
-    if (Object.keys(actor.getSnapshot().children).length > 0) return false
-    return Object.keys(actor.system.getSnapshot()._scheduledEvents).length === 0
+    if (call.inFlight > 0 || call.outbox.length > 0 || call.inbox.length > 0) return false
+    return Object.keys(actor.getSnapshot().children).length === 0
   }
 
   /** Ends the call's flow: the error is logged and the fallback replaces the reply. */
   fail (call: Call, err: Error): void {
     if (call.failed) return
-    call.failed = true
+    call.fail()
     this.#options.log.error({ err, sessionId: call.id }, 'flow failed; the caller gets the fallback reply')
     const fallback = this.#options.fallback(call.session).map((action) => toWire(action, call.id))
-    call.stop()
-    if (call.window !== null) call.window.splice(0, call.window.length, ...fallback)
-    else if (call.sink !== undefined) {
+    if (call.replaceReply(fallback)) return
+    if (call.sink !== undefined) {
       call.outbox = []
       call.push(fallback)
     } else {
@@ -193,8 +235,8 @@ export class ActorHost {
       this.fail(call, new InvalidActionError(formatProblems(result.problems, String(action.type))))
       return
     }
+    // Outside a turn, the snapshot change that comes with the emission has the call kept.
     call.collect(wire)
-    if (call.inFlight === 0 && call.sink === undefined) this.#options.changed(call)
   }
 }
 

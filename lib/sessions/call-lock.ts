@@ -2,8 +2,14 @@ import { CallBusyError, LockLostError, StoreUnavailableError } from '../errors'
 import type { Call } from './call'
 import type { LockChange, SessionRecord, SessionStore } from './store'
 
-/** How long a shared store's lock outlives the reply deadline, should its holder die. */
+/** How long a shared store's lock outlives the reply deadline, should its holder die, when the store cannot renew it. */
 const LEASE_MARGIN = 2000
+/**
+ * The lease of a lock that the store can renew, in ms: its holder renews it
+ * every third of it while its turn runs, so that a dead holder keeps the
+ * call's next event waiting for at most this long, well inside its wait.
+ */
+export const RENEWED_LEASE = 1500
 
 const noop = (): void => {}
 
@@ -20,7 +26,7 @@ export function claimLock (store: SessionStore, call: Call, replyTimeout: number
   if (store.lock === undefined) return undefined
   const claim = store.lock(call.id, {
     wait: replyTimeout,
-    lease: replyTimeout + LEASE_MARGIN,
+    lease: store.renew === undefined ? replyTimeout + LEASE_MARGIN : RENEWED_LEASE,
     onContention: () => {
       call.contended = true
       call.interrupt()
@@ -48,6 +54,18 @@ export async function releaseLock (store: SessionStore, call: Call, change?: Loc
   }
   if (held) return
   // This copy went on from a state that is no longer the call's: the next event loads it afresh.
-  call.stop()
+  call.park()
   throw new LockLostError()
+}
+
+/** Renews the lease of the call's lock until the returned function is called, when the store can. */
+export function keepLease (store: SessionStore, call: Call): () => void {
+  const { renew } = store
+  const token = call.token
+  if (renew === undefined || token === undefined) return noop
+  const timer = setInterval(() => {
+    // A renewal that fails or comes too late costs the lock, which the save then finds out and says.
+    renew.call(store, call.id, token, RENEWED_LEASE).catch(noop)
+  }, RENEWED_LEASE / 3).unref()
+  return () => clearInterval(timer)
 }

@@ -1,130 +1,58 @@
-import { StoreUnavailableError } from '../errors'
 import type { Call } from './call'
-import { claimLock, releaseLock, type Claim } from './call-lock'
+import type { Claim } from './call-lock'
+import { InProcessRecords } from './in-process-records'
+import { MemoryStore } from './memory-store'
+import { RemoteRecords } from './remote-records'
+import { SharedRecords } from './shared-records'
 import type { SessionRecord, SessionStore } from './store'
 
 /**
- * A call's stored record, read and written through the store, under the
- * call's lock when the store offers one (a store shared by instances).
- * Every store failure becomes `FST_AIFLOW_STORE_UNAVAILABLE`.
+ * A call's record as the turn of one of its events needs it: where it is
+ * kept and how it is locked differ with the store, chosen once when the
+ * registry is built (`callRecords`). Every store failure becomes
+ * `FST_AIFLOW_STORE_UNAVAILABLE`.
  *
- * Each method answers without a promise when it has nothing to wait for, as
+ * Methods answer without a promise when they have nothing to wait for, as
  * for every event of a live call in an in-process store: that is most
  * events' path, and each promise costs a turn of the microtask queue.
  */
-export class CallRecords {
-  readonly #store: SessionStore
-  readonly #version: string
-  readonly #ttl: number
-  readonly #lockWait: number
-  /** Shared by instances: such a store expires records itself and orders events with its lock. */
+export interface CallRecords {
+  /** Shared by instances: the store orders events with its lock, expires records and knows due calls. */
   readonly shared: boolean
-  /** In this process only: a live actor is newer than any record, which is written only to park the call. */
-  readonly inProcess: boolean
-
-  constructor (store: SessionStore, { version, ttl, lockWait }: { version: string, ttl: number, lockWait: number }) {
-    this.#store = store
-    this.#version = version
-    this.#ttl = ttl
-    this.#lockWait = lockWait
-    this.shared = store.lock !== undefined
-    this.inProcess = !this.shared && store.inProcess === true
-  }
-
   /** Lines up for the call's lock at once, so that events keep their arrival order across instances. */
-  claim (call: Call): Claim | undefined {
-    return claimLock(this.#store, call, this.#lockWait)
-  }
-
-  /**
-   * The record, once the claim (if any) holds the lock; the call keeps the
-   * lock's token. Undefined at once when the call's live actor (or its
-   * failure) is all there is to know.
-   */
-  load (call: Call, claim: Claim | undefined): Promise<SessionRecord | undefined> | SessionRecord | undefined {
-    if (claim !== undefined) return this.#locked(call, claim)
-    if (!this.inProcess) return this.#get(call.id)
-    if (call.actor !== undefined || call.failed) return undefined
-    // A parked call's record is kept on it until the store has it.
-    return call.parked ?? this.#get(call.id)
-  }
-
-  /**
-   * What is known of a call now, untouched: its live copy here, unless a
-   * shared store's record is newer (another instance may have served the
-   * call since); else its record, which a parked call (no actor, not
-   * failed) may still hold itself.
-   */
-  async read (id: string, call: Call | undefined): Promise<SessionRecord | undefined> {
-    if (call !== undefined && !this.shared && (call.actor !== undefined || call.failed)) return call.toRecord(this.#version)
-    return call?.parked ?? await this.#store.get(id)
-  }
-
-  /** The record a late save may build on: the one this copy of the call last saved or read. */
-  current (call: Call, record: SessionRecord | undefined): boolean {
-    return this.inProcess || record?.revision === call.revision
-  }
-
+  claim (call: Call): Claim | undefined
+  /** The record, once the claim (if any) holds the lock. Undefined at once when the live call is all there is to know. */
+  load (call: Call, claim: Claim | undefined): Promise<SessionRecord | undefined> | SessionRecord | undefined
+  /** What is known of a call now, untouched. */
+  read (id: string, call: Call | undefined): Promise<SessionRecord | undefined>
+  /** Whether the call's copy here is the record's: a copy another instance has moved on from is not. */
+  current (call: Call, record: SessionRecord | undefined): boolean
+  /** Keeps the call's lock while its turn runs, however long; returns what stops that. */
+  keepLock (call: Call): () => void
   /** Lets go of the lock without saving. */
-  release (call: Call): Promise<void> | undefined {
-    return call.token === undefined ? undefined : releaseLock(this.#store, call)
-  }
-
-  /** Keeps the call's state: an in-process store has nothing to write while the actor lives. */
-  save (call: Call): Promise<void> | undefined {
-    call.revision++
-    if (this.inProcess) return undefined
-    const record = call.toRecord(this.#version)
-    if (call.token !== undefined) return releaseLock(this.#store, call, { set: record, ttl: this.#ttl })
-    return this.#set(call.id, record)
-  }
-
+  release (call: Call): Promise<void> | undefined
   /**
-   * Before the call's actor is stopped: an in-process store gets the record
-   * now (other stores have it from the call's last event). The call keeps
-   * it too until the store has it, and for good should the write fail.
+   * Keeps the call's state. The next revision is the call's only once the
+   * write has succeeded; when it fails, the live copy goes, since it holds
+   * an event that was not kept: the call's next event starts from its record.
    */
-  park (call: Call): Promise<void> | undefined {
-    if (!this.inProcess) return undefined
-    const record = call.toRecord(this.#version)
-    call.parked = record
-    return this.#set(call.id, record).then(async () => {
-      if (call.parked === record) call.parked = undefined
-      // Taken back (restored or ended) before the store had it: what was just written is stale.
-      else if (call.parked === undefined) await this.#store.delete(call.id)
-    })
-  }
+  save (call: Call): Promise<void> | undefined
+  /** Before the call's actor is stopped: a store that does not have its record yet gets it. */
+  park (call: Call): Promise<void> | undefined
+  /** A parked call is live again. */
+  restored (call: Call): Promise<void> | undefined
+  delete (call: Call): Promise<void>
+}
 
-  /** A parked call is live again: an in-process store lets go of the record its actor now holds. */
-  restored (call: Call): Promise<void> | undefined {
-    return this.inProcess ? this.#store.delete(call.id) : undefined
-  }
+export interface RecordsOptions {
+  version: string
+  ttl: number
+  lockWait: number
+  now: () => number
+}
 
-  async delete (call: Call): Promise<void> {
-    call.parked = undefined
-    if (call.token !== undefined) return await releaseLock(this.#store, call, { delete: true })
-    await this.#store.delete(call.id).catch((err) => { throw new StoreUnavailableError(String(err), { cause: err }) })
-  }
-
-  async #locked (call: Call, claim: Claim): Promise<SessionRecord | undefined> {
-    const { record, token } = await claim
-    call.token = token
-    return record
-  }
-
-  async #get (id: string): Promise<SessionRecord | undefined> {
-    try {
-      return await this.#store.get(id)
-    } catch (err) {
-      throw new StoreUnavailableError(String(err), { cause: err })
-    }
-  }
-
-  async #set (id: string, record: SessionRecord): Promise<void> {
-    try {
-      await this.#store.set(id, record, this.#ttl)
-    } catch (err) {
-      throw new StoreUnavailableError(String(err), { cause: err })
-    }
-  }
+/** The records of calls in `store`, handled as its kind asks: in this process, elsewhere, or shared by instances. */
+export function callRecords (store: SessionStore, options: RecordsOptions): CallRecords {
+  if (store instanceof MemoryStore) return new InProcessRecords(store, options)
+  return store.lock === undefined ? new RemoteRecords(store, options) : new SharedRecords(store, options)
 }

@@ -1,12 +1,33 @@
-import type { AnyActor } from 'xstate'
+import type { AnyActor, AnyActorRef } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
 import type { SessionRecord } from './store'
+import { pendingTimers } from './xstate-adapter'
+import { capturedWork } from './work-runner'
+
+/**
+ * Something that happened to a call between its events: a delay of its
+ * flow came due, or its work ended. It is applied in a turn of the call.
+ */
+export interface CallInput {
+  /** For a delay, the actor that armed it: a call restored since has its own copy of it. Work applies to whichever copy is current. */
+  actor?: AnyActorRef
+  apply: (actor: AnyActorRef) => void
+}
 
 /** Shared by every idle call, so that an idle call holds no closure or promise of its own. */
 export const noop = (): void => {}
 /** What a deferred task of an idle call waits for: the next microtask. */
 const nextTick: Promise<unknown> = Promise.resolve()
 const none: readonly AiFlowAction[] = Object.freeze([])
+
+/**
+ * Where a call stands on this instance, changed only by the call's own
+ * methods: `new` until its first turn; `live` while its actor runs here;
+ * `parked` while its record holds it (stored to make room, or moved on by
+ * another instance, or a copy whose save failed); `failed` once its flow
+ * has failed (it gets no more replies); `ended` once it is over here.
+ */
+export type CallStatus = 'new' | 'live' | 'parked' | 'failed' | 'ended'
 
 /**
  * Where a push transport takes a call's actions. Returns false when it
@@ -21,7 +42,8 @@ export type ActionSink = (actions: AiFlowAction[]) => boolean
 export class Call {
   readonly id: string
   session: Session
-  actor: AnyActor | undefined
+  #status: CallStatus = 'new'
+  #actor: AnyActor | undefined
   /** The revision of the stored record the actor matches. */
   revision = 0
   /** The flow version the call was started with; undefined: this instance's. */
@@ -32,15 +54,24 @@ export class Call {
   token: string | undefined
   /** An event of the call waits for its lock on another instance. */
   contended = false
-  failed = false
   startedAt: number
   lastEventAt: number
   /** Emitted after their reply had gone; they lead the next reply. */
   pending: AiFlowAction[] = []
-  /** While an event is being answered, what the flow emits goes here. */
-  window: AiFlowAction[] | null = null
+  /** While a turn runs, what the flow emits goes here: the turn's reply. */
+  #reply: AiFlowAction[] | null = null
   /** Events queued or running. */
   inFlight = 0
+  /** Turns without an event, queued or running: they never cut another turn's wait short. */
+  #quiet = 0
+  /** What happened to the call since its last turn, for the next turn to apply. */
+  inbox: CallInput[] = []
+  /** A turn without an event is queued: it will apply the inbox and keep what the flow did on its own. */
+  settling = false
+  /** Wakes the turn waiting for work: something landed in the inbox. */
+  wake: () => void = noop
+  /** Called when the call's last turn is done with something left in its inbox. */
+  idle: () => void = noop
   /**
    * Takes what the flow emits while no reply is open, for transports that
    * can push (WebSocket). Without one, such actions wait for the next reply.
@@ -63,7 +94,7 @@ export class Call {
 
   /** Events queued behind the one running, here or on another instance. */
   get waiting (): number {
-    return Math.max(0, this.inFlight - 1) + (this.contended ? 1 : 0)
+    return Math.max(0, this.inFlight - this.#quiet - 1) + (this.contended ? 1 : 0)
   }
 
   /**
@@ -73,37 +104,65 @@ export class Call {
    * cuts short the wait of the one running, as XState cuts short an
    * invocation whose state is left.
    */
-  enqueue<T> (task: () => Promise<T>, defer = false): Promise<T> {
+  enqueue<T> (task: () => Promise<T>, defer = false, quiet = false): Promise<T> {
     this.inFlight++
-    this.interrupt()
-    const run = this.#run(this.#tail ?? (defer ? nextTick : undefined), task)
+    if (quiet) this.#quiet++
+    else this.interrupt()
+    const run = this.#run(this.#tail ?? (defer ? nextTick : undefined), task, quiet)
     this.#tail = run
     return run
   }
 
-  async #run<T> (previous: Promise<unknown> | undefined, task: () => Promise<T>): Promise<T> {
+  async #run<T> (previous: Promise<unknown> | undefined, task: () => Promise<T>, quiet: boolean): Promise<T> {
     try {
       // Whatever became of the previous task, this one runs after it.
       if (previous !== undefined) await previous.then(noop, noop)
+      if (quiet) this.#quiet--
       return await task()
     } finally {
       // The last task done: the tail goes, and with it the last reply.
-      if (--this.inFlight === 0) this.#tail = undefined
+      if (--this.inFlight === 0) {
+        this.#tail = undefined
+        if (this.inbox.length > 0) this.idle()
+      }
     }
+  }
+
+  /** Opens the turn's reply, led by what waited for it. */
+  openReply (): void {
+    this.#reply = this.pending
+    this.pending = []
+  }
+
+  /**
+   * Puts `actions` in place of what the open reply holds: a restored
+   * record's own, not what a stale copy held, or the fallback of a failed
+   * flow. False when no reply is open.
+   */
+  replaceReply (actions: readonly AiFlowAction[]): boolean {
+    if (this.#reply === null) return false
+    this.#reply = actions.slice()
+    return true
+  }
+
+  /** Closes the turn's reply and hands it over. */
+  closeReply (): AiFlowAction[] {
+    const reply = this.#reply ?? []
+    this.#reply = null
+    return reply
   }
 
   /** Routes an action the flow emitted: into the open reply, or to the next one. */
   collect (action: AiFlowAction): void {
-    if (this.window !== null) this.window.push(action)
+    if (this.#reply !== null) this.#reply.push(action)
     else if (this.sink !== undefined) this.push([action])
     else this.pending.push(action)
   }
 
   /** Forgets the call that ended; the next event starts a new one. */
   restart (now: number): void {
-    this.stop()
+    this.#stop('new')
     this.version = undefined
-    this.failed = false
     this.pending = []
     this.startedAt = now
     this.lastEventAt = now
@@ -124,21 +183,61 @@ export class Call {
     if (this.sink === undefined || !this.sink(batch)) this.pending.push(...batch)
   }
 
-  stop (): void {
-    this.actor?.stop()
-    this.actor = undefined
+  get status (): CallStatus {
+    return this.#status
+  }
+
+  /** The call's actor while it is live here. */
+  get actor (): AnyActor | undefined {
+    return this.#actor
+  }
+
+  get failed (): boolean {
+    return this.#status === 'failed'
+  }
+
+  /** Its actor runs here from now on. */
+  live (actor: AnyActor): void {
+    this.#actor = actor
+    this.#status = 'live'
+  }
+
+  /** Its actor stops: its record holds the call, which its next turn restores. */
+  park (): void {
+    this.#stop('parked')
+  }
+
+  /** Its flow failed: it gets no more replies, only the fallback it was given. */
+  fail (): void {
+    this.#stop('failed')
+  }
+
+  /** It is over here. */
+  end (): void {
+    this.#stop('ended')
+  }
+
+  #stop (status: CallStatus): void {
+    const actor = this.#actor
+    this.#actor = undefined
+    this.#status = status
+    actor?.stop()
+    if (status !== 'parked') this.inbox = []
     this.interrupt()
   }
 
-  toRecord (version: string): SessionRecord {
+  toRecord (version: string, revision = this.revision): SessionRecord {
+    const actor = this.actor
     return {
       version: this.version ?? version,
-      snapshot: this.actor?.getPersistedSnapshot(),
+      snapshot: actor?.getPersistedSnapshot(),
+      timers: actor === undefined ? [] : pendingTimers(actor),
+      work: actor === undefined ? [] : capturedWork(actor),
       // A copy: the store may keep this very object, and the call's own array changes later.
       pending: this.pending.length === 0 ? none as AiFlowAction[] : this.pending.slice(),
       session: this.session,
       failed: this.failed,
-      revision: this.revision,
+      revision,
       startedAt: this.startedAt,
       updatedAt: this.lastEventAt
     }

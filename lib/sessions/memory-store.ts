@@ -7,11 +7,11 @@ interface Entry {
 
 /**
  * The default store: records in a `Map`, expired lazily on read and by a
- * sweep every `sweepInterval` ms.
+ * sweep every `sweepInterval` ms. The registry knows it for a store in this
+ * process: a live actor holds all its record would, so a call's record is
+ * written only when the call is parked.
  */
 export class MemoryStore implements SessionStore {
-  /** Written only when a call is parked: a live actor holds the same state. */
-  readonly inProcess = true
   readonly #entries = new Map<string, Entry>()
   readonly #timer: NodeJS.Timeout
 

@@ -1,5 +1,17 @@
 import { validateAction } from '../protocol'
-import type { SessionRecord } from './store'
+import type { SessionRecord, TimerRecord } from './store'
+
+function isWork (value: unknown): boolean {
+  const work = value as Record<string, unknown> | null
+  return typeof work === 'object' && work !== null && typeof work.key === 'string' && typeof work.path === 'string' && typeof work.owner === 'string'
+}
+
+function isTimer (value: unknown): boolean {
+  const timer = value as Partial<Record<keyof TimerRecord, unknown>> | null
+  return typeof timer === 'object' && timer !== null && typeof timer.id === 'string' &&
+    typeof timer.source === 'string' && typeof timer.target === 'string' && Number.isFinite(timer.dueAt) &&
+    typeof timer.event === 'object' && timer.event !== null && typeof (timer.event as { type?: unknown }).type === 'string'
+}
 
 /**
  * Checks the shape of a record loaded from a store: a store is outside the
@@ -19,5 +31,7 @@ export function recordProblem (record: unknown, id: string): string | undefined 
   if (typeof r.session !== 'object' || r.session === null) return 'session is not an object'
   if (!r.failed && (typeof r.snapshot !== 'object' || r.snapshot === null)) return 'snapshot is not an object'
   if (typeof r.startedAt !== 'number') return 'startedAt is not a number'
+  if (r.timers !== undefined && (!Array.isArray(r.timers) || !r.timers.every(isTimer))) return 'timers holds an invalid timer'
+  if (r.work !== undefined && (!Array.isArray(r.work) || !r.work.every(isWork))) return 'work holds an invalid entry'
   return undefined
 }

@@ -57,22 +57,38 @@ return { ticket, -1 }
 `
 
 /**
- * KEYS: data, queue. ARGV: ticket, what to write ('set', 'delete' or
- * 'keep'), record JSON, ttl ms, channel, id.
+ * KEYS: data, queue, due (the sorted set of calls by their first delay's
+ * due time). ARGV: ticket, what to write ('set', 'delete' or 'keep'),
+ * record JSON, ttl ms, channel, id, due time ('' when the call has no delay).
  * Returns 1, or 0 when the ticket no longer holds the lock (nothing written).
  */
 export const UNLOCK = `
 if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
 if ARGV[2] == 'delete' then
   redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[3], ARGV[6])
 else
   redis.call('HDEL', KEYS[1], 'holder', 'until')
   if ARGV[2] == 'set' then
     redis.call('HSET', KEYS[1], 'record', ARGV[3])
     redis.call('PEXPIRE', KEYS[1], ARGV[4])
+    if ARGV[7] == '' then redis.call('ZREM', KEYS[3], ARGV[6]) else redis.call('ZADD', KEYS[3], ARGV[7], ARGV[6]) end
   end
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PUBLISH', ARGV[5], 'released:' .. ARGV[6]) end
 return 1
 `
 
+/**
+ * KEYS: data. ARGV: ticket, lease ms.
+ * Returns 1 once the lease runs `lease` ms from now, or 0 when the ticket
+ * no longer holds the lock.
+ */
+export const RENEW = `
+if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[1], 'until', string.format('%d', now + tonumber(ARGV[2])))
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`

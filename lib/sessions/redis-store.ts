@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { CallBusyError, InvalidOptionError } from '../errors'
-import { LOCK, UNLOCK } from './redis-scripts'
+import { LOCK, RENEW, UNLOCK } from './redis-scripts'
 import { LockSignals, type LockWait } from './redis-signals'
 import type { LockChange, LockedRecord, LockOptions, SessionRecord, SessionStore } from './store'
 
@@ -29,7 +29,8 @@ export interface RedisStoreOptions {
 
 interface Scripts {
   aiflowLock (data: string, queue: string, ticket: string, lease: number, keep: number, channel: string, id: string): Promise<[string, number, string?]>
-  aiflowUnlock (data: string, queue: string, ticket: string, mode: string, record: string, ttl: number, channel: string, id: string): Promise<number>
+  aiflowUnlock (data: string, queue: string, due: string, ticket: string, mode: string, record: string, ttl: number, channel: string, id: string, dueAt: string): Promise<number>
+  aiflowRenew (data: string, ticket: string, lease: number): Promise<number>
 }
 
 /** Records come from outside the process: text that is not JSON goes on as is, for the registry to refuse. */
@@ -67,6 +68,8 @@ export class RedisStore implements SessionStore {
   readonly #redis: Redis & Scripts
   readonly #prefix: string
   readonly #channel: string
+  /** The calls with a delay pending, scored by when the first is due. */
+  readonly #dueKey: string
   readonly #commandTimeout: number
   readonly #signals: LockSignals
   #connected = false
@@ -77,6 +80,7 @@ export class RedisStore implements SessionStore {
     const { url = 'redis://127.0.0.1:6379', prefix = 'aiflow:', commandTimeout = 1000, redis } = options
     this.#prefix = prefix
     this.#channel = `${prefix}locks`
+    this.#dueKey = `${prefix}due`
     this.#commandTimeout = commandTimeout
     const client = new Redis(url, {
       ...redis,
@@ -86,7 +90,8 @@ export class RedisStore implements SessionStore {
       autoResendUnfulfilledCommands: false
     })
     client.defineCommand('aiflowLock', { numberOfKeys: 2, lua: LOCK })
-    client.defineCommand('aiflowUnlock', { numberOfKeys: 2, lua: UNLOCK })
+    client.defineCommand('aiflowUnlock', { numberOfKeys: 3, lua: UNLOCK })
+    client.defineCommand('aiflowRenew', { numberOfKeys: 1, lua: RENEW })
     client.on('error', noop) // every command that fails meanwhile says why, and its event's 503 is logged
     client.once('ready', () => { this.#connected = true })
     this.#redis = client as Redis & Scripts
@@ -103,13 +108,13 @@ export class RedisStore implements SessionStore {
     const key = this.#key(id)
     const results = await this.#redis.multi().hset(key, 'record', JSON.stringify(record)).pexpire(key, ttl).exec()
     // A transaction resolves even when a command in it failed: each result carries its own error.
-    const failed = results?.find(([err]) => err !== null)
-    if (failed !== undefined) throw failed[0] as Error
+    const failed = results?.find(([err]) => err !== null)?.[0]
+    if (failed instanceof Error) throw failed
   }
 
   async delete (id: string): Promise<void> {
     await this.#ready()
-    await this.#redis.del(this.#key(id), this.#queue(id))
+    await this.#redis.multi().del(this.#key(id), this.#queue(id)).zrem(this.#dueKey, id).exec()
   }
 
   async lock (id: string, options: LockOptions): Promise<LockedRecord> {
@@ -130,10 +135,31 @@ export class RedisStore implements SessionStore {
   async unlock (id: string, token: string, change?: LockChange): Promise<boolean> {
     this.#signals.unwatch(id)
     await this.#ready()
-    const [mode, record, ttl] = change === undefined
-      ? ['keep', '', 0]
-      : 'set' in change ? ['set', JSON.stringify(change.set), change.ttl] : ['delete', '', 0]
-    return await this.#redis.aiflowUnlock(this.#key(id), this.#queue(id), token, mode, record, ttl, this.#channel, id) === 1
+    const [mode, record, ttl, due] = change === undefined
+      ? ['keep', '', 0, '']
+      : 'set' in change ? ['set', JSON.stringify(change.set), change.ttl, change.due === undefined ? '' : String(change.due)] : ['delete', '', 0, '']
+    return await this.#redis.aiflowUnlock(this.#key(id), this.#queue(id), this.#dueKey, token, mode, record, ttl, this.#channel, id, due) === 1
+  }
+
+  async renew (id: string, token: string, lease: number): Promise<boolean> {
+    await this.#ready()
+    return await this.#redis.aiflowRenew(this.#key(id), token, lease) === 1
+  }
+
+  async announce (instance: string, ttl: number): Promise<void> {
+    await this.#ready()
+    await this.#redis.set(this.#instance(instance), '1', 'PX', ttl)
+  }
+
+  async present (instances: string[]): Promise<string[]> {
+    await this.#ready()
+    const found = await this.#redis.mget(instances.map((instance) => this.#instance(instance)))
+    return instances.filter((_, i) => found[i] !== null)
+  }
+
+  async dueCalls (until: number, limit: number): Promise<string[]> {
+    await this.#ready()
+    return await this.#redis.zrangebyscore(this.#dueKey, '-inf', until, 'LIMIT', 0, limit)
   }
 
   async close (): Promise<void> {
@@ -165,6 +191,10 @@ export class RedisStore implements SessionStore {
 
   #key (id: string): string {
     return `${this.#prefix}{${id}}`
+  }
+
+  #instance (instance: string): string {
+    return `${this.#prefix}instance:${instance}`
   }
 
   #queue (id: string): string {
@@ -204,5 +234,4 @@ export class RedisStore implements SessionStore {
       redis.once('ready', ready).once('error', fail).once('end', fail)
     })
   }
-
 }

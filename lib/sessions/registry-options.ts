@@ -4,7 +4,7 @@ import type { Clock } from './actor-host'
 import type { ActionSink } from './call'
 import type { Logger } from './logger'
 import type { SessionStore } from './store'
-import type { CallTurn } from './turn'
+import type { CallTurn } from './call-turn'
 
 export interface RegistryOptions {
   flow: AnyStateMachine

@@ -1,18 +1,45 @@
-import type { AiFlowAction } from '../protocol'
-import { TooManyCallsError } from '../errors'
+import type { AiFlowAction, Session } from '../protocol'
+import { FlowError, StoreUnavailableError, TooManyCallsError } from '../errors'
 import { ActorHost } from './actor-host'
 import { Call, type ActionSink } from './call'
-import { CallRecords } from './call-records'
+import { callRecords, type CallRecords } from './call-records'
 import { CallTasks } from './call-tasks'
+import { LocalDueCalls } from './due-calls'
+import { pendingTimers, routePromiseWork } from './xstate-adapter'
+import { WorkRunner } from './work-runner'
+import type { CallInput } from './call'
 import { LiveActors } from './live-actors'
 import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
-import type { SessionRecord } from './store'
-import type { CallTurn } from './turn'
+import type { SessionRecord, SessionStore } from './store'
+import type { CallTurn } from './call-turn'
 import type { CallWatcher, DispatchOptions, IncomingEvent, RegistryOptions } from './registry-options'
+import type { Claim } from './call-lock'
+
+/** What a turn is given: an event (none for a turn that applies what happened since the last) and where its reply goes. */
+interface TurnInput {
+  event?: IncomingEvent
+  log: Logger
+  /** False when the transport cannot carry a reply: what the flow emits waits for the next one. */
+  replyable: boolean
+  sink?: ActionSink
+}
 
 export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
+
+/** How often each instance asks a shared store for calls with a delay due, in ms (plus up to half again, at random). */
+const DUE_POLL = 200
+/** A delay is left this long to the instance that armed it before any instance fires it from the store, in ms. */
+const DUE_GRACE = 200
+/** How often each instance tells a shared store that it lives, in ms; it counts as gone after three times that. */
+const ANNOUNCE = 1000
+
+const noop = (): void => {}
+const realTimers = {
+  setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout)
+}
 
 /**
  * Every call this instance serves, each with its own actor and its own
@@ -26,12 +53,29 @@ export class SessionRegistry {
   readonly #live: LiveActors
   readonly #sweeper: NodeJS.Timeout
   readonly #watchers = new Set<CallWatcher>()
+  /** The `observe` option and those added with `observe()`: each is told of every turn. */
+  readonly #observers = new Set<(turn: CallTurn) => void>()
   readonly #tasks: CallTasks
+  readonly #now: () => number
+  /** Parked calls with delays pending, when no shared store keeps them due. */
+  readonly #due: LocalDueCalls
+  readonly #poller: NodeJS.Timeout | undefined
+  readonly #announcer: NodeJS.Timeout | undefined
+  readonly #work: WorkRunner
 
   constructor (options: RegistryOptions) {
     this.#options = options
-    this.#records = new CallRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout })
+    if (options.observe !== undefined) this.#observers.add(options.observe)
+    const clock = options.clock as (RegistryOptions['clock'] & { now?: () => number }) | undefined
+    this.#now = clock?.now === undefined ? Date.now : () => (clock.now as () => number)()
+    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout, now: this.#now })
     this.#tasks = new CallTasks(this.#records)
+    this.#work = new WorkRunner((id, result) => this.#post(this.#calls.get(id) ?? this.#adopt(id), {
+      apply: (actor) => {
+        if (!this.#work.apply(actor, result)) options.log.debug({ sessionId: id, work: result.key }, 'work ended for a state the call has left')
+      }
+    }))
+    for (const flow of [options.flow, ...Object.values(options.flows)]) routePromiseWork(flow)
     this.#host = new ActorHost({
       flow: options.flow,
       flowVersion: options.flowVersion,
@@ -40,13 +84,24 @@ export class SessionRegistry {
       fallback: () => options.fallback,
       inspect: options.inspect,
       clock: options.clock,
+      now: this.#now,
       log: options.log,
-      changed: (call) => {
-        // Deferred: the flow is still taking its event when it tells of the change.
-        this.#tasks.run(call, (record) => this.#saveLate(call, record), true)
-          .catch((err) => options.log.error({ err, sessionId: call.id }, 'saving a call failed'))
-      }
+      changed: (call) => this.#settleLater(call),
+      due: (call, input) => this.#post(call, input),
+      work: this.#work
     })
+    this.#due = new LocalDueCalls(options.clock ?? realTimers, this.#now, (id) => this.wake(id))
+    const { dueCalls } = options.store
+    if (this.#records.shared && dueCalls !== undefined) {
+      // Jittered, so that instances started together do not all ask at once.
+      this.#poller = setInterval(() => { this.pollDue().catch(noop) }, DUE_POLL + Math.floor(Math.random() * DUE_POLL / 2)).unref()
+    }
+    const { announce } = options.store
+    if (this.#records.shared && announce !== undefined) {
+      const say = (): void => { announce.call(options.store, this.#work.instance, ANNOUNCE * 3).catch(noop) }
+      say()
+      this.#announcer = setInterval(say, ANNOUNCE).unref()
+    }
     this.#live = new LiveActors(options.liveActors ?? Infinity, (call) => this.#park(call))
     const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
     this.#sweeper = setInterval(() => this.sweep(), every).unref()
@@ -66,25 +121,32 @@ export class SessionRegistry {
     let call = this.#calls.get(id)
     if (call === undefined) {
       this.#admit(log, id)
-      call = new Call(id, event.session, Date.now())
-      this.#calls.set(id, call)
+      call = this.#adopt(id, event.session)
     }
     const current = call
-    const observe = this.#options.observe
-    // Without an observer (recording, simulators) no turn is built: this is every event's path.
-    if (observe === undefined) return this.#tasks.run(current, (record) => this.#process(current, event, log, replyable, sink, record))
+    const input = { event, log, replyable, sink }
+    // Without an observer (recording, simulators, live view) nothing is told: this is every event's path.
+    if (this.#observers.size === 0) return this.#tasks.run(current, (claim) => this.#turn(current, claim, input))
     const at = Date.now()
-    return this.#tasks.run(current, async (record) => {
-      const reply = await this.#process(current, event, log, replyable, sink, record)
-      this.#observe(observe, { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }, log, id)
+    return this.#tasks.run(current, async (claim) => {
+      const reply = await this.#turn(current, claim, input)
+      const turn = { at, event, reply, state: current.actor?.getSnapshot().value, pushed: sink !== undefined }
+      for (const observe of this.#observers) this.#observe(observe, turn, log, id)
       return reply
     })
   }
 
-  /** Ends a sink's hold on a call: what its flow emits later waits for the call's next event. */
+  /**
+   * Ends a sink's hold on a call: what its flow emits later waits for the
+   * call's next event. What the sink could not take is kept at once, with
+   * the call's record, not at its next event.
+   */
   release (id: string, sink: ActionSink): void {
     const call = this.#calls.get(id)
-    if (call?.sink === sink) call.sink = undefined
+    if (call?.sink !== sink) return
+    call.sink = undefined
+    call.flush()
+    if (call.pending.length > 0) this.#settleLater(call)
   }
 
   /** The ids of the calls held by this instance, the most recently active last. */
@@ -98,6 +160,12 @@ export class SessionRegistry {
     return () => { this.#watchers.delete(watcher) }
   }
 
+  /** Tells `observer` of every turn, as the `observe` option is; returns a function that stops it. */
+  observe (observer: (turn: CallTurn) => void): () => void {
+    this.#observers.add(observer)
+    return () => { this.#observers.delete(observer) }
+  }
+
   /** A read-only copy of one call's state, or undefined for an unknown call. */
   async get (id: string): Promise<CallView | undefined> {
     const record = await this.record(id)
@@ -108,6 +176,20 @@ export class SessionRegistry {
   async record (id: string): Promise<SessionRecord | undefined> {
     const record = await this.#records.read(id, this.#calls.get(id))
     return record === undefined || recordProblem(record, id) !== undefined ? undefined : record
+  }
+
+  /**
+   * Runs a turn of the call without an event: it brings the call back from
+   * its record (here, or from another instance) and fires what is due.
+   */
+  wake (id: string): void {
+    this.#settleLater(this.#calls.get(id) ?? this.#adopt(id))
+  }
+
+  /** Wakes every call whose first delay a shared store holds due, and resolves once they are woken. */
+  async pollDue (): Promise<void> {
+    const ids = await (this.#options.store.dueCalls as NonNullable<SessionStore['dueCalls']>)(this.#now() - DUE_GRACE, 100)
+    for (const id of ids) this.wake(id)
   }
 
   /** Expires every call idle for longer than `sessionTtl`. */
@@ -126,9 +208,12 @@ export class SessionRegistry {
 
   async close (): Promise<void> {
     clearInterval(this.#sweeper)
+    clearInterval(this.#poller)
+    clearInterval(this.#announcer)
+    this.#due.clear()
     // Events in flight finish first: their replies go out and their locks are released.
     await this.#tasks.drain()
-    for (const call of this.#calls.values()) call.stop()
+    for (const call of this.#calls.values()) call.end()
     this.#calls.clear()
     this.#live.clear()
     await this.#options.store.close?.()
@@ -151,47 +236,140 @@ export class SessionRegistry {
     throw err
   }
 
-  async #process (
-    call: Call, event: IncomingEvent, log: Logger, replyable: boolean, sink: ActionSink | undefined, record: SessionRecord | undefined
-  ): Promise<AiFlowAction[]> {
+  /**
+   * One turn of a call, top to bottom: its event, or (without one) what
+   * happened to it since its last turn. Its place in line (with a shared
+   * store, in the lock's queue too) was taken when the event arrived.
+   */
+  async #turn (call: Call, claim: Claim | undefined, { event, log, replyable, sink }: TurnInput): Promise<AiFlowAction[]> {
+    // Load the call's record, once its lock (if any) is ours; the lock is renewed while the turn runs.
+    const loading = this.#records.load(call, claim)
+    const record = loading instanceof Promise ? await loading : loading
+    const renewal = this.#records.keepLock(call)
+    try {
+      if (event === undefined) {
+        // From here on, whatever happens to the call needs a turn of its own.
+        call.settling = false
+        if (record === undefined && call.actor === undefined && !call.failed) return await this.#forget(call)
+        if (call.actor !== undefined && !this.#records.current(call, record) && call.inbox.every((input) => input.actor !== undefined)) return this.#drop(call)
+      } else {
+        this.#touch(call, sink)
+        if (event.type === 'session_end') return await this.#end(call, event, record, log)
+      }
+      // Restore the call from its record, or start it; the work running then is not this turn's to wait for.
+      call.openReply()
+      const alive = await this.#livingOwners(call, record)
+      const known = this.#host.prepare(call, record, this.#host.runningWork(call), alive)
+      if (record !== undefined) this.#restored(call, log)
+      // Deliver what is due first (delays, ended work), then the event; wait for the work it started.
+      this.#host.applyInbox(call)
+      const waiting = call.actor === undefined || event === undefined ? undefined : this.#host.deliver(call, event, known)
+      if (waiting !== undefined) await waiting
+      let reply = call.closeReply()
+      if (call.sink === undefined && (event === undefined || !replyable) && reply.length > 0) {
+        call.pending = reply.concat(call.pending)
+        reply = []
+      }
+      // Save before anything leaves: an event is answered only once its state is kept.
+      const saving = this.#save(call)
+      if (saving !== undefined) await saving
+      this.#work.abandon(call.id, call.actor)
+      if (call.sink !== undefined && (sink !== undefined || event === undefined)) call.push(reply)
+      this.#live.touch(call)
+      return reply
+    } finally {
+      renewal()
+      // Release: only a turn that saved nothing (or failed) still holds the lock.
+      const releasing = this.#records.release(call)
+      if (releasing !== undefined) await releasing
+    }
+  }
+
+  /** An event came: the call is the most recently active, and its transport takes what the flow emits later. */
+  #touch (call: Call, sink: ActionSink | undefined): void {
     call.lastEventAt = Date.now()
     this.#calls.delete(call.id)
     this.#calls.set(call.id, call)
     // What the call's previous transport is owed leaves before the call changes hands.
     call.flush()
     call.sink = sink
-    if (event.type === 'session_end') {
-      await this.#end(call, event, record, log)
-      return []
-    }
-    let reply = call.pending
-    call.pending = []
-    call.window = reply
-    // Taken before the actor may be started, so that work its initial state invokes counts as this event's.
-    const known = this.#host.prepare(call, record, this.#host.runningWork(call))
-    // A call is its live actor or its record, never both.
-    if (record !== undefined) this.#records.restored(call)?.catch((err) => log.warn({ err, sessionId: call.id }, 'a restored call\'s record could not be deleted'))
-    const waiting = call.actor === undefined ? undefined : this.#host.deliver(call, event, known)
-    if (waiting !== undefined) await waiting
-    call.window = null
-    if (sink === undefined && !replyable && reply.length > 0) {
-      call.pending = reply.concat(call.pending)
-      reply = []
-    }
-    // Saved before anything leaves: an event is answered only once its state is kept.
-    const saving = this.#save(call)
-    if (saving !== undefined) await saving
-    if (sink !== undefined) call.push(reply)
-    this.#live.touch(call)
-    return reply
   }
 
-  async #end (call: Call, event: IncomingEvent, record: SessionRecord | undefined, log: Logger): Promise<void> {
+  /** A turn without an event, queued once however many changes call for it. */
+  #settleLater (call: Call): void {
+    if (call.settling) return
+    call.settling = true
+    this.#tasks.run(call, (claim) => this.#turn(call, claim, { log: this.#options.log, replyable: false }), true, true)
+      .catch((err) => this.#options.log.error({ err, sessionId: call.id }, 'keeping what a call did between its events failed'))
+  }
+
+  /** The call is live again: its record no longer needs its delays watched here, nor (in-process) keeping. */
+  #restored (call: Call, log: Logger): void {
+    this.#due.set(call.id, undefined)
+    this.#records.restored(call)?.catch((err) => log.warn({ err, sessionId: call.id }, 'a restored call\'s record could not be deleted'))
+  }
+
+  #drop (call: Call): AiFlowAction[] {
+    this.#options.log.warn({ sessionId: call.id, dropped: call.pending.length }, 'the call moved on elsewhere; what this copy did since is dropped')
+    call.pending = []
+    call.park()
+    return []
+  }
+
+  /** A call woken for nothing: gone from the store, it is gone from here too. */
+  async #forget (call: Call): Promise<AiFlowAction[]> {
+    if (call.waiting === 0) this.#remove(call)
+    if (call.token !== undefined) await this.#records.delete(call)
+    return []
+  }
+
+  /** Holds a call here from now on; without its session, its record's stands in once loaded. */
+  #adopt (id: string, session = { id } as Session): Call {
+    const call = new Call(id, session, Date.now())
+    call.idle = () => this.#settleLater(call)
+    this.#calls.set(id, call)
+    return call
+  }
+
+  /** Something happened to the call: the turn running applies it, or else a turn of its own. */
+  #post (call: Call, input: CallInput): void {
+    call.inbox.push(input)
+    call.wake()
+    if (call.inFlight === 0) this.#settleLater(call)
+  }
+
+  /**
+   * Which owners of the record's work live. When one is gone, the call's
+   * copy here (if any) goes too: restored from the record, it runs that
+   * work again, here, where it only stood in for it.
+   */
+  async #livingOwners (call: Call, record: SessionRecord | undefined): Promise<ReadonlySet<string> | undefined> {
+    const work = record?.work
+    if (work === undefined || work.length === 0) return undefined
+    const others = [...new Set(work.map((item) => item.owner))].filter((owner) => owner !== this.#work.instance)
+    const { present } = this.#options.store
+    // Without a store that knows who lives, no other instance runs this call's work.
+    if (others.length === 0 || !this.#records.shared || present === undefined) return undefined
+    let alive: Set<string>
+    try {
+      alive = new Set(await present.call(this.#options.store, others))
+    } catch (err) {
+      throw new StoreUnavailableError(String(err), { cause: err })
+    }
+    if (alive.size < others.length && call.actor !== undefined) call.park()
+    return alive
+  }
+
+  async #end (call: Call, event: IncomingEvent, record: SessionRecord | undefined, log: Logger): Promise<AiFlowAction[]> {
     if (call.actor !== undefined || record !== undefined) {
-      call.window = []
+      // What the flow says as the call ends is never sent: nothing is executed after session_end.
+      const held = call.pending
+      call.pending = []
+      call.openReply()
       this.#host.prepare(call, record, new Set())
       call.actor?.send(event)
-      call.window = null
+      call.closeReply()
+      call.pending = held
     }
     if (call.pending.length > 0) log.info({ sessionId: call.id, dropped: call.pending.length }, 'the call ended before these actions could be sent')
     // Events already queued behind session_end begin a new call on this same
@@ -199,17 +377,21 @@ export class SessionRegistry {
     if (call.waiting > 0) this.#restart(call)
     else this.#remove(call)
     await this.#records.delete(call)
+    return []
   }
 
   /** The call ended with events queued behind it: watchers see it end, and its next save begins the new one. */
   #restart (call: Call): void {
     call.restart(Date.now())
+    this.#due.set(call.id, undefined)
     this.#live.forget(call)
     for (const watcher of this.#watchers) watcher(call.id, true)
   }
 
   #remove (call: Call): void {
-    call.stop()
+    this.#due.set(call.id, undefined)
+    this.#work.abandon(call.id)
+    call.end()
     this.#calls.delete(call.id)
     this.#live.forget(call)
     for (const watcher of this.#watchers) watcher(call.id, true)
@@ -218,8 +400,16 @@ export class SessionRegistry {
   /** Stops an idle call's actor, once its record is kept: its next event brings it back. */
   #park (call: Call): boolean {
     if (!this.#host.parkable(call)) return false
-    this.#records.park(call)?.catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'a parked call could not be stored; it waits in memory'))
-    call.stop()
+    try {
+      this.#records.park(call)?.catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'a parked call could not be stored; it waits in memory'))
+      // A shared store knows when the call's delays are due from its every save; an in-process one is watched here.
+      if (!this.#records.shared) this.#due.set(call.id, firstDue(call))
+    } catch (err) {
+      // Parking runs in another call's turn: a call whose state cannot be kept fails alone.
+      this.#host.fail(call, new FlowError(`its state could not be kept: ${String(err)}`, { cause: err }))
+      return true
+    }
+    call.park()
     // They are in the record, which leads the next reply with them.
     call.pending = []
     return true
@@ -238,12 +428,9 @@ export class SessionRegistry {
   #changed (call: Call): void {
     for (const watcher of this.#watchers) watcher(call.id, false)
   }
+}
 
-  /** Saves what the flow did between events, unless the call has moved on elsewhere since. */
-  async #saveLate (call: Call, record: SessionRecord | undefined): Promise<void> {
-    if (this.#records.current(call, record)) return await this.#save(call)
-    this.#options.log.warn({ sessionId: call.id, dropped: call.pending.length }, 'the call moved on elsewhere; what this copy did since is dropped')
-    call.pending = []
-    call.stop()
-  }
+/** When the call's first delay is due, if it has one. */
+function firstDue (call: Call): number | undefined {
+  return call.actor === undefined ? undefined : pendingTimers(call.actor)[0]?.dueAt
 }

@@ -1,4 +1,9 @@
 import type { AiFlowAction, Session } from '../protocol'
+import type { TimerRecord } from './xstate-adapter'
+import type { WorkRecord } from './work-runner'
+
+export type { TimerRecord } from './xstate-adapter'
+export type { WorkRecord } from './work-runner'
 
 /**
  * What is kept of one call between its events. Everything in it is plain
@@ -9,6 +14,18 @@ export interface SessionRecord {
   version: string
   /** The flow actor's `getPersistedSnapshot()`. */
   snapshot: unknown
+  /**
+   * Every delayed event pending in the call's actor tree (`after`, delayed
+   * `raise` and `sendTo`), with its absolute due time: XState's snapshot
+   * keeps none. Missing in records written before timers were kept.
+   */
+  timers?: TimerRecord[]
+  /**
+   * The promise work running for the call, each with its key and the
+   * instance that runs it: a copy restored elsewhere meanwhile does not run
+   * it again while that instance lives.
+   */
+  work?: WorkRecord[]
   /** Actions the flow emitted after their reply had gone: they lead the next reply. */
   pending: AiFlowAction[]
   /** The session of the event that opened the call. */
@@ -40,8 +57,12 @@ export interface LockOptions {
   onContention: () => void
 }
 
-/** What releasing a lock writes: the record, or the call's deletion. */
-export type LockChange = { set: SessionRecord, ttl: number } | { delete: true }
+/**
+ * What releasing a lock writes: the record, or the call's deletion. With
+ * the record comes when its first delay is due, if it has one, for
+ * `dueCalls`.
+ */
+export type LockChange = { set: SessionRecord, ttl: number, due?: number } | { delete: true }
 
 /**
  * Where calls are kept between events. Every method may be asynchronous and
@@ -51,15 +72,6 @@ export type LockChange = { set: SessionRecord, ttl: number } | { delete: true }
  * app.register(fastifyAiFlow, { flow, store: new MemoryStore() })
  */
 export interface SessionStore {
-  /**
-   * The records live in this process's memory and end with it, as
-   * `MemoryStore`'s do. A live actor then holds everything its record
-   * would, so the registry writes a call's record only when it parks the
-   * call's actor (`liveActors`), and reads (then deletes) it only to bring
-   * the call back.
-   * Without it, every event's state is written before its reply leaves.
-   */
-  readonly inProcess?: boolean
   get (id: string): Promise<SessionRecord | undefined>
   /** Saves a record that expires after `ttl` ms without another save. */
   set (id: string, record: SessionRecord, ttl: number): Promise<void>
@@ -80,4 +92,24 @@ export interface SessionStore {
    * the lock (its lease ran out and another event took it).
    */
   unlock? (id: string, token: string, change?: LockChange): Promise<boolean>
+  /**
+   * With `lock`: extends the lease of a lock that `token` still holds, so
+   * that a lease can be short and still outlast a long turn of a live
+   * holder. Resolves false when the token no longer holds the lock.
+   */
+  renew? (id: string, token: string, lease: number): Promise<boolean>
+  /**
+   * With `lock`: the ids of calls whose first delay was due at `until` or
+   * before (as `unlock` was told), at most `limit` of them. Every instance
+   * asks a few times a second, so that a delay fires even when the
+   * instance that armed it is gone.
+   */
+  dueCalls? (until: number, limit: number): Promise<string[]>
+  /**
+   * With `lock`: tells the other instances that `instance` lives, for `ttl`
+   * ms. Every instance says so every second while it runs.
+   */
+  announce? (instance: string, ttl: number): Promise<void>
+  /** With `announce`: those of `instances` that have said they live and not yet lapsed. */
+  present? (instances: string[]): Promise<string[]>
 }

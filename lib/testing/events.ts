@@ -5,6 +5,9 @@ import type { AiFlowEvent, Session } from '../protocol'
 const FLOW_NUMBER = '+1234567890'
 const OTHER_NUMBER = '+9876543210'
 
+/** Events the service sends over the WebSocket only (the protocol's table of events says so). */
+export const WEBSOCKET_ONLY_EVENTS: ReadonlySet<string> = new Set(['user_speech_started'])
+
 export type Direction = 'inbound' | 'outbound'
 
 /**

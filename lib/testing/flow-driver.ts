@@ -5,6 +5,7 @@ import { resolveOptions } from '../options'
 import { TestClock } from './clock'
 import { collectingLogger } from './logger'
 import { withCoverage } from './coverage-record'
+import { WEBSOCKET_ONLY_EVENTS } from './events'
 import type { Answer, Driver } from './driver'
 
 /** The plugin's options that apply to a flow driven without a server. */
@@ -20,11 +21,23 @@ export interface FlowDriverOptions {
 }
 
 /**
+ * Which transport an event is taken to have come by. `webhook`: as the
+ * plugin answers a POST, so `user_speech_started` and `session_end` get no
+ * reply and what the flow emits for them leads the next one. `websocket`:
+ * every event is answered at once. Unsaid, each event comes as the service
+ * sends it: `user_speech_started` over the WebSocket (it has no other way),
+ * every other event over the webhook.
+ */
+export type Transport = 'webhook' | 'websocket'
+
+/**
  * Drives a flow in this process, through the same `SessionRegistry` the
  * plugin uses: the same validation of every action, the same fallback when
  * the flow fails, the same wait for promise work, and actions emitted
- * between events leading the next reply, as they do over the webhook. Only
- * the clock differs: the flow's delays run on a {@link TestClock}.
+ * between events leading the next reply, as they do over the webhook. What
+ * the flow emits on `user_speech_started` is answered at once, as over the
+ * WebSocket, the only transport that carries that event. Only the clock
+ * differs: the flow's delays run on a {@link TestClock}.
  *
  * @example
  * const call = new SimulatedCall(new FlowDriver(flow, { replyTimeout: 500 }))
@@ -48,8 +61,11 @@ export class FlowDriver implements Driver {
     })
   }
 
-  async send (event: { type: string, session: { id: string } }): Promise<Answer> {
-    const actions = await this.#registry.dispatch(event, { log: this.#log, replyable: !SILENT_EVENTS.has(event.type) })
+  /** Sends one event, as if it came by `over` (see {@link Transport}), and resolves with the reply. */
+  async send (event: { type: string, session: { id: string } }, over?: Transport): Promise<Answer> {
+    const transport = over ?? (WEBSOCKET_ONLY_EVENTS.has(event.type) ? 'websocket' : 'webhook')
+    const replyable = transport === 'websocket' || !SILENT_EVENTS.has(event.type)
+    const actions = await this.#registry.dispatch(event, { log: this.#log, replyable })
     return { actions, state: this.#state }
   }
 
@@ -58,10 +74,18 @@ export class FlowDriver implements Driver {
    * as over the webhook; it is also returned here, read from the store.
    */
   async wait (ms: number, sessionId: string): Promise<Answer> {
-    const before = (await this.#registry.record(sessionId))?.pending.length ?? 0
+    const before = await this.queued(sessionId)
     await this.clock.advance(ms)
     const record = await this.#registry.record(sessionId)
     return { actions: record?.pending.slice(before) ?? [], state: record === undefined ? undefined : callView(record, sessionId).state }
+  }
+
+  /**
+   * How many actions the flow emitted since its last reply: they lead the
+   * next one. Over the WebSocket they would have been pushed when emitted.
+   */
+  async queued (sessionId: string): Promise<number> {
+    return (await this.#registry.record(sessionId))?.pending.length ?? 0
   }
 
   now (): number {

@@ -1,6 +1,6 @@
 export { simulateCall, runScript, type SimulateOptions, type SimulationTarget, type Move } from './simulate'
-export { SimulatedCall, type SimulatedCallOptions, type Turn, type MoveName } from './simulated-call'
-export { FlowDriver, type FlowDriverOptions } from './flow-driver'
+export { SimulatedCall, type SimulatedCallOptions, type Turn, type MoveName, type FlowStateValue } from './simulated-call'
+export { FlowDriver, type FlowDriverOptions, type Transport } from './flow-driver'
 export { HttpDriver } from './http-driver'
 export { WebSocketDriver, type WebSocketDriverOptions } from './websocket-driver'
 export { TestClock } from './clock'

@@ -33,10 +33,14 @@ function sameJson (a: unknown, b: unknown): boolean {
  * Runs recorded calls through `flow`, each on its own simulated clock that
  * moves as the recorded arrival times did, and reports every event whose
  * reply differs. Replies of recordings with masked phone numbers are masked
- * the same way before they are compared. The reply to an event that came
- * over the WebSocket holds only what the flow emitted at once: it is
- * compared with as many actions from the start of the replayed reply, which
- * waits for the work the event started, as over the webhook.
+ * the same way before they are compared. An event recorded from the webhook
+ * is answered as the webhook answers it; one recorded from the WebSocket is
+ * answered at once, `user_speech_started` included. A WebSocket recording
+ * holds only what went out in answer to each event, not what the flow
+ * pushed between events or after the answer: so what the flow emitted
+ * before the event is left out of the replayed reply, and the rest, which
+ * waits for the work the event started as over the webhook, is cut to as
+ * many actions as were recorded.
  *
  * @example
  * const result = await replayRecording(parseRecording(text), flow)
@@ -47,31 +51,36 @@ export async function replayRecording (calls: readonly RecordedCall[], flow: Any
   for (const call of calls) {
     const driver = new FlowDriver(flow, options)
     try {
-      let last: number | undefined
-      for (const [index, turn] of call.turns.entries()) {
-        await driver.clock.advance(Math.max(0, turn.at - (last ?? turn.at)))
-        last = Math.max(last ?? turn.at, turn.at)
-        const answer = await driver.send(turn.event)
-        const masked = turn.redacted === true ? answer.actions.map(redactAction) : answer.actions
-        // A WebSocket answer holds what the flow emitted at once; what came later was pushed and not recorded.
-        const replayed = turn.pushed === true ? masked.slice(0, turn.reply.length) : masked
-        result.events++
-        if (!sameJson(replayed, turn.reply)) {
-          result.differences.push({
-            sessionId: call.sessionId,
-            position: index + 1,
-            event: turn.event,
-            recorded: turn.reply,
-            replayed,
-            recordedState: turn.state,
-            replayedState: answer.state
-          })
-        }
-      }
+      await replayCall(driver, call, result)
     } finally {
       await driver.close()
     }
     for (const err of driver.errors) result.errors.push({ sessionId: call.sessionId, err })
   }
   return result
+}
+
+async function replayCall (driver: FlowDriver, call: RecordedCall, result: ReplayResult): Promise<void> {
+  let last: number | undefined
+  for (const [index, turn] of call.turns.entries()) {
+    await driver.clock.advance(Math.max(0, turn.at - (last ?? turn.at)))
+    last = Math.max(last ?? turn.at, turn.at)
+    const pushed = turn.pushed === true
+    // Over the WebSocket, what the flow emitted since its last answer went out as it came, unrecorded.
+    const earlier = pushed ? await driver.queued(call.sessionId) : 0
+    const answer = await driver.send(turn.event, pushed ? 'websocket' : 'webhook')
+    const masked = turn.redacted === true ? answer.actions.map(redactAction) : answer.actions
+    const replayed = pushed ? masked.slice(earlier, earlier + turn.reply.length) : masked
+    result.events++
+    if (sameJson(replayed, turn.reply)) continue
+    result.differences.push({
+      sessionId: call.sessionId,
+      position: index + 1,
+      event: turn.event,
+      recorded: turn.reply,
+      replayed,
+      recordedState: turn.state,
+      replayedState: answer.state
+    })
+  }
 }

@@ -26,19 +26,21 @@ export type SimulationTarget = AnyStateMachine | string | URL
  * t.same(await call.press('1'), [speak('Sales, one moment.'), transfer({ ... })])
  * await call.close()
  */
-export function simulateCall (target: SimulationTarget, options: SimulateOptions = {}): SimulatedCall {
+export function simulateCall<TMachine extends AnyStateMachine = AnyStateMachine> (
+  target: TMachine | string | URL, options: SimulateOptions = {}
+): SimulatedCall<TMachine> {
   const { sessionId, session, token, settle, ...flowOptions } = options
   if (typeof target === 'string' || target instanceof URL) {
     const url = new URL(target)
     if (url.protocol === 'ws:' || url.protocol === 'wss:') {
-      return new SimulatedCall(new WebSocketDriver(url.href, { token, settle }), { sessionId, session })
+      return new SimulatedCall<TMachine>(new WebSocketDriver(url.href, { token, settle }), { sessionId, session })
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new TypeError(`the simulator reaches servers by http:, https:, ws: or wss: URLs, got ${url.protocol}`)
     }
-    return new SimulatedCall(new HttpDriver(url.href, { token }), { sessionId, session })
+    return new SimulatedCall<TMachine>(new HttpDriver(url.href, { token }), { sessionId, session })
   }
-  return new SimulatedCall(new FlowDriver(target, flowOptions), { sessionId, session })
+  return new SimulatedCall<TMachine>(new FlowDriver(target, flowOptions), { sessionId, session })
 }
 
 /** One step of a script: the caller's moves, time passing, or any event. */
@@ -59,8 +61,10 @@ export type Move =
  * const turns = await runScript(flow, ['start', { say: 'a table for two' }, { wait: 5000 }, 'silence', 'hangUp'])
  * t.same(turns.at(-2).actions, [speak('Are you still there?')])
  */
-export async function runScript (target: SimulationTarget, script: readonly Move[], options: SimulateOptions = {}): Promise<Turn[]> {
-  const call = simulateCall(target, options)
+export async function runScript<TMachine extends AnyStateMachine = AnyStateMachine> (
+  target: TMachine | string | URL, script: readonly Move[], options: SimulateOptions = {}
+): Promise<Array<Turn<TMachine>>> {
+  const call = simulateCall<TMachine>(target, options)
   try {
     for (const move of script) await play(call, move)
   } finally {
@@ -69,7 +73,7 @@ export async function runScript (target: SimulationTarget, script: readonly Move
   return call.turns
 }
 
-async function play (call: SimulatedCall, move: Move): Promise<unknown> {
+async function play (call: SimulatedCall<AnyStateMachine>, move: Move): Promise<unknown> {
   if (typeof move === 'string') return move === 'start' ? call.start() : call[move]()
   if ('start' in move) return call.start(move.start)
   if ('say' in move) return call.say(move.say)

@@ -1,3 +1,4 @@
+import { matchesState, type AnyStateMachine, type SnapshotFrom, type StateValue, type StateValueFrom } from 'xstate'
 import { formatProblems, validateAction, validateEvent, type AiFlowAction, type AiFlowEvent, type FlowAction, type Session } from '../protocol'
 import type { Answer, Driver } from './driver'
 import { simulatedEvent, simulatedSession, type Direction } from './events'
@@ -7,15 +8,22 @@ export type MoveName =
   | 'start' | 'transferFailed' | 'say' | 'bargeIn' | 'press' | 'silence'
   | 'speechStarted' | 'speechEnded' | 'hangUp' | 'ended' | 'send' | 'wait'
 
+/**
+ * The state value of `TMachine`'s snapshots, as XState types it: for a flow
+ * with states `menu` and `confirm`, `'menu' | 'confirm'`; nested states
+ * are objects, `{ booking: 'askDate' }`. Any value for an untyped machine.
+ */
+export type FlowStateValue<TMachine extends AnyStateMachine> = SnapshotFrom<TMachine>['value']
+
 /** One step of a simulated call and what came of it. */
-export interface Turn {
+export interface Turn<TMachine extends AnyStateMachine = AnyStateMachine> {
   move: MoveName
   /** The event sent; absent when time passed. */
   event?: AiFlowEvent
   /** What the flow answered, without `session_id`, so that `speak('Hi')` compares equal. */
   actions: FlowAction[]
   /** The flow's state value after the step, when it can be seen (a flow driven directly). */
-  state?: unknown
+  state?: FlowStateValue<TMachine>
   /** For `wait`: how long the caller waited, in ms. */
   ms?: number
   /** Milliseconds since the call was made, on the clock the flow sees. */
@@ -39,15 +47,17 @@ export interface SimulatedCallOptions {
  * const call = simulateCall(flow)
  * await call.start()
  * t.same(await call.say('a table for two'), [speak('For which day?')])
- * t.equal(call.state, 'askDate')
+ * t.ok(call.matches('askDate'))
  */
-export class SimulatedCall {
-  readonly turns: Turn[] = []
+export class SimulatedCall<TMachine extends AnyStateMachine = AnyStateMachine> {
+  readonly turns: Array<Turn<TMachine>> = []
   readonly #driver: Driver
   readonly #options: SimulatedCallOptions
   readonly #id: string
   #session: Session | undefined
-  #state: unknown
+  #state: FlowStateValue<TMachine> | undefined
+  /** Some answer carried the flow's state: the driver can see it. */
+  #seesState = false
   #ended = false
 
   constructor (driver: Driver, options: SimulatedCallOptions = {}) {
@@ -65,9 +75,26 @@ export class SimulatedCall {
     return this.#session
   }
 
-  /** The flow's state value after the last move, when it can be seen. */
-  get state (): unknown {
+  /** The flow's state value after the last move, when it can be seen; typed from the flow. */
+  get state (): FlowStateValue<TMachine> | undefined {
     return this.#state
+  }
+
+  /**
+   * Whether the flow is in `value` after the last move, as XState's
+   * `snapshot.matches` tells it: `'booking'` matches any state inside
+   * `booking`, `{ booking: 'askDate' }` that one. Throws when the state
+   * cannot be known: before `start()`, once the flow has ended or failed,
+   * and on a server, whose state cannot be seen from outside.
+   *
+   * @example
+   * await call.press('1')
+   * t.ok(call.matches({ booking: 'confirm' }))
+   */
+  matches (value: StateValueFrom<TMachine>): boolean {
+    const state = this.#state
+    if (state === undefined) throw new Error(`call.matches(${JSON.stringify(value)}): ${this.#noState()}`)
+    return matchesState(value as StateValue, state as StateValue)
   }
 
   /** The call is over: hung up by the caller or by the flow. */
@@ -159,6 +186,13 @@ export class SimulatedCall {
     await this.#driver.close()
   }
 
+  /** Why the flow's state is not known. */
+  #noState (): string {
+    if (this.turns.length === 0) return 'the call has not started: call start() first'
+    if (!this.#seesState) return 'the state of a server cannot be seen; simulate the flow itself (simulateCall(flow)) to ask for it'
+    return 'the flow has no state after the last move: the call has ended or the flow failed'
+  }
+
   #started (): Session {
     if (this.#session === undefined) throw new Error('the call has not started: call start() first')
     if (this.#ended) throw new Error('the call has ended')
@@ -179,8 +213,12 @@ export class SimulatedCall {
 
   #record (step: { move: MoveName, event?: AiFlowEvent, ms?: number }, answer: Answer): FlowAction[] {
     const actions = answer.actions.map((action) => this.#checked(action))
-    if ('state' in answer) this.#state = answer.state
-    this.turns.push({ ...step, actions, ...('state' in answer && { state: answer.state }), at: this.#driver.now() })
+    const state = answer.state as FlowStateValue<TMachine> | undefined
+    if ('state' in answer) {
+      this.#state = state
+      this.#seesState = true
+    }
+    this.turns.push({ ...step, actions, ...('state' in answer && { state }), at: this.#driver.now() })
     return actions
   }
 

@@ -34,7 +34,7 @@ export function toMermaid (machine: AnyStateMachine, options: MermaidOptions = {
   if (rootEdges.length > 0) lines.push(`  state "any state" as ${ANY_STATE}`)
   lines.push(...children(root, ids, '  '))
   lines.push(...rootEdges.map((edge) => `  ${edge}`))
-  if (rootEdges.length > 0) lines.push(`  classDef anyState stroke-dasharray: 4 4`, `  class ${ANY_STATE} anyState`)
+  if (rootEdges.length > 0) lines.push('  classDef anyState stroke-dasharray: 4 4', `  class ${ANY_STATE} anyState`)
   const active = highlighted(machine, options.highlight, ids)
   if (active.length > 0) {
     lines.push(`  classDef ${ACTIVE_CLASS} fill:#ffd54f,stroke:#e65100,stroke-width:3px,color:#000`)

@@ -1,5 +1,6 @@
 import { formatProblems, validateEvent, type Session } from '../protocol'
 import { InvalidEventError, InvalidFrameError } from '../errors'
+import { nestsDeeperThan, tooDeep } from './json-depth'
 
 export interface FrameEvent {
   type: string
@@ -11,6 +12,13 @@ export interface ReadFrame {
   events: FrameEvent[]
   /** Why the frame, or some of its events, were ignored. */
   errors: Error[]
+}
+
+export interface FrameLimits {
+  /** The largest frame, in bytes: `ws` refuses larger ones unless the application set its own, larger limit. */
+  maxPayload: number
+  /** The deepest nesting of arrays and objects. */
+  maxDepth: number
 }
 
 function parse (text: string): unknown {
@@ -25,12 +33,14 @@ function parse (text: string): unknown {
  * Reads one WebSocket frame: one event, or an array of events. Each event
  * is validated on its own, so one bad event in an array costs only itself.
  */
-export function readFrame (data: Buffer, isBinary: boolean, maxPayload: number): ReadFrame {
+export function readFrame (data: Buffer, isBinary: boolean, { maxPayload, maxDepth }: FrameLimits): ReadFrame {
   if (isBinary) return { events: [], errors: [new InvalidFrameError('a binary frame; events are JSON text')] }
   if (data.length > maxPayload) {
     return { events: [], errors: [new InvalidFrameError(`${data.length} bytes, over the limit of ${maxPayload}`)] }
   }
-  const parsed = parse(data.toString('utf8'))
+  const text = data.toString('utf8')
+  if (nestsDeeperThan(text, maxDepth)) return { events: [], errors: [new InvalidFrameError(tooDeep(maxDepth))] }
+  const parsed = parse(text)
   if (parsed instanceof InvalidFrameError) return { events: [], errors: [parsed] }
   const batch = Array.isArray(parsed)
   const items: unknown[] = batch ? parsed : [parsed]

@@ -1,13 +1,16 @@
-import type { FastifyInstance, FastifySchemaCompiler } from 'fastify'
+import type { ConstructorAction, FastifyInstance, FastifySchemaCompiler, ProtoAction } from 'fastify'
 import { AiFlowEventSchema, SILENT_EVENTS, formatProblems, validateEvent, type Session } from '../protocol'
 import { InvalidEventError } from '../errors'
 import type { SessionRegistry } from '../sessions'
 import { tokenCheck } from './token'
+import { answerError } from './error-answer'
+import { nestsDeeperThan, tooDeep } from './json-depth'
 
 export interface HttpTransportOptions {
   path: string
   token: string | undefined
   bodyLimit: number
+  maxDepth: number
   registry: SessionRegistry
 }
 
@@ -21,7 +24,15 @@ const eventValidator: FastifySchemaCompiler<unknown> = () => (body) => {
 }
 
 /** The webhook: `POST <path>`, one event in, 204 or the flow's actions out. */
-export async function httpTransport (app: FastifyInstance, { path, token, bodyLimit, registry }: HttpTransportOptions): Promise<void> {
+export async function httpTransport (app: FastifyInstance, { path, token, bodyLimit, maxDepth, registry }: HttpTransportOptions): Promise<void> {
+  app.setErrorHandler(answerError)
+  // Fastify's own JSON parser, with its prototype-poisoning checks, once the depth is known to be safe.
+  const { onProtoPoisoning, onConstructorPoisoning } = app.initialConfig
+  const parseJson = app.getDefaultJsonParser(onProtoPoisoning as ProtoAction, onConstructorPoisoning as ConstructorAction)
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, function parseEvent (request, body, done) {
+    if (nestsDeeperThan(body as string, maxDepth)) done(new InvalidEventError(`body ${tooDeep(maxDepth)}`), undefined)
+    else parseJson(request, body as string, done)
+  })
   app.post(path, {
     bodyLimit,
     onRequest: token === undefined ? undefined : tokenCheck(token),

@@ -7,6 +7,7 @@ export interface ConnectionOptions {
   registry: SessionRegistry
   log: Logger
   maxPayload: number
+  maxDepth: number
   maxBufferedBytes: number
   pingInterval: number
 }
@@ -66,7 +67,7 @@ export class WebSocketConnection {
   }
 
   #receive (data: RawData, isBinary: boolean): void {
-    const { events, errors } = readFrame(data as Buffer, isBinary, this.#options.maxPayload)
+    const { events, errors } = readFrame(data as Buffer, isBinary, this.#options)
     for (const err of errors) this.#log.warn({ err }, 'ignored an invalid WebSocket frame')
     for (const event of events) this.#dispatch(event)
   }

@@ -3,11 +3,13 @@ import type {} from '@fastify/websocket'
 import type { SessionRegistry } from '../sessions'
 import { tokenCheck } from './token'
 import { WebSocketConnection } from './websocket-connection'
+import { answerError } from './error-answer'
 
 export interface WebSocketTransportOptions {
   path: string
   token: string | undefined
   maxPayload: number
+  maxDepth: number
   maxBufferedBytes: number
   pingInterval: number
   registry: SessionRegistry
@@ -19,7 +21,8 @@ export interface WebSocketTransportOptions {
  * timer pings every open socket.
  */
 export async function websocketTransport (app: FastifyInstance, options: WebSocketTransportOptions): Promise<void> {
-  const { path, token, registry, maxPayload, maxBufferedBytes, pingInterval } = options
+  const { path, token, registry, maxPayload, maxDepth, maxBufferedBytes, pingInterval } = options
+  app.setErrorHandler(answerError)
   const connections = new Set<WebSocketConnection>()
   const timer = setInterval(() => {
     for (const connection of connections) connection.heartbeat()
@@ -31,7 +34,7 @@ export async function websocketTransport (app: FastifyInstance, options: WebSock
     onRequest: token === undefined ? undefined : tokenCheck(token)
   }, function aiFlowSocket (socket, request) {
     const log = request.log.child({ transport: 'websocket' })
-    const connection = new WebSocketConnection(socket, { registry, log, maxPayload, maxBufferedBytes, pingInterval })
+    const connection = new WebSocketConnection(socket, { registry, log, maxPayload, maxDepth, maxBufferedBytes, pingInterval })
     connections.add(connection)
     socket.on('close', () => connections.delete(connection))
     log.info({ liveSockets: connections.size }, 'WebSocket opened')

@@ -83,5 +83,5 @@ t.test('colour follows the terminal and the usual switches', async (t) => {
   t.equal(colorEnabled({ FORCE_COLOR: '0' }, tty), false)
   t.equal(colorEnabled({ NO_COLOR: '1' }, tty, true), true, '--color wins')
   t.equal(colorEnabled({}, tty, false), false, '--no-color wins')
-  t.match(describeAction(hangup(), paint(true)), /\u001b\[33m\[hangs up\]\u001b\[39m/)
+  t.match(describeAction(hangup(), paint(true)), '\u001b[33m[hangs up]\u001b[39m')
 })

@@ -3,7 +3,7 @@ import defaultFlow, { flow, numbers } from '../../examples/ivr-menu'
 import { speak, transfer } from '../../lib'
 import { buildApp, event, post } from '../fixtures/helpers'
 import { drive } from '../fixtures/drive'
-import { runScript, simulateCall } from '../../lib/testing'
+import { runScript } from '../../lib/testing'
 
 const id = 'ivr-call'
 const menuText = 'For sales, press 1 or say sales. For support, press 2 or say support. For our opening hours, press 3.'

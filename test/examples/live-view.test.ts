@@ -22,7 +22,7 @@ t.test('the live view example, run as the README says, serves the page and the c
   t.equal((await fetch(`${url}/live`)).status, 200)
   t.equal((await fetch(`${url}/live/calls`)).status, 401)
   const calls = await fetch(`${url}/live/calls`, { headers: { authorization: `Bearer ${token}` } })
-  t.match(await calls.json(), { calls: [], total: 0, chart: { id: 'ivr' } })
+  t.match(await calls.json(), { calls: [], total: 0, flow: { id: 'ivr', mermaid: /^stateDiagram-v2/ } })
 })
 
 t.test('without LIVE_VIEW_TOKEN the example refuses to start', async (t) => {

@@ -1,11 +1,10 @@
-import fs from 'node:fs'
-import path from 'node:path'
 import t from 'tap'
 import type { AnyStateMachine } from 'xstate'
 import { toMermaid } from '../../lib/tools/mermaid'
 import { flow as ivrMenu } from '../../examples/ivr-menu'
 import { flow as bookingBot } from '../../examples/booking-bot'
 import { flow as transferFallback } from '../../examples/transfer-fallback'
+import { readPage, section } from '../fixtures/markdown'
 
 const flows: Record<string, AnyStateMachine> = {
   'examples/ivr-menu.ts': ivrMenu,
@@ -13,40 +12,25 @@ const flows: Record<string, AnyStateMachine> = {
   'examples/transfer-fallback.ts': transferFallback
 }
 
-const root = path.join(__dirname, '..', '..')
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
+const examplesPage = readPage('docs/examples.md')
+const readmeExamples = section(readPage('README.md'), 'examples')
+const diagrams = [...examplesPage.matchAll(/<!-- diagram: (examples\/[\w-]+\.ts) -->\n```mermaid\n([\s\S]*?)```/g)]
 
-function section (name: string): string {
-  const start = readme.indexOf(`<!-- section: ${name} -->`)
-  const next = readme.indexOf('<!-- section: ', start + 1)
-  return start === -1 ? '' : readme.slice(start, next === -1 ? undefined : next)
-}
-
-const diagrams = [...readme.matchAll(/<!-- diagram: (examples\/[\w-]+\.ts) -->\n```mermaid\n([\s\S]*?)```/g)]
-
-t.test('the README draws the three example flows', async (t) => {
+t.test('docs/examples.md draws the three example flows', async (t) => {
   t.same(diagrams.map(([, file]) => file).sort(), Object.keys(flows).sort())
 })
 
-t.test('the examples section has a diagram and a simulate command for each example flow', async (t) => {
-  const examples = section('examples')
+t.test('docs/examples.md and the README give a simulate command for each example flow', async (t) => {
   for (const name of ['ivr-menu', 'booking-bot', 'transfer-fallback']) {
-    t.ok(examples.includes(`<!-- diagram: examples/${name}.ts -->`), `${name} has its diagram`)
-    t.ok(examples.includes(`npx fastify-ai-flow simulate examples/${name}.ts`), `${name} has its simulate command`)
+    t.ok(examplesPage.includes(`npx fastify-ai-flow simulate examples/${name}.ts`), `${name} has its command in docs/examples.md`)
+    t.ok(readmeExamples.includes(`npx fastify-ai-flow simulate examples/${name}.ts`), `${name} has its command in the README`)
   }
+  t.ok(readmeExamples.includes('](docs/examples.md)'), 'the README links the page')
 })
 
 for (const [, file, diagram] of diagrams) {
-  t.test(`the README's diagram of ${file} is the one the flow draws today`, async (t) => {
+  t.test(`docs/examples.md's diagram of ${file} is the one the flow draws today`, async (t) => {
     t.ok(file in flows, 'a flow this test knows')
     t.equal(diagram, toMermaid(flows[file]))
   })
 }
-
-t.test('the fragments and live view sections show whole example files', async (t) => {
-  for (const name of ['fragments', 'live-view']) {
-    const text = section(name)
-    t.ok(text.length > 0, `the ${name} section exists`)
-    t.match(text, /```ts\n\/\/ examples\/[\w-]+\.ts\n/, `the ${name} section shows an example file`)
-  }
-})

@@ -1,38 +1,41 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
-import { createActor, type AnyStateMachine } from 'xstate'
+import { createActor, emit, setup, type AnyStateMachine } from 'xstate'
 import { helloFlow } from '../../examples/hello-flow'
 import { flow } from '../../examples/conversation-flow'
+import { buildServer } from '../../examples/app'
+import * as errors from '../../lib/errors'
+import { eventSchemas } from '../../lib/protocol'
+import { buildApp, event, post } from '../fixtures/helpers'
+import { anchors, asUserSees, blocks, docsPages, readPage, relativeLinks, root, section, snippets } from '../fixtures/markdown'
 
-const root = path.join(__dirname, '..', '..')
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
+const readme = readPage('README.md')
 
-/** The TypeScript blocks of a piece of the README, each with the example file its first line names. */
-function snippets (text: string): Array<{ file: string | undefined, code: string }> {
-  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map(([, body]) => {
-    const marker = /^\/\/ (examples\/[\w./-]+\.ts)\n/.exec(body)
-    return { file: marker?.[1], code: marker === null ? body : body.slice(marker[0].length) }
-  })
-}
+// The pages this repository's README work wrote; pages of other topics check their own blocks.
+const guides = ['docs/writing-flows.md', 'docs/testing-flows.md', 'docs/fragments.md', 'docs/transports.md',
+  'docs/outbound-calls.md', 'docs/session-stores.md', 'docs/examples.md']
 
-function section (name: string): string {
-  const start = readme.indexOf(`<!-- section: ${name} -->`)
-  const next = readme.indexOf('<!-- section: ', start + 1)
-  return readme.slice(start, next === -1 ? undefined : next)
-}
-
-t.test('every code example in the writing-flows section names its file in examples/', async (t) => {
-  const blocks = snippets(section('writing-flows'))
-  t.ok(blocks.length >= 2, 'the section has examples')
-  for (const block of blocks) t.type(block.file, 'string', block.code.split('\n')[0])
+t.test('every TypeScript block of the README and the guides names its file in examples/', async (t) => {
+  for (const page of ['README.md', ...guides]) {
+    const unnamed = snippets(readPage(page)).filter((block) => block.file === undefined)
+    t.same(unnamed.map((block) => block.code.split('\n')[0]), [], `${page} shows only example files`)
+  }
 })
 
-for (const { file, code } of snippets(readme).filter((block) => block.file !== undefined)) {
-  t.test(`the README's ${file} is the file, importing the package (and its testing subpath) by name`, async (t) => {
-    const source = fs.readFileSync(path.join(root, file as string), 'utf8')
-    t.equal(code, source.replace(/from '\.\.\/lib(\/[\w-]+)?'/g, "from 'fastify-ai-flow$1'"))
-  })
+t.test('the README and the guides show examples: writing flows, fragments, stores, transports', async (t) => {
+  t.ok(snippets(section(readme, 'writing-flows')).length >= 1, 'the README shows a flow')
+  for (const page of ['docs/writing-flows.md', 'docs/fragments.md', 'docs/transports.md', 'docs/outbound-calls.md', 'docs/session-stores.md']) {
+    t.ok(snippets(readPage(page)).length >= 1, `${page} shows an example file`)
+  }
+})
+
+for (const page of ['README.md', ...docsPages()]) {
+  for (const { file, code } of snippets(readPage(page)).filter((block) => block.file !== undefined)) {
+    t.test(`${page}'s ${file} is the file, importing the package (and its subpaths) by name`, async (t) => {
+      t.equal(code, asUserSees(file as string))
+    })
+  }
 }
 
 t.test('the README examples run', async (t) => {
@@ -55,4 +58,74 @@ t.test('the README examples run', async (t) => {
     { type: 'speak', text: 'Hello! What can I do for you?', user_input_timeout_seconds: 8 },
     { type: 'speak', text: 'You said: hi. Anything else?', user_input_timeout_seconds: 8 }
   ])
+})
+
+t.test('the messages the README quotes for a bad digit are the ones the server answers', async (t) => {
+  const app = buildServer()
+  t.teardown(() => app.close())
+  const usage = section(readme, 'usage')
+  const table = section(readme, 'errors')
+  const asNumber = await post(app, event('dtmf_received', 'call-1', { digit: 1 }))
+  t.equal(asNumber.status, 400)
+  t.ok(usage.includes(`\`"digit": 1\` is a\n   \`400\`, \`${asNumber.body.message}\``), `usage quotes ${asNumber.body.message}`)
+  const notAKey = await post(app, event('dtmf_received', 'call-1', { digit: 'x' }))
+  t.equal(notAKey.status, 400)
+  t.ok(table.includes(`(\`${notAKey.body.message}\`)`), `the errors table quotes ${notAKey.body.message}`)
+})
+
+t.test('the message the errors table quotes for an invalid action is the one logged', async (t) => {
+  const broken = setup({}).createMachine({ on: { session_start: { actions: emit({ type: 'speak' } as never) } } })
+  const { app, logs } = await buildApp({ flow: broken })
+  t.teardown(() => app.close())
+  await post(app, event('session_start'))
+  const logged = logs.find((line) => line.err?.code === 'FST_AIFLOW_INVALID_ACTION')
+  t.ok(logged, 'the invalid action is logged')
+  const message = String(logged?.err.message).replace('The flow emitted an invalid action: ', '')
+  t.ok(section(readme, 'errors').includes(`(\`${message}\`)`), `the errors table quotes ${message}`)
+})
+
+t.test('the errors table lists every error code the plugin raises, and no other', async (t) => {
+  type ErrorClass = new () => Error & { code: string }
+  const exported: unknown[] = Object.values(errors)
+  const classes = exported.filter((value): value is ErrorClass => typeof value === 'function' && value.prototype instanceof Error)
+  const raised = classes.map((ErrorClass) => new ErrorClass().code).sort()
+  const listed = [...section(readme, 'errors').matchAll(/^\| `(FST_AIFLOW_\w+)` \|/gm)].map((match) => match[1]).sort()
+  t.ok(raised.length >= 20, 'the codes were found')
+  t.same(listed, raised)
+})
+
+t.test('the README links every page in docs/', async (t) => {
+  for (const page of docsPages()) t.ok(readme.includes(`](${page})`), `${page} is linked`)
+})
+
+t.test('the links of the README and the guides lead to files and headings that exist', async (t) => {
+  for (const page of ['README.md', ...guides]) {
+    const dir = path.dirname(page)
+    for (const link of relativeLinks(readPage(page))) {
+      const [file, anchor] = link.split('#')
+      const target = file === '' ? page : path.normalize(path.join(dir, file))
+      // Pages other work adds to docs/ are linked ahead of the merge that brings them.
+      if (!fs.existsSync(path.join(root, target)) && /^docs\/[\w-]+\.md$/.test(target) && !guides.includes(target)) continue
+      t.ok(fs.existsSync(path.join(root, target)), `${page}: ${link} leads to a file`)
+      if (anchor !== undefined) t.ok(anchors(readPage(target)).has(anchor), `${page}: ${link} leads to a heading`)
+    }
+  }
+})
+
+t.test('the Install section names the Node.js versions the package supports', async (t) => {
+  t.match(section(readme, 'install'), /Requires Node\.js 20, 22, 24 or 26\./)
+  t.ok(blocks(section(readme, 'install'), 'sh')[0].startsWith('npm install fastify-ai-flow fastify xstate'))
+})
+
+t.test("docs/writing-flows.md's lifecycle diagram names the conversation flow's states and the events it handles", async (t) => {
+  const [diagram] = blocks(readPage('docs/writing-flows.md'), 'mermaid')
+  const edges = [...diagram.matchAll(/^ {2}(\S+) --> (\S+?)(?::(.*))?$/gm)]
+  t.ok(edges.length >= 8, 'the diagram has its transitions')
+  const drawn = new Set(edges.flatMap(([, from, to]) => [from, to]).filter((state) => state !== '[*]'))
+  t.same([...drawn].sort(), Object.keys(flow.root.states).sort(), 'the states are the machine\'s')
+  const handled = new Set(Object.values(flow.root.states).flatMap((state) => Object.keys(state.config.on ?? {})))
+  for (const type of Object.keys(flow.config.on ?? {})) handled.add(type)
+  const named = edges.flatMap(([, , , label]) => Object.keys(eventSchemas).filter((type) => label?.includes(type)))
+  t.ok(named.length >= 6, 'the labels name events')
+  for (const type of named) t.ok(handled.has(type), `the flow handles ${type}`)
 })

@@ -6,19 +6,17 @@ import { toMermaid } from '../../lib/tools/mermaid'
 import { flow } from '../../examples/callback-flow'
 import { eventually } from '../fixtures/helpers'
 
-// The walk-through's commands, run as the README gives them, against the built CLI.
+// The walk-through's commands, run as docs/testing-flows.md gives them, against the built CLI.
 // `env -i` keeps the children outside tap's coverage (see test/package.test.ts).
 const root = path.join(__dirname, '..', '..')
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
-const start = readme.indexOf('<!-- section: testing-flows -->')
-const section = readme.slice(start, readme.indexOf('<!-- section: ', start + 1))
+const page = fs.readFileSync(path.join(root, 'docs', 'testing-flows.md'), 'utf8')
 const cli = path.join(root, 'dist', 'lib', 'cli', 'index.js')
 
-/** The block of `lang` that follows `after` in the section. */
+/** The block of `lang` that follows `after` in the page. */
 function blockAfter (after: string, lang: string): string {
-  const at = section.indexOf(after)
-  if (at === -1) throw new Error(`the section no longer says ${after}`)
-  const match = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(section.slice(at + after.length))
+  const at = page.indexOf(after)
+  if (at === -1) throw new Error(`the page no longer says ${after}`)
+  const match = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(page.slice(at + after.length))
   if (match === null) throw new Error(`no ${lang} block after ${after}`)
   return match[1]
 }
@@ -32,16 +30,16 @@ function run (args: string[], { input = '', env = {} }: { input?: string, env?: 
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout })))
 }
 
-/** The lines a `printf '…' |` command of the README types. */
+/** The lines a `printf '…' |` command of the page types. */
 function typed (command: string): string {
-  const match = /printf '([^']*)' \| npx fastify-ai-flow/.exec(section.slice(section.indexOf(command) - 100, section.indexOf(command) + command.length))
+  const match = /printf '([^']*)' \| npx fastify-ai-flow/.exec(page.slice(page.indexOf(command) - 100, page.indexOf(command) + command.length))
   return (match?.[1] ?? '').replaceAll('\\n', '\n')
 }
 
 const noIds = (text: string): string => text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
 
 t.test('every code example of the walk-through names its file in examples/', async (t) => {
-  const blocks = [...section.matchAll(/```ts\n(.*)\n/g)].map((match) => match[1])
+  const blocks = [...page.matchAll(/```ts\n(.*)\n/g)].map((match) => match[1])
   t.same(blocks, ['// examples/callback-flow.ts', '// examples/callback-flow.test.ts', '// examples/recording-server.ts'])
 })
 

@@ -1,7 +1,6 @@
 import t from 'tap'
 import { createMachine } from 'xstate'
 import { liveCall, maskNumber } from '../../lib/live-view/live-call'
-import { chartOf } from '../../lib/live-view/chart'
 import type { CallView } from '../../lib'
 
 const flow = createMachine({
@@ -34,14 +33,4 @@ t.test('the other party is the caller inbound and the callee outbound', async (t
 t.test('active states, parents first, and the leaves as paths', async (t) => {
   t.match(liveCall(view({ state: { b: { x: 'x1', y: {} } } }), flow), { active: ['f.b', 'f.b.x', 'f.b.x.x1', 'f.b.y'], states: ['b.x.x1', 'b.y'] })
   t.match(liveCall(view({ status: 'failed', state: undefined }), flow), { status: 'failed', active: [], states: [] }, 'a failed call has no state')
-})
-
-t.test('the chart: every state, initial ones marked, transitions that lead somewhere', async (t) => {
-  const chart = chartOf(flow)
-  t.match(chart, { id: 'f', key: 'f', type: 'compound', initial: true })
-  const [a, b, c] = chart.states
-  t.match(a, { key: 'a', initial: true, type: 'atomic', transitions: [{ label: 'go', targets: ['b'] }, { label: 'after 1000 ms', targets: ['b'] }] })
-  t.equal(a.transitions.length, 2, 'the actions-only transition is left out')
-  t.match(b, { type: 'parallel', initial: false, states: [{ key: 'x', initial: true }, { key: 'y', initial: true }] })
-  t.match(c, { type: 'final', initial: false, states: [] })
 })

@@ -2,20 +2,20 @@ import t from 'tap'
 import { checkInvalid, type InvalidCase } from '../fixtures/problem-table'
 import { actionSchemas, formatProblems, validateAction } from '../../lib/protocol'
 
-const session_id = '550e8400-e29b-41d4-a716-446655440000'
+const sessionId = '550e8400-e29b-41d4-a716-446655440000'
 // The documentation's sample: an empty WAV header.
 const audio = 'UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQAAAAA='
 
 const base = {
-  speak: { type: 'speak', session_id, text: 'Hello! How can I help you?' },
-  audio: { type: 'audio', session_id, audio },
-  mix_audio: { type: 'mix_audio', session_id, audio },
-  hangup: { type: 'hangup', session_id },
-  transfer: { type: 'transfer', session_id, target_phone_number: '1234567890', caller_id_name: 'Support', caller_id_number: '1234567890' },
-  barge_in: { type: 'barge_in', session_id },
-  configure_transcription: { type: 'configure_transcription', session_id },
-  configure_voice_to_voice: { type: 'configure_voice_to_voice', session_id, system_prompt: 'You are a friendly assistant.' },
-  send_sms: { type: 'send_sms', session_id, phone_number: '4915112345678', message: 'Your code is 4242.' }
+  speak: { type: 'speak', session_id: sessionId, text: 'Hello! How can I help you?' },
+  audio: { type: 'audio', session_id: sessionId, audio },
+  mix_audio: { type: 'mix_audio', session_id: sessionId, audio },
+  hangup: { type: 'hangup', session_id: sessionId },
+  transfer: { type: 'transfer', session_id: sessionId, target_phone_number: '1234567890', caller_id_name: 'Support', caller_id_number: '1234567890' },
+  barge_in: { type: 'barge_in', session_id: sessionId },
+  configure_transcription: { type: 'configure_transcription', session_id: sessionId },
+  configure_voice_to_voice: { type: 'configure_voice_to_voice', session_id: sessionId, system_prompt: 'You are a friendly assistant.' },
+  send_sms: { type: 'send_sms', session_id: sessionId, phone_number: '4915112345678', message: 'Your code is 4242.' }
 } satisfies Record<keyof typeof actionSchemas, Record<string, unknown>>
 
 type Type = keyof typeof base
@@ -37,9 +37,9 @@ const invalid: InvalidCase[] = [
   { name: 'not an object: null', value: null, path: '', message: /must be an object/ },
   { name: 'not an object: an array', value: [base.hangup], path: '', message: /must be an object/ },
   { name: 'not an object: a string', value: 'hangup', path: '', message: /must be an object/ },
-  { name: 'unknown action type', value: { type: 'record', session_id }, path: '/type', message: /must be one of speak, audio, mix_audio, hangup, transfer, barge_in, configure_transcription, configure_voice_to_voice, send_sms/ },
-  { name: 'type missing', value: { session_id }, path: '/type', message: /must be one of speak/ },
-  { name: 'type not a string', value: { type: 1, session_id }, path: '/type', message: /must be one of speak/ },
+  { name: 'unknown action type', value: { type: 'record', session_id: sessionId }, path: '/type', message: /must be one of speak, audio, mix_audio, hangup, transfer, barge_in, configure_transcription, configure_voice_to_voice, send_sms/ },
+  { name: 'type missing', value: { session_id: sessionId }, path: '/type', message: /must be one of speak/ },
+  { name: 'type not a string', value: { type: 1, session_id: sessionId }, path: '/type', message: /must be one of speak/ },
   { name: 'an extra property (actions are strict)', value: action('hangup', { reason: 'done' }), path: '/reason', message: /is not allowed/ },
   { name: 'missing session_id', value: without('hangup', 'session_id'), path: '/session_id', message: /is required/ },
   { name: 'empty session_id', value: action('barge_in', { session_id: '' }), path: '/session_id', message: /must not be empty/ },
@@ -48,7 +48,7 @@ const invalid: InvalidCase[] = [
   { name: 'speak with both text and ssml', value: action('speak', { ssml: '<speak>Hi</speak>' }), path: '', message: /exactly one of text or ssml/ },
   { name: 'speak with neither text nor ssml', value: without('speak', 'text'), path: '', message: /exactly one of text or ssml/ },
   { name: 'speak with empty text', value: action('speak', { text: '' }), path: '/text', message: /must not be empty/ },
-  { name: 'speak with empty ssml', value: { type: 'speak', session_id, ssml: '' }, path: '/ssml', message: /must not be empty/ },
+  { name: 'speak with empty ssml', value: { type: 'speak', session_id: sessionId, ssml: '' }, path: '/ssml', message: /must not be empty/ },
   { name: 'speak text not a string', value: action('speak', { text: 42 }), path: '/text', message: /must be a string/ },
   { name: 'speak with an extra property', value: action('speak', { voice: 'en-US-JennyNeural' }), path: '/voice', message: /is not allowed/ },
   { name: 'speak with an unknown tts provider', value: action('speak', { tts: { provider: 'google' } }), path: '/tts/provider', message: /must be one of "azure", "eleven_labs"/ },
@@ -80,13 +80,13 @@ const invalid: InvalidCase[] = [
   { name: 'audio with tts (speak only)', value: action('audio', { tts: { provider: 'azure' } }), path: '/tts', message: /is not allowed/ },
 
   { name: 'mix_audio without audio and without stop', value: without('mix_audio', 'audio'), path: '/audio', message: /is required unless stop is true/ },
-  { name: 'mix_audio with stop false and no audio', value: { type: 'mix_audio', session_id, stop: false }, path: '/audio', message: /is required unless stop is true/ },
-  { name: 'mix_audio with stop "true" and no audio', value: { type: 'mix_audio', session_id, stop: 'true' }, path: '/audio', message: /is required unless stop is true/ },
+  { name: 'mix_audio with stop false and no audio', value: { type: 'mix_audio', session_id: sessionId, stop: false }, path: '/audio', message: /is required unless stop is true/ },
+  { name: 'mix_audio with stop "true" and no audio', value: { type: 'mix_audio', session_id: sessionId, stop: 'true' }, path: '/audio', message: /is required unless stop is true/ },
   { name: 'mix_audio with stop "true" and audio', value: action('mix_audio', { stop: 'true' }), path: '/stop', message: /must be a boolean/ },
   { name: 'mix_audio volume 1.5', value: action('mix_audio', { volume: 1.5 }), path: '/volume', message: /must be <= 1/ },
   { name: 'mix_audio volume -0.1', value: action('mix_audio', { volume: -0.1 }), path: '/volume', message: /must be >= 0/ },
-  { name: 'mix_audio stop with volume 1.5', value: { type: 'mix_audio', session_id, stop: true, volume: 1.5 }, path: '/volume', message: /must be <= 1/ },
-  { name: 'mix_audio stop with audio that is not base64', value: { type: 'mix_audio', session_id, stop: true, audio: '%%%' }, path: '/audio', message: /must be base64/ },
+  { name: 'mix_audio stop with volume 1.5', value: { type: 'mix_audio', session_id: sessionId, stop: true, volume: 1.5 }, path: '/volume', message: /must be <= 1/ },
+  { name: 'mix_audio stop with audio that is not base64', value: { type: 'mix_audio', session_id: sessionId, stop: true, audio: '%%%' }, path: '/audio', message: /must be base64/ },
   { name: 'mix_audio with an extra property', value: action('mix_audio', { loop: true }), path: '/loop', message: /is not allowed/ },
 
   ...(['target_phone_number', 'caller_id_name', 'caller_id_number'].map((field) => (
@@ -123,7 +123,7 @@ checkInvalid(t, validateAction, invalid)
 
 const valid: Array<{ name: string, value: Record<string, unknown> }> = [
   ...Object.entries(base).map(([type, value]) => ({ name: `${type} with only its required fields`, value })),
-  { name: 'speak with ssml', value: { type: 'speak', session_id, ssml: '<speak>Hi</speak>' } },
+  { name: 'speak with ssml', value: { type: 'speak', session_id: sessionId, ssml: '<speak>Hi</speak>' } },
   { name: 'speak with every option', value: action('speak', { tts: { provider: 'azure', language: 'de-DE', voice: 'de-DE-KatjaNeural' }, barge_in: { strategy: 'manual' }, user_input_timeout_seconds: 0.5, vad: {} }) },
   { name: 'speak with eleven_labs tts and no voice', value: action('speak', { tts: { provider: 'eleven_labs' } }) },
   ...['none', 'manual', 'minimum_characters', 'immediate'].map((strategy) => ({ name: `barge_in strategy ${strategy}`, value: action('speak', { barge_in: { strategy } }) })),
@@ -133,7 +133,7 @@ const valid: Array<{ name: string, value: Record<string, unknown> }> = [
   { name: 'allow_after_ms 10000', value: bargeIn({ allow_after_ms: 10000 }) },
   { name: 'audio with a barge_in', value: action('audio', { barge_in: { strategy: 'immediate', allow_after_ms: 250 } }) },
   { name: 'audio without padding', value: action('audio', { audio: 'UklGRg' }) },
-  { name: 'mix_audio stop true without audio', value: { type: 'mix_audio', session_id, stop: true } },
+  { name: 'mix_audio stop true without audio', value: { type: 'mix_audio', session_id: sessionId, stop: true } },
   { name: 'mix_audio stop true with audio and volume', value: action('mix_audio', { stop: true, volume: 0.2 }) },
   { name: 'mix_audio stop false with audio', value: action('mix_audio', { stop: false }) },
   { name: 'mix_audio volume 0', value: action('mix_audio', { volume: 0 }) },
@@ -162,7 +162,7 @@ t.test('problems read well', async (t) => {
     [without('speak', 'text'), 'action must have exactly one of text or ssml'],
     [action('transfer', { timeout: 121, caller_id_name: '' }), 'action/caller_id_name must not be empty, action/timeout must be <= 120'],
     [action('speak', { tts: { provider: 'eleven_labs', language: 'de-DE' } }), 'action/tts/language is not allowed'],
-    [{ type: 'mix_audio', session_id }, 'action/audio is required unless stop is true']
+    [{ type: 'mix_audio', session_id: sessionId }, 'action/audio is required unless stop is true']
   ]
   for (const [value, expected] of cases) {
     const result = validateAction(value)

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createMachine } from 'xstate'
 import { Call } from '../../lib/sessions/call'
+import { WorkRunner } from '../../lib/sessions/work-runner'
 import { ActorHost } from '../../lib/sessions/actor-host'
 import { hangup as hangupAction, type AiFlowAction } from '../../lib'
 
@@ -10,10 +11,9 @@ const bargeIn: AiFlowAction = { type: 'barge_in', session_id: 'c' }
 
 t.test('emitted actions go to the open reply, else to a push sink, else wait for the next reply', async (t) => {
   const call = new Call('c', { id: 'c' }, 0)
-  call.window = []
+  call.openReply()
   call.collect(hangup)
-  t.same(call.window, [hangup])
-  call.window = null
+  t.same(call.closeReply(), [hangup])
   call.collect(hangup)
   t.same(call.pending, [hangup])
   const pushed: AiFlowAction[][] = []
@@ -58,7 +58,7 @@ t.test('tasks run one at a time in order, and a failed task does not stop the qu
 
 t.test('stopping a call without an actor is fine', async (t) => {
   const call = new Call('c', { id: 'c' }, 0)
-  call.stop()
+  call.end()
   t.equal(call.toRecord('1').snapshot, undefined)
 })
 
@@ -70,7 +70,10 @@ t.test('a flow that fails while a push transport holds the call sends the fallba
     replyTimeout: 10,
     fallback: () => [hangupAction()],
     log: { error () {} } as never,
-    changed: () => t.fail('a pushed fallback needs no save')
+    changed: () => t.fail('a pushed fallback needs no save'),
+    now: Date.now,
+    due: () => t.fail('no delay here'),
+    work: new WorkRunner(() => {})
   })
   const call = new Call('c', { id: 'c' }, 0)
   const pushed: AiFlowAction[][] = []

@@ -72,8 +72,15 @@ t.test('a call that failed and ended is not failed for the events queued behind 
 t.test('watchers see a call end, then the call its queued event begins', async (t) => {
   const silent = { child: () => silent, debug () {}, info () {}, warn () {}, error () {} }
   const registry = new SessionRegistry({
-    flow: turnsFlow, flowVersion: '1', flows: {}, store: new DistantStore(), replyTimeout: 1000,
-    sessionTtl: 60_000, maxSessions: 10, fallback: [], log: silent
+    flow: turnsFlow,
+    flowVersion: '1',
+    flows: {},
+    store: new DistantStore(),
+    replyTimeout: 1000,
+    sessionTtl: 60_000,
+    maxSessions: 10,
+    fallback: [],
+    log: silent
   })
   t.teardown(() => registry.close())
   const seen: Array<[string, boolean]> = []

@@ -4,6 +4,7 @@ import { assign, emit, fromCallback, fromPromise } from 'xstate'
 import { fastifyAiFlow, MemoryStore, setupFlow, speak, type CallView, type SessionStore } from '../../lib'
 import { ActorHost } from '../../lib/sessions/actor-host'
 import { Call } from '../../lib/sessions/call'
+import { WorkRunner } from '../../lib/sessions/work-runner'
 import { demoFlow } from '../../examples/demo-flow'
 import { buildApp, event, post, sleep } from '../fixtures/helpers'
 
@@ -131,7 +132,7 @@ for (const fail of [false, true]) {
   })
 }
 
-t.test('calls with a timer, a child actor or work running keep their actor', async (t) => {
+t.test('a parked call\'s timer still fires; calls with a child actor or work running keep their actor', async (t) => {
   const ticks: string[] = []
   const flow = setupFlow({
     actors: {
@@ -189,7 +190,7 @@ t.test('a call that failed after its reply is let go from the live actors', asyn
 })
 
 t.test('a call with actions on their way to its transport cannot be parked until they have left', async (t) => {
-  const host = new ActorHost({ flowVersion: 'v1', flows: {}, flow: counterFlow, replyTimeout: 100, fallback: () => [], log: console as never, changed: () => {} })
+  const host = new ActorHost({ flowVersion: 'v1', flows: {}, flow: counterFlow, replyTimeout: 100, fallback: () => [], log: console as never, changed: () => {}, now: Date.now, due: () => {}, work: new WorkRunner(() => {}) })
   const call = new Call('pushed', { id: 'pushed' }, 0)
   host.start(call)
   const sent: unknown[] = []
@@ -217,4 +218,27 @@ t.test('liveActors must be a whole number of 0 or more, or Infinity', async (t) 
     t.equal(app.aiFlow.liveCalls, 0, `liveActors: ${liveActors} is accepted`)
     await app.close()
   }
+})
+
+t.test('a call whose state cannot be kept fails alone when it is parked in another call\'s turn', async (t) => {
+  const nested = (depth: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = {}
+    for (let i = 0; i < depth; i++) value = { value }
+    return value
+  }
+  const deepFlow = setupFlow({ types: { context: {} as { deep?: unknown } } }).createMachine({
+    context: {},
+    on: {
+      user_speak: { actions: [assign({ deep: () => nested(100_000) }), emit(speak('kept'))] },
+      dtmf_received: { actions: emit(speak('fine')) }
+    }
+  })
+  const { app, logs } = await buildApp({ flow: deepFlow, liveActors: 0 })
+  t.teardown(() => app.close())
+  t.same((await post(app, event('user_speak', 'deep', { text: 'x' }))).body, { type: 'speak', session_id: 'deep', text: 'kept' })
+  // The other call's turn parks the deep one.
+  t.same(await post(app, event('dtmf_received', 'other', { digit: '1' })), { status: 200, body: { type: 'speak', session_id: 'other', text: 'fine' } }, 'the other call is answered')
+  t.ok(logs.some((line) => line.sessionId === 'deep' && line.err?.code === 'FST_AIFLOW_FLOW_ERROR'), 'the deep call failed, and the log says which')
+  t.match(await app.aiFlow.getCall('deep'), { status: 'failed', pendingActions: 2 }, 'it gets the fallback at its next event')
+  t.same((await post(app, event('dtmf_received', 'other', { digit: '2' }))).body, { type: 'speak', session_id: 'other', text: 'fine' })
 })

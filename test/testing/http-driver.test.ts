@@ -1,8 +1,8 @@
 import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { fastifyAiFlow, speak } from '../../lib'
+import { fastifyAiFlow, hangup, speak } from '../../lib'
 import { runScript, simulateCall } from '../../lib/testing'
-import { echoFlow, menuFlow } from '../fixtures/simulator-flows'
+import { echoFlow, gatedThinkingFlow, menuFlow } from '../fixtures/simulator-flows'
 
 /** The part of a test these helpers use. */
 interface Teardown { teardown (fn: () => unknown): void }
@@ -36,13 +36,51 @@ t.test('drives a running server through its webhook, as the service does', async
   const call = simulateCall(url, { token: 'secret', sessionId: 'over-http' })
   t.same(await call.start(), [speak('start inbound from +9876543210')])
   t.same(await call.press('12'), [speak('key 1'), speak('key 2')])
-  t.same(await call.speechStarted(), [], 'a 204 is no actions')
   t.equal(call.state, undefined, 'the state of a server cannot be seen')
   t.notOk('state' in call.turns[0], 'turns carry no state either')
-  t.same(await call.wait(5), [], 'time passes for real; the webhook brings nothing meanwhile')
-  t.ok((call.turns.at(-1)?.at as number) >= 5)
   await call.hangUp()
   t.ok(call.ended)
+})
+
+t.test('a 204 is no actions; a 200 is its one action or its array', async (t) => {
+  const url = await fakeServer(t, (body) => {
+    if (body.type !== 'dtmf_received') return { status: 204 }
+    const key = { type: 'speak', session_id: body.session.id, text: `key ${String(body.digit)}` }
+    return body.digit === '2' ? { status: 200, body: [key, { type: 'hangup', session_id: body.session.id }] } : { status: 200, body: key }
+  })
+  const call = simulateCall(url)
+  t.same(await call.start(), [], 'answered 204')
+  t.same(await call.press('1'), [speak('key 1')], 'one object')
+  t.same(await call.press('2'), [speak('key 2'), hangup()], 'an array')
+})
+
+t.test('wait() lets the time pass for real; what the flow emits meanwhile leads the next reply', async (t) => {
+  const { flow, answer } = gatedThinkingFlow()
+  const url = await server(t, { flow, replyTimeout: 1 })
+  const call = simulateCall(url)
+  await call.start()
+  t.same(await call.say('hello'), [speak('Let me think.')], 'the reply did not wait past its deadline')
+  await answer('Here you are.')
+  const before = performance.now()
+  t.same(await call.wait(30), [], 'the webhook carries nothing between events')
+  // Node's timers may fire up to a millisecond early by the wall clock.
+  t.ok(performance.now() - before >= 29, 'wait() let the time pass')
+  const [said, waited] = call.turns.slice(-2)
+  t.ok(waited.at - said.at >= 29, 'the turn is dated after the wait')
+  t.same(await call.say('again'), [speak('Here you are.'), speak('Let me think.')], 'what the flow said meanwhile leads the next reply')
+})
+
+t.test('user_speech_started is refused: the service sends it over the WebSocket only', async (t) => {
+  const seen: string[] = []
+  const url = await fakeServer(t, (body) => { seen.push(body.type); return { status: 204 } })
+  const call = simulateCall(url)
+  await call.start()
+  await t.rejects(call.speechStarted(), new TypeError(
+    "user_speech_started comes over the WebSocket only: the service never posts it to a webhook. Simulate the call by the server's ws: URL to see what the flow answers"
+  ))
+  await t.rejects(call.send({ type: 'user_speech_started' }), /comes over the WebSocket only/)
+  t.same(seen, ['session_start'], 'nothing was posted')
+  t.same(call.turns.map((turn) => turn.move), ['start'], 'and no turn was played')
 })
 
 t.test('a URL object works too; the token is sent, and a refusal is an error', async (t) => {

@@ -3,9 +3,10 @@ import t from 'tap'
 import { parseRecording, speak, type RecordedCall } from '../../lib'
 import Fastify from 'fastify'
 import { fastifyAiFlow } from '../../lib'
-import { replayRecording, runScript } from '../../lib/testing'
+import { replayRecording, simulateCall } from '../../lib/testing'
 import { buildApp, event, post } from '../fixtures/helpers'
-import { echoFlow, menuFlow, thinkingFlow } from '../fixtures/simulator-flows'
+import { SETTLE, delivered } from '../fixtures/kit-servers'
+import { echoFlow, gatedThinkingFlow, menuFlow } from '../fixtures/simulator-flows'
 
 /** Calls recorded by the plugin itself, as they would be in production. */
 async function record (redactPhoneNumbers: boolean, play: (app: Awaited<ReturnType<typeof buildApp>>['app']) => Promise<void>): Promise<RecordedCall[]> {
@@ -88,17 +89,21 @@ t.test('a call recorded over the WebSocket replays as pushed: what came later do
   const stream = new PassThrough()
   let text = ''
   stream.on('data', (chunk) => { text += String(chunk) })
+  const { flow, answer, thinks } = gatedThinkingFlow()
   const app = Fastify()
-  await app.register(fastifyAiFlow, { flow: thinkingFlow, websocket: true, record: { stream } })
+  await app.register(fastifyAiFlow, { flow, websocket: true, record: { stream } })
   await app.listen({ port: 0, host: '127.0.0.1' })
-  const url = `ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws`
-  const turns = await runScript(url, ['start', { say: 'hi' }, { wait: 400 }, { say: 'again' }], { settle: 20 })
-  t.same(turns.map((turn) => turn.actions), [[], [speak('Let me think.')], [speak('Here you are.')], [speak('Let me think.')]],
-    'the answer was pushed between the events')
+  const call = simulateCall(`ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws`, { settle: SETTLE })
+  t.same(await call.start(), [])
+  t.same(await call.say('hi'), [speak('Let me think.')])
+  await answer('Here you are.')
+  await delivered(app)
+  t.same(await call.say('again'), [speak('Here you are.'), speak('Let me think.')], 'the answer was pushed between the events')
+  await call.close()
   await app.close()
   const calls = parseRecording(text)
-  t.same(calls[0].turns.map((turn) => turn.pushed), [true, true, true])
-  t.same(await replayRecording(calls, thinkingFlow), { calls: 1, events: 3, differences: [], errors: [] },
+  t.same(calls[0].turns.map((turn) => [turn.reply.length, turn.pushed]), [[0, true], [1, true], [1, true]], 'the push is not in the recording')
+  t.same(await replayRecording(calls, thinks('Here you are.')), { calls: 1, events: 3, differences: [], errors: [] },
     'each answer is compared with the start of the replayed reply, which waited for the work')
   const other = await replayRecording(calls, echoFlow)
   t.same(other.differences.map((d) => [d.position, d.recorded.map((a) => a.type === 'speak' && 'text' in a && a.text), d.replayed.length]), [

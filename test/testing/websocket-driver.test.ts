@@ -1,22 +1,19 @@
 import t from 'tap'
-import Fastify from 'fastify'
 import { WebSocketServer } from 'ws'
 import type { AnyStateMachine } from 'xstate'
-import { fastifyAiFlow, speak } from '../../lib'
+import { speak } from '../../lib'
 import { runScript, simulateCall } from '../../lib/testing'
-import { echoFlow, menuFlow, thinkingFlow } from '../fixtures/simulator-flows'
+import { SETTLE, delivered, listening, type Teardown } from '../fixtures/kit-servers'
+import { echoFlow, gatedThinkingFlow, menuFlow } from '../fixtures/simulator-flows'
 
-async function server (t: { teardown: (fn: () => unknown) => void }, flow: AnyStateMachine = echoFlow, token?: string): Promise<string> {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(fastifyAiFlow, { flow, token, websocket: true })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  return `ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws`
+async function server (t: Teardown, flow: AnyStateMachine = echoFlow, token?: string) {
+  const { app, base } = await listening(t, { flow, token, websocket: true })
+  return { app, url: `ws://${base}/ws` }
 }
 
 t.test('drives a running server through its WebSocket, as the service does', async (t) => {
-  const url = await server(t, echoFlow, 'secret')
-  const call = simulateCall(url, { token: 'secret' })
+  const { url } = await server(t, echoFlow, 'secret')
+  const call = simulateCall(url, { token: 'secret', settle: SETTLE })
   t.same(await call.start(), [speak('start inbound from +9876543210')])
   t.same(await call.speechStarted(), [speak('started')], 'user_speech_started is answered over the WebSocket')
   t.same(await call.press('12'), [speak('key 1'), speak('key 2')])
@@ -27,35 +24,45 @@ t.test('drives a running server through its WebSocket, as the service does', asy
 })
 
 t.test('what the server pushes later comes with wait(), as it would reach the phone', async (t) => {
-  const url = await server(t, thinkingFlow)
-  const call = simulateCall(url, { settle: 20 })
+  const { flow, answer } = gatedThinkingFlow()
+  const { app, url } = await server(t, flow)
+  const call = simulateCall(url, { settle: SETTLE })
   t.teardown(() => call.close())
   await call.start()
   t.same(await call.say('what time is it?'), [speak('Let me think.')], 'no deadline: the answer is not waited for')
-  t.same(await call.wait(400), [speak('Here you are.')])
+  t.same(await call.wait(0), [], 'nothing came while the flow was thinking')
+  await answer('Here you are.')
+  await delivered(app)
+  const before = performance.now()
+  t.same(await call.wait(30), [speak('Here you are.')])
+  // Node's timers may fire up to a millisecond early by the wall clock.
+  t.ok(performance.now() - before >= 29, 'wait() let the time pass for real')
+  t.same(call.turns.at(-1)?.move, 'wait')
 })
 
 t.test('what arrives between two moves leads the next answer', async (t) => {
-  const url = await server(t, thinkingFlow)
-  const call = simulateCall(url, { settle: 20 })
+  const { flow, answer } = gatedThinkingFlow()
+  const { app, url } = await server(t, flow)
+  const call = simulateCall(url, { settle: SETTLE })
   t.teardown(() => call.close())
   await call.start()
   await call.say('hello')
-  await new Promise((resolve) => setTimeout(resolve, 400))
+  await answer('Here you are.')
+  await delivered(app)
   t.same(await call.say('again'), [speak('Here you are.'), speak('Let me think.')])
 })
 
 t.test('the same script gives the same replies over the WebSocket and in this process', async (t) => {
-  const url = await server(t, menuFlow)
+  const { url } = await server(t, menuFlow)
   const script = ['start', { press: '1' }, 'transferFailed', { press: '9' }] as const
   const direct = await runScript(menuFlow, script, { sessionId: 'same' })
-  const remote = await runScript(url, script, { sessionId: 'same', settle: 30 })
+  const remote = await runScript(url, script, { sessionId: 'same', settle: SETTLE })
   t.same(remote.map((turn) => turn.actions), direct.map((turn) => turn.actions))
   t.same(remote.map((turn) => turn.move), ['start', 'press', 'transferFailed', 'press', 'ended'])
 })
 
 t.test('a refused upgrade is an error of the first move', async (t) => {
-  const url = await server(t, echoFlow, 'secret')
+  const { url } = await server(t, echoFlow, 'secret')
   const call = simulateCall(url, { token: 'wrong' })
   await t.rejects(call.start(), /^WebSocket ws:\/\/127\.0\.0\.1:\d+\/ws: Unexpected server response: 401$/)
   t.equal(call.errors.length, 1)
@@ -72,7 +79,7 @@ t.test('a frame that is not JSON is kept as an error; the call goes on', async (
     socket.send(JSON.stringify({ type: 'hangup', session_id: event.session.id }))
   }))
   await new Promise((resolve) => wss.once('listening', resolve))
-  const call = simulateCall(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`, { settle: 30 })
+  const call = simulateCall(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`, { settle: SETTLE })
   t.teardown(() => call.close())
   t.same(await call.start(), [{ type: 'hangup' }])
   t.match(call.errors, [{ message: 'the server sent a frame that is not JSON: not json' }])

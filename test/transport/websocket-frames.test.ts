@@ -47,11 +47,15 @@ t.test('one bad event in an array costs only itself', async (t) => {
   t.match(await client.next(), { text: 'after the bad one' })
 })
 
-t.test('a frame over maxPayload closes the socket with 1009', async (t) => {
-  const { app } = await listen(t, { websocket: { maxPayload: 1024 } })
+t.test('a frame over maxPayload closes the socket with 1009, logged like every other bad frame', async (t) => {
+  const { app, logs } = await listen(t, { websocket: { maxPayload: 1024 } })
   const client = await connect(app)
   client.send({ type: 'user_speak', session: session(), text: 'x'.repeat(2000) })
   t.match(await client.closed, { code: 1009 })
+  const line = await logs.waitFor(IGNORED)
+  t.equal(line.level, 40, 'a warning')
+  t.match(line.err, { code: 'FST_AIFLOW_INVALID_FRAME', message: /over the limit of 1024 bytes \(websocket\.maxPayload\)/ })
+  t.notOk(logs.lines.some((line) => line.level >= 50), 'not a server error')
 })
 
 t.test('with the app\'s own @fastify/websocket allowing more, a frame over maxPayload is logged and ignored', async (t) => {

@@ -1,4 +1,3 @@
-import type { AnyStateNodeConfig } from 'xstate'
 import { prompt, type PromptOptions, type Reply } from './prompt'
 import { doneTransitions, named, type Next } from './next'
 import type { FlowFragment } from './fragment'

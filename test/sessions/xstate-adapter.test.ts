@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createActor, createMachine, fromCallback, fromObservable, fromPromise, fromTransition } from 'xstate'
-import { activeWork, anySettled, isPromiseLogic } from '../../lib/sessions/pending-work'
+import { activeWork, anySettled, isPromiseLogic } from '../../lib/sessions/xstate-adapter'
 
 t.test('only promise logic counts as work a reply waits for', async (t) => {
   t.equal(isPromiseLogic(fromPromise(async () => 1)), true)

@@ -1,0 +1,61 @@
+import type { AnyStateMachine, StateValue } from 'xstate'
+import { callView, type SessionRecord } from '../sessions'
+import { toMermaid } from '../tools/mermaid'
+import { liveCall, maskNumber, type LiveCall } from './live-call'
+import type { TranscriptLine } from './transcript'
+
+/** A delayed event the call's flow is waiting for. */
+export interface LiveTimer {
+  id: string
+  /** The event it sends. */
+  event: string
+  /** The actor it is sent to: '' for the call's flow, else the path of ids of an actor the flow invoked. */
+  actor: string
+  /** When it is due, in ms on the registry's clock (Unix time unless a test clock runs the flow). */
+  dueAt: number
+}
+
+/** Everything the inspector shows of the selected call. */
+export interface CallDetail {
+  call: LiveCall
+  /** The flow's context as indented JSON; from the call, so shown as text only. */
+  context: string
+  transcript: TranscriptLine[]
+  timers: LiveTimer[]
+  /** The flow's diagram with the call's active states highlighted. */
+  mermaid: string
+}
+
+/** Longer contexts are cut: the page is for a look, not for a dump. */
+export const CONTEXT_CHARACTERS = 20_000
+
+/** The record's pending delayed events, soonest first; none in a record written before timers were kept. */
+export function timersOf (record: SessionRecord): LiveTimer[] {
+  return (record.timers ?? []).map((timer) => ({ id: timer.id, event: timer.event.type, actor: timer.target, dueAt: timer.dueAt }))
+    .sort((a, b) => a.dueAt - b.dueAt)
+}
+
+// The session in a flow's context holds the numbers (`from_phone_number`…); so may the flow's own fields.
+const PHONE_KEY = /phone|number/i
+
+/** A phone number under a key that names one is masked as in the call list; any other value is kept. */
+function maskPhoneNumbers (key: string, value: unknown): unknown {
+  return PHONE_KEY.test(key) && (typeof value === 'string' || typeof value === 'number') ? maskNumber(String(value)) : value
+}
+
+function contextText (context: unknown): string {
+  const json = JSON.stringify(context, maskPhoneNumbers, 2) ?? 'none'
+  return json.length > CONTEXT_CHARACTERS ? `${json.slice(0, CONTEXT_CHARACTERS)}\n… (${json.length - CONTEXT_CHARACTERS} more characters)` : json
+}
+
+/** The selected call as the inspector shows it, from its record and what this process heard of it. */
+export function callDetail (id: string, record: SessionRecord, transcript: TranscriptLine[], flow: AnyStateMachine): CallDetail {
+  const view = callView(record, id)
+  return {
+    call: liveCall(view, flow),
+    context: contextText(view.context),
+    transcript,
+    timers: timersOf(record),
+    mermaid: toMermaid(flow, { highlight: view.state as StateValue | undefined })
+  }
+}

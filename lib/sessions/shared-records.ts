@@ -1,0 +1,83 @@
+import type { Call } from './call'
+import { claimLock, keepLease, releaseLock, type Claim } from './call-lock'
+import type { CallRecords, RecordsOptions } from './call-records'
+import { commit, storeCall } from './record-io'
+import type { SessionRecord, SessionStore } from './store'
+
+/** While work runs, its call is looked at this often (ms) by some instance, which runs it again if its owner is gone. */
+const WORK_CHECK = 3000
+
+/**
+ * Records in a store that several instances share (`RedisStore`): every
+ * event takes its call's lock with its record in one round trip, and saves
+ * and frees them in another, so that any instance serves any event of any
+ * call, in order. With the record goes when the call is next due for a
+ * turn without an event, so that some instance fires its delays.
+ */
+export class SharedRecords implements CallRecords {
+  readonly shared = true
+  readonly #store: SessionStore
+  readonly #options: RecordsOptions
+
+  constructor (store: SessionStore, options: RecordsOptions) {
+    this.#store = store
+    this.#options = options
+  }
+
+  claim (call: Call): Claim | undefined {
+    return claimLock(this.#store, call, this.#options.lockWait)
+  }
+
+  async load (call: Call, claim: Claim | undefined): Promise<SessionRecord | undefined> {
+    const { record, token } = await (claim as Claim)
+    call.token = token
+    return record
+  }
+
+  /** Another instance may have served the call since: only the store knows. */
+  async read (id: string): Promise<SessionRecord | undefined> {
+    return await this.#store.get(id)
+  }
+
+  current (call: Call, record: SessionRecord | undefined): boolean {
+    return record?.revision === call.revision
+  }
+
+  keepLock (call: Call): () => void {
+    return keepLease(this.#store, call)
+  }
+
+  release (call: Call): Promise<void> | undefined {
+    return call.token === undefined ? undefined : releaseLock(this.#store, call)
+  }
+
+  save (call: Call): Promise<void> {
+    return commit(call, this.#options.version, (record) => releaseLock(this.#store, call, { set: record, ttl: this.#options.ttl, due: this.#due(record) }))
+  }
+
+  /** The store has the record from the call's last event, and its due time. */
+  park (): undefined {
+    return undefined
+  }
+
+  restored (): undefined {
+    return undefined
+  }
+
+  async delete (call: Call): Promise<void> {
+    call.parked = undefined
+    if (call.token !== undefined) return await releaseLock(this.#store, call, { delete: true })
+    await storeCall(() => this.#store.delete(call.id))
+  }
+
+  /**
+   * When the call is next due for a turn without an event: its first delay,
+   * or (while work runs) when its owner could be found gone, so that the
+   * work runs again elsewhere even when no event comes.
+   */
+  #due (record: SessionRecord): number | undefined {
+    const timer = record.timers?.[0]?.dueAt
+    if (record.work === undefined || record.work.length === 0) return timer
+    return Math.min(timer ?? Infinity, this.#options.now() + WORK_CHECK)
+  }
+}

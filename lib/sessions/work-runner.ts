@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto'
+import type { AnyActorRef } from 'xstate'
+import { setWorkKey, workKey } from '../flow/work-key'
+import { activeWork, actorAt, actorPath, routeWork, settleWork } from './xstate-adapter'
+
+/** A piece of promise work running for a call, as the call's record keeps it. */
+export interface WorkRecord {
+  /** Its idempotency key: the call, the revision its start was saved with, and its invocation's path. */
+  key: string
+  /** Its invocation's place in the call's actor tree: the ids from the root down, joined by `/`. */
+  path: string
+  /** The instance that runs it. */
+  owner: string
+}
+
+/** What became of a piece of work, for the call's next turn to apply. */
+export interface WorkResult {
+  key: string
+  path: string
+  ok: boolean
+  data: unknown
+}
+
+/** The work of a restored call's record, and which of its owners are still alive. */
+export interface RestoredWork {
+  work: readonly WorkRecord[]
+  alive: ReadonlySet<string>
+}
+
+interface Running {
+  callId: string
+  controller: AbortController
+  /** Settled, waiting to be applied in a turn of the call. */
+  settled: boolean
+}
+
+/** Who runs each invocation: this instance, or (a stand-in's) the one it waits for. */
+const owners = new WeakMap<AnyActorRef, string>()
+
+/** The work running in the actor's tree, with who runs it, for the call's record. */
+export function capturedWork (actor: AnyActorRef): WorkRecord[] {
+  const work = activeWork(actor, none)
+  if (work.length === 0) return []
+  return work.map((child) => ({ key: workKey(child) ?? '', path: actorPath(child), owner: owners.get(child) ?? '' }))
+}
+
+const none: ReadonlySet<AnyActorRef> = new Set()
+
+/**
+ * Runs the promise work of this instance's calls. Work belongs to the
+ * instance that started it, not to a copy of the call's actor: a copy of
+ * the call restored elsewhere meanwhile stands in for it, and does not run
+ * it again. Its result comes back to the call as an input of its next turn,
+ * on whichever copy is current then. Only when its owner is gone does a
+ * restored copy run the work again, with the same key.
+ */
+export class WorkRunner {
+  /** This instance, as work records name their owner. */
+  readonly instance = randomUUID()
+  readonly #running = new Map<string, Running>()
+  /** How many pieces of work each call has here. */
+  readonly #calls = new Map<string, number>()
+  readonly #done: (callId: string, result: WorkResult) => void
+
+  constructor (done: (callId: string, result: WorkResult) => void) {
+    this.#done = done
+  }
+
+  /**
+   * Routes the work of a call's new actor here. While it starts from a
+   * record, `restored` tells what that record's work is; returns what ends
+   * that, once the actor has started.
+   */
+  route (callId: string, actor: AnyActorRef, nextRevision: () => number, restored?: RestoredWork): () => void {
+    let restoring = restored
+    routeWork(actor, {
+      start: (self, run) => {
+        const path = actorPath(self)
+        const listed = restoring?.work.find((work) => work.path === path)
+        const key = listed?.key ?? `${callId}:${nextRevision()}:${path}`
+        setWorkKey(self, key)
+        // Running here already, for an earlier copy of the call: its result reaches this one.
+        if (this.#running.has(key)) return owners.set(self, this.instance)
+        if (listed !== undefined && listed.owner !== this.instance && restoring?.alive.has(listed.owner) === true) {
+          return owners.set(self, listed.owner)
+        }
+        owners.set(self, this.instance)
+        this.#run(callId, key, path, run)
+      }
+    })
+    return () => { restoring = undefined }
+  }
+
+  /** Settles the invocation the result is for, if the actor still runs it; true when it did. */
+  apply (actor: AnyActorRef, result: WorkResult): boolean {
+    const running = this.#running.get(result.key)
+    if (running?.settled === true) this.#forget(result.key, running)
+    const child = actorAt(actor, result.path)
+    if (child === undefined || workKey(child) !== result.key || child.getSnapshot().status !== 'active') return false
+    settleWork(child, result.ok, result.data)
+    return true
+  }
+
+  /** Stops this call's work that its actor no longer runs (it left the state), or all of it. */
+  abandon (callId: string, actor?: AnyActorRef): void {
+    if (!this.#calls.has(callId)) return
+    const kept = new Set(actor === undefined ? [] : capturedWork(actor).map((work) => work.key))
+    for (const [key, running] of this.#running) {
+      if (running.callId !== callId || kept.has(key)) continue
+      this.#forget(key, running)
+      running.controller.abort()
+    }
+  }
+
+  #forget (key: string, running: Running): void {
+    this.#running.delete(key)
+    const count = (this.#calls.get(running.callId) ?? 1) - 1
+    if (count === 0) this.#calls.delete(running.callId)
+    else this.#calls.set(running.callId, count)
+  }
+
+  #run (callId: string, key: string, path: string, run: (signal: AbortSignal) => Promise<unknown>): void {
+    const running: Running = { callId, controller: new AbortController(), settled: false }
+    this.#running.set(key, running)
+    this.#calls.set(callId, (this.#calls.get(callId) ?? 0) + 1)
+    const settle = (ok: boolean, data: unknown): void => {
+      if (this.#running.get(key) !== running) return
+      running.settled = true
+      this.#done(callId, { key, path, ok, data })
+    }
+    run(running.controller.signal).then((data) => settle(true, data), (err: unknown) => settle(false, err))
+  }
+}

@@ -1,0 +1,139 @@
+import t from 'tap'
+import { execFile, execFileSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+
+/*
+ * The package as a user gets it. The repository's files, without dist/, are
+ * packed by npm as an install from a git URL does it (so `prepare` must
+ * build), and the tarball is installed with npm into a new project in the
+ * system's temporary directory, with no node_modules above it and no npm
+ * cache, offline. The packages it depends on are the repository's, linked
+ * into the project beforehand: npm finds them installed and fetches nothing.
+ */
+
+// A build and an install: minutes on a busy machine.
+t.setTimeout(10 * 60_000)
+
+const root = path.join(__dirname, '..')
+const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+const run = promisify(execFile)
+const work = mkdtempSync(path.join(tmpdir(), 'fastify-ai-flow-install-'))
+t.teardown(() => rmSync(work, { recursive: true, force: true }))
+
+// Only PATH and a home of the test's own: no user npmrc, no coverage variables from tap.
+const env = { PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`, HOME: work }
+const npmOffline = ['--offline', '--cache', path.join(work, 'npm-cache'), '--no-audit', '--no-fund', '--loglevel', 'error']
+
+async function sh (cwd: string, command: string, args: string[]): Promise<string> {
+  try {
+    return (await run(command, args, { cwd, env, maxBuffer: 16 * 1024 * 1024 })).stdout
+  } catch (err) {
+    const { stdout = '', stderr = '' } = err as { stdout?: string, stderr?: string }
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout}\n${stderr}`)
+  }
+}
+
+/** The repository's files as a clone has them (tracked, or new and not ignored), without node_modules or dist. */
+function copySource (to: string): void {
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+  for (const file of listed.split('\0')) {
+    // A file deleted in the work tree is still listed until the deletion is staged.
+    if (file !== '' && existsSync(path.join(root, file))) cpSync(path.join(root, file), path.join(to, file))
+  }
+  symlinkSync(path.join(root, 'node_modules'), path.join(to, 'node_modules'), 'dir')
+}
+
+/** Links the repository's copy of each package into the project's node_modules. */
+function linkPackages (project: string, names: string[]): void {
+  for (const name of names) {
+    const at = path.join(project, 'node_modules', name)
+    mkdirSync(path.dirname(at), { recursive: true })
+    symlinkSync(path.join(root, 'node_modules', name), at, 'dir')
+  }
+}
+
+const consumerTs = `import fastify from 'fastify'
+import { fastifyAiFlow, setupFlow, speak, type FastifyAiFlowOptions } from 'fastify-ai-flow'
+import { simulateCall, TestClock } from 'fastify-ai-flow/testing'
+import { RedisStore } from 'fastify-ai-flow/redis'
+
+const flow = setupFlow({}).createMachine({ entry: [] })
+const options: FastifyAiFlowOptions = { flow, path: '/webhook' }
+export const app = fastify().register(fastifyAiFlow, options)
+export const used = [simulateCall, TestClock, RedisStore, speak('Hello')]
+`
+
+/** tsconfig settings users commonly have, each of which must find every entry point and its types. */
+const resolutions: Array<{ name: string, module: string, moduleResolution: string, files: string[] }> = [
+  { name: 'node10', module: 'commonjs', moduleResolution: 'node10', files: ['consumer.ts'] },
+  { name: 'node16', module: 'node16', moduleResolution: 'node16', files: ['consumer.ts', 'consumer.mts'] },
+  { name: 'nodenext', module: 'nodenext', moduleResolution: 'nodenext', files: ['consumer.ts', 'consumer.mts'] },
+  { name: 'bundler', module: 'esnext', moduleResolution: 'bundler', files: ['consumer.ts'] }
+]
+
+t.test('packed from a clone, installed offline into a new project, every entry point loads', async (t) => {
+  const source = path.join(work, 'source')
+  copySource(source)
+  t.notOk(existsSync(path.join(source, 'dist')), 'the clone has no dist/')
+  await sh(source, 'npm', ['pack', '--pack-destination', work, ...npmOffline])
+  const tarball = path.join(work, `${manifest.name as string}-${manifest.version as string}.tgz`)
+  t.ok(existsSync(tarball), 'npm pack built the package (prepare) and packed it')
+
+  const project = path.join(work, 'project')
+  const linked = [...Object.keys(manifest.dependencies), 'ioredis', 'typescript', '@types/node']
+  mkdirSync(project)
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({
+    name: 'consumer',
+    private: true,
+    dependencies: Object.fromEntries(linked.map((name) => [name, '*']))
+  }))
+  linkPackages(project, linked)
+  await sh(project, 'npm', ['install', tarball, '--ignore-scripts', ...npmOffline])
+
+  t.test('require() in CommonJS', async (t) => {
+    const out = await sh(project, 'node', ['-e', `
+      const main = require('fastify-ai-flow')
+      const testing = require('fastify-ai-flow/testing')
+      const redis = require('fastify-ai-flow/redis')
+      console.log(JSON.stringify([typeof main.fastifyAiFlow, typeof main.default, typeof testing.simulateCall, typeof redis.RedisStore]))`])
+    t.same(JSON.parse(out), ['function', 'function', 'function', 'function'])
+  })
+
+  t.test('import in an ES module, with named imports; the plugin registers', async (t) => {
+    const out = await sh(project, 'node', ['--input-type=module', '-e', `
+      import plugin, { setupFlow } from 'fastify-ai-flow'
+      import { simulateCall } from 'fastify-ai-flow/testing'
+      import { RedisStore } from 'fastify-ai-flow/redis'
+      import Fastify from 'fastify'
+      const app = Fastify()
+      await app.register(plugin, { flow: setupFlow({}).createMachine({}) })
+      await app.ready()
+      console.log(JSON.stringify([typeof simulateCall, typeof RedisStore, app.aiFlow.liveCalls]))
+      await app.close()`])
+    t.same(JSON.parse(out), ['function', 'function', 0])
+  })
+
+  t.test('TypeScript finds every entry point and its types under each moduleResolution', async (t) => {
+    writeFileSync(path.join(project, 'consumer.ts'), consumerTs)
+    writeFileSync(path.join(project, 'consumer.mts'), consumerTs)
+    for (const { name, module, moduleResolution, files } of resolutions) {
+      const config = `tsconfig.${name}.json`
+      writeFileSync(path.join(project, config), JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module, moduleResolution, target: 'es2022', types: ['node'], esModuleInterop: true, skipLibCheck: true },
+        files
+      }))
+      const tsc = path.join(project, 'node_modules', 'typescript', 'bin', 'tsc')
+      await t.resolves(sh(project, 'node', [tsc, '-p', config]), `moduleResolution ${name}`)
+    }
+  })
+
+  t.test('the CLI runs through npx', async (t) => {
+    const help = await sh(project, 'npm', ['exec', ...npmOffline, '--', 'fastify-ai-flow', '--help'])
+    t.match(help, /^Usage: fastify-ai-flow /)
+    t.match(help, /simulate/)
+    t.equal((await sh(project, 'npx', [...npmOffline, 'fastify-ai-flow', '--version'])).trim(), manifest.version)
+  })
+})
