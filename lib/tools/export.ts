@@ -182,7 +182,7 @@ export function toStatelyConfig (machine: AnyStateMachine): Config {
 /** The config as a TypeScript module that calls `createMachine`, which Stately's VS Code extension opens. */
 export function statelyModule (config: Config, source: string): string {
   const literal = JSON.stringify(config, null, 2).replace(/^(\s*)"([A-Za-z_$][\w$]*)":/gm, '$1$2:')
-  return `import { createMachine } from 'xstate'\n\n` +
+  return 'import { createMachine } from \'xstate\'\n\n' +
     `// Made by \`fastify-ai-flow export ${source}\`: the statechart only; guards, actions and actors are named, not implemented.\n` +
     `export const machine = createMachine(${literal})\n`
 }

@@ -37,7 +37,7 @@ t.test('check: exit code 0 for a clean flow, 1 with the errors listed', async (t
   t.equal(clean.out(), 'menu.cjs (menu): no problems found\n')
   const named = memoryIo(flows)
   t.equal(await runCli(['check', 'named.cjs', '--export', 'support', '--types'], named), 1)
-  t.match(named.out(), /^error {3}dead-end  open: no event leads out of this state/, 'the export named: one state, no way out')
+  t.match(named.out(), /^error {3}dead-end {2}open: no event leads out of this state/, 'the export named: one state, no way out')
   const broken = memoryIo(flows)
   t.equal(await runCli(['check', 'typo.cjs'], broken), 1)
   t.equal(broken.out(), [
@@ -56,7 +56,7 @@ t.test('check: exit code 0 for a clean flow, 1 with the errors listed', async (t
   t.notMatch(declared.out(), /unknown-event/, 'declared events are known')
   const warned = memoryIo(flows, [], { env: { FORCE_COLOR: '1' } })
   await runCli(['check', 'typo.cjs'], warned)
-  t.match(warned.out(), /\u001b\[31merror {2}\u001b\[39m/, 'errors in red when colour is on')
+  t.ok(warned.out().includes('\u001b[31merror  \u001b[39m'), 'errors in red when colour is on')
 })
 
 t.test('coverage reads the record the tests wrote and scripts what they missed', async (t) => {
@@ -70,7 +70,7 @@ t.test('coverage reads the record the tests wrote and scripts what they missed',
   const io = memoryIo(dir, [], { env: { [COVERAGE_FILE_ENV]: 'visits.jsonl' } })
   t.equal(await runCli(['coverage', path.join(flows, 'menu.cjs')], io), EXIT.ok)
   t.equal(io.out(), [
-    "menu.cjs (menu), from visits.jsonl",
+    'menu.cjs (menu), from visits.jsonl',
     '  states       3/4  75 %',
     '  transitions  2/8  25 %',
     '',
@@ -131,5 +131,5 @@ t.test('a record where every state and transition was visited lists nothing miss
   delete process.env[COVERAGE_FILE_ENV]
   const io = memoryIo(flows)
   t.equal(await runCli(['coverage', 'named.cjs', '--export', 'support', '--record', record], io), EXIT.ok)
-  t.match(io.out(), /states {7}1\/1  100 %\n  transitions  0\/0  100 %\n$/)
+  t.match(io.out(), /states {7}1\/1 {2}100 %\n {2}transitions {2}0\/0 {2}100 %\n$/)
 })

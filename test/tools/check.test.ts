@@ -82,7 +82,7 @@ t.test('dead-end: a state no event leaves, unless it is final or hangs up', asyn
     on: { session_end: '.done' },
     states: { a: { on: { session_start: 'wait' } }, wait: {}, done: { type: 'final' } }
   })
-  t.same(rules(freed), [], "a transition of a state above is a way out")
+  t.same(rules(freed), [], 'a transition of a state above is a way out')
 })
 
 t.test('transfer-without-fallback: a transfer with a timeout where session_start is not handled', async (t) => {
