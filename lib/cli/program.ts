@@ -3,6 +3,7 @@ import path from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import { simulateCall } from '../testing'
 import { diagram } from './diagram-command'
+import { flowToolCommands } from './flow-tool-commands'
 import { loadFlow } from './load-flow'
 import { colorEnabled, paint, type Paint } from './paint'
 import { replay } from './replay-command'
@@ -17,7 +18,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv
 }
 
-/** 0 done, 1 the replies differ from the recording, 2 anything went wrong. */
+/** 0 done, 1 the replies differ from the recording (or `check` found errors), 2 anything went wrong. */
 export const EXIT = { ok: 0, differs: 1, error: 2 } as const
 
 interface FlowOptions { export?: string }
@@ -87,7 +88,7 @@ function replayCommand (root: Command, { io, colors, setCode }: Context): void {
 
 function program (io: CliIo, setCode: (code: number) => void): Command {
   const root = new Command('fastify-ai-flow')
-    .description('Try, draw and replay AI Flow call flows written as XState machines.')
+    .description('Try, draw, replay, check and export AI Flow call flows written as XState machines.')
     .version(version)
     .option('--color', 'colour the output even when it is not a terminal')
     .option('--no-color', 'never colour the output')
@@ -97,6 +98,7 @@ function program (io: CliIo, setCode: (code: number) => void): Command {
   simulateCommand(root, context)
   diagramCommand(root, context)
   replayCommand(root, context)
+  flowToolCommands(root, context)
   return root
 }
 

@@ -4,6 +4,7 @@ import { SessionRegistry, callView, type Logger, type SessionStore } from '../se
 import { resolveOptions } from '../options'
 import { TestClock } from './clock'
 import { collectingLogger } from './logger'
+import { withCoverage } from './coverage-record'
 import { WEBSOCKET_ONLY_EVENTS } from './events'
 import type { Answer, Driver } from './driver'
 
@@ -50,7 +51,7 @@ export class FlowDriver implements Driver {
 
   constructor (flow: AnyStateMachine, options: FlowDriverOptions = {}) {
     const { log, ...rest } = options
-    const resolved = resolveOptions({ flow, ...rest })
+    const resolved = resolveOptions({ flow, ...rest, inspect: withCoverage(rest.inspect) })
     this.#log = collectingLogger(this.errors, log)
     this.#registry = new SessionRegistry({
       ...resolved,
