@@ -33,7 +33,7 @@ export function tableBookingFlow (bookings: Bookings) {
         // The caller may talk while the booking runs: on any instance, it is not made twice.
         on: { user_speak: { actions: emit(speak('One moment, I am booking your table.')) } }
       },
-      booked: {}
+      booked: { type: 'final' }
     }
   })
 }
