@@ -1,5 +1,6 @@
 import type { AiFlowAction, Session } from '../protocol'
-import { FlowError, StoreUnavailableError, TooManyCallsError } from '../errors'
+import { FlowError, TooManyCallsError } from '../errors'
+import { storeCall } from './record-io'
 import { ActorHost } from './actor-host'
 import { Call, type ActionSink } from './call'
 import { callRecords, type CallRecords } from './call-records'
@@ -338,7 +339,7 @@ export class SessionRegistry {
   /** A call woken for nothing: gone from the store, it is gone from here too. */
   async #forget (call: Call): Promise<AiFlowAction[]> {
     if (call.waiting === 0) this.#remove(call)
-    if (call.token !== undefined) await this.#records.delete(call)
+    await this.#records.delete(call)
     return []
   }
 
@@ -364,17 +365,13 @@ export class SessionRegistry {
    */
   async #livingOwners (call: Call, record: SessionRecord | undefined): Promise<ReadonlySet<string> | undefined> {
     const work = record?.work
-    if (work === undefined || work.length === 0) return undefined
+    // A record is untrusted: one that fails its checks is refused when the call is restored.
+    if (!Array.isArray(work) || work.length === 0 || recordProblem(record, call.id) !== undefined) return undefined
     const others = [...new Set(work.map((item) => item.owner))].filter((owner) => owner !== this.#work.instance)
     const { present } = this.#options.store
     // Without a store that knows who lives, no other instance runs this call's work.
     if (others.length === 0 || !this.#records.shared || present === undefined) return undefined
-    let alive: Set<string>
-    try {
-      alive = new Set(await present.call(this.#options.store, others))
-    } catch (err) {
-      throw new StoreUnavailableError(String(err), { cause: err })
-    }
+    const alive = new Set(await storeCall(() => present.call(this.#options.store, others)))
     if (alive.size < others.length && call.actor !== undefined) call.park()
     return alive
   }

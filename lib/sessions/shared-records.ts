@@ -1,7 +1,7 @@
 import type { Call } from './call'
 import { claimLock, keepLease, releaseLock, type Claim } from './call-lock'
 import type { CallRecords, RecordsOptions } from './call-records'
-import { commit, storeCall } from './record-io'
+import { commit } from './record-io'
 import type { SessionRecord, SessionStore } from './store'
 
 /** While work runs, its call is looked at this often (ms) by some instance, which runs it again if its owner is gone. */
@@ -64,10 +64,9 @@ export class SharedRecords implements CallRecords {
     return undefined
   }
 
+  /** Only under the call's lock: another instance may be serving the call. */
   async delete (call: Call): Promise<void> {
-    call.parked = undefined
-    if (call.token !== undefined) return await releaseLock(this.#store, call, { delete: true })
-    await storeCall(() => this.#store.delete(call.id))
+    if (call.token !== undefined) await releaseLock(this.#store, call, { delete: true })
   }
 
   /**

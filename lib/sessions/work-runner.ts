@@ -51,7 +51,8 @@ const owners = new WeakMap<AnyActorRef, string>()
 export function capturedWork (actor: AnyActorRef): WorkRecord[] {
   const work = activeWork(actor, none)
   if (work.length === 0) return []
-  return work.map((child) => ({ key: workKey(child) ?? '', path: actorPath(child), owner: owners.get(child) ?? '' }))
+  // Every piece of work started in a call's tree went through the runner, which gave it a key and an owner.
+  return work.map((child) => ({ key: workKey(child) as string, path: actorPath(child), owner: owners.get(child) as string }))
 }
 
 const none: ReadonlySet<AnyActorRef> = new Set()
@@ -127,7 +128,7 @@ export class WorkRunner {
 
   #forget (key: string, running: Running): void {
     this.#running.delete(key)
-    const count = (this.#calls.get(running.callId) ?? 1) - 1
+    const count = (this.#calls.get(running.callId) as number) - 1
     if (count === 0) this.#calls.delete(running.callId)
     else this.#calls.set(running.callId, count)
   }

@@ -65,7 +65,7 @@ export class CallClock implements Clock {
   readonly #inner: Clock
   readonly #now: () => number
   readonly #due: (fire: () => void) => void
-  #actor: AnyActorRef | undefined
+  #actor!: AnyActorRef
 
   constructor (inner: Clock, now: () => number, due: (fire: () => void) => void) {
     this.#inner = inner
@@ -80,7 +80,7 @@ export class CallClock implements Clock {
 
   setTimeout (fn: (...args: unknown[]) => void, delay: number): unknown {
     // XState files the event just before it asks for the timeout: it is the one without a due time.
-    const scheduled = this.#actor === undefined ? {} : internals(this.#actor)._snapshot._scheduledEvents
+    const scheduled = internals(this.#actor)._snapshot._scheduledEvents
     const dueAt = this.#now() + delay
     for (const key in scheduled) if (!dueTimes.has(scheduled[key])) dueTimes.set(scheduled[key], dueAt)
     return this.#inner.setTimeout(() => this.#due(fn), delay)
@@ -114,8 +114,9 @@ export function pendingTimers (actor: AnyActorRef): TimerRecord[] {
   const scheduled = internals(actor)._snapshot._scheduledEvents
   const timers: TimerRecord[] = []
   for (const key in scheduled) {
-    const { id, source, target, event, delay, startedAt } = scheduled[key]
-    const dueAt = dueTimes.get(scheduled[key]) ?? startedAt + delay
+    const { id, source, target, event } = scheduled[key]
+    // Every delay of a call is armed through its clock, which stamped it.
+    const dueAt = dueTimes.get(scheduled[key]) as number
     timers.push({ id, source: actorPath(source), target: actorPath(target), event, dueAt })
   }
   return timers.sort((a, b) => a.dueAt - b.dueAt)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createMachine } from 'xstate'
+import { createActor, createMachine } from 'xstate'
 import { Call } from '../../lib/sessions/call'
 import { WorkRunner } from '../../lib/sessions/work-runner'
 import { ActorHost } from '../../lib/sessions/actor-host'
@@ -83,4 +83,21 @@ t.test('a flow that fails while a push transport holds the call sends the fallba
   host.fail(call, new Error('again'))
   await Promise.resolve()
   t.same(pushed, [[hangup]], 'once, instead of what the failed flow emitted before it failed')
+})
+
+t.test('a call\'s status changes only through its own methods', async (t) => {
+  const call = new Call('s', { id: 's' }, 0)
+  t.equal(call.status, 'new')
+  const actor = createActor(createMachine({})).start()
+  call.live(actor)
+  t.equal(call.status, 'live')
+  t.equal(call.actor, actor)
+  call.park()
+  t.same([call.status, call.actor, actor.getSnapshot().status], ['parked', undefined, 'stopped'], 'parked: its actor stopped')
+  call.fail()
+  t.same([call.status, call.failed], ['failed', true])
+  call.restart(1)
+  t.same([call.status, call.failed], ['new', false], 'a call that ended and began again')
+  call.end()
+  t.equal(call.status, 'ended')
 })

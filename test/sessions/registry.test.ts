@@ -161,6 +161,10 @@ t.test('a corrupt record is not trusted', async (t) => {
     ['no session', { version: '1', revision: 1, pending: [], failed: false }],
     ['no snapshot', { version: '1', revision: 1, pending: [], failed: false, session: { id: 'call-1' } }],
     ['no startedAt', { version: '1', revision: 1, pending: [], failed: false, session: { id: 'call-1' }, snapshot: {} }],
+    ['timers not an array', { version: '1', revision: 1, pending: [], failed: false, session: { id: 'call-1' }, snapshot: {}, startedAt: 0, timers: {} }],
+    ['a timer without its due time', { version: '1', revision: 1, pending: [], failed: false, session: { id: 'call-1' }, snapshot: {}, startedAt: 0, timers: [{ id: 't', source: '', target: '', event: { type: 'x' } }] }],
+    ['work not an array', { version: '1', revision: 1, pending: [], failed: false, session: { id: 'call-1' }, snapshot: {}, startedAt: 0, work: 'w' }],
+    ['work without its owner', { version: '1', revision: 1, pending: [], failed: false, session: { id: 'call-1' }, snapshot: {}, startedAt: 0, work: [{ key: 'k', path: 'p' }] }],
     ['a snapshot of another machine', {
       version: '1',
       revision: 1,

@@ -128,7 +128,7 @@ t.test('routed promise work: started by the route, settled by settleWork, for in
     type: 'parallel',
     states: {
       one: { initial: 'busy', states: { busy: { invoke: { id: 'first', src: inline, onDone: { target: 'done', actions: assign(() => ({})) } } }, done: {} } },
-      two: { invoke: { id: 'second', src: 'named' } },
+      two: { invoke: [{ id: 'second', src: 'named' }, { id: 'listener', src: fromCallback(() => () => {}) }] },
       three: { invoke: { id: 'third', src: child } }
     }
   }).provide({ actors: { named } } as never)
@@ -143,6 +143,10 @@ t.test('routed promise work: started by the route, settled by settleWork, for in
   t.equal(first.getSnapshot().status, 'active', 'the route ran the work; only settling it ends it')
   settleWork(first, true, 'inline ran')
   t.same(actor.getSnapshot().value, { one: 'done', two: {}, three: {} })
+  // Restored as anything but active (XState starts what it restores), routed work does not run.
+  const routedStart = (inline as unknown as { start: (state: unknown, scope: unknown) => void }).start
+  routedStart({ status: 'done', input: undefined }, { self: first, system: actor.system, emit: () => {} })
+  t.equal(started.length, 3, 'no start for work that is not active')
   // The same logic in an actor whose system has no route runs as XState runs it.
   const plain = createActor(createMachine({ invoke: { src: inline, onDone: '.done' }, initial: 'busy', states: { busy: {}, done: {} } })).start()
   await new Promise((resolve) => setTimeout(resolve, 0))
