@@ -7,6 +7,8 @@ import { RedisStore } from '../../lib/redis'
 import { chatFlow, Gates } from '../fixtures/chat-flow'
 import { sharedRedis } from '../fixtures/redis-server'
 import { event, eventually, post } from '../fixtures/helpers'
+import { countScripts } from '../fixtures/redis-monitor'
+import { durableFlow, DURABLE_FLOW_VERSION } from '../fixtures/durable-flow'
 
 type Answer = Awaited<ReturnType<typeof post>>
 
@@ -139,7 +141,9 @@ t.test('round trips to Redis: one to lock and load, one to save and unlock, per 
     client.disconnect()
   })
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (source !== 'lua' && args.some((arg) => arg.startsWith(prefix))) seen.push(args)
+    // What an instance does every second whatever its calls do (saying it lives, asking for due calls) is not an event's.
+    const background = args[0].toLowerCase() !== 'evalsha' && args.some((arg) => arg.startsWith(`${prefix}instance:`) || arg === `${prefix}due`)
+    if (source !== 'lua' && !background && args.some((arg) => arg.startsWith(prefix))) seen.push(args)
   })
   const events = [
     event('user_speak', id, { text: 'one' }),
@@ -157,4 +161,27 @@ t.test('round trips to Redis: one to lock and load, one to save and unlock, per 
   t.equal(commands.length, 2 * events.length, 'two commands per event')
   t.ok(commands.every(([name]) => name.toLowerCase() === 'evalsha'), 'each one a script')
   t.comment(`round trips per event: ${commands.length / events.length}`)
+})
+
+t.test('round trips to Redis per event that arms a delay, and per event that starts work', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  let finish!: (table: string) => void
+  const app = Fastify()
+  await app.register(fastifyAiFlow, {
+    flow: durableFlow(async () => await new Promise<string>((resolve) => { finish = resolve })),
+    flowVersion: DURABLE_FLOW_VERSION,
+    store: new RedisStore({ url, prefix }),
+    replyTimeout: 100
+  })
+  t.teardown(() => app.close())
+  const id = randomUUID()
+  const scripts = await countScripts(t, url, prefix)
+  t.equal((await post(app, event('session_start', id))).status, 200)
+  t.equal(await scripts.since(), 2, 'an event that arms a delay: 2, the due time rides in the save')
+  t.comment('round trips: an event that arms a delay 2, one that starts work outliving its reply 2, and 2 more when the work ends')
+  t.equal((await post(app, event('user_speak', id, { text: 'book' }))).status, 204)
+  t.equal(await scripts.since(), 2, 'an event that starts work outliving its reply: 2')
+  finish('table 1')
+  t.ok(await eventually(async () => (await app.aiFlow.getCall(id))?.pendingActions === 1), 'the work ended')
+  t.equal(await scripts.since(), 2, 'and 2 more when it ends, for the turn that applies its result')
 })
