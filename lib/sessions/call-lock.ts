@@ -22,9 +22,9 @@ export type Claim = Promise<{ record: SessionRecord | undefined, token?: string 
  * call's turn, or rejects with 503 once the reply deadline has passed.
  * Undefined for a store that does not lock.
  */
-export function claimLock (store: SessionStore, call: Call, replyTimeout: number): Claim | undefined {
-  if (store.lock === undefined) return undefined
-  const claim = store.lock(call.id, {
+export function claimLock (store: SessionStore, call: Call, replyTimeout: number): Claim {
+  const lock = store.lock as NonNullable<SessionStore['lock']>
+  const claim = lock.call(store, call.id, {
     wait: replyTimeout,
     lease: store.renew === undefined ? replyTimeout + LEASE_MARGIN : RENEWED_LEASE,
     onContention: () => {
@@ -61,8 +61,9 @@ export async function releaseLock (store: SessionStore, call: Call, change?: Loc
 /** Renews the lease of the call's lock until the returned function is called, when the store can. */
 export function keepLease (store: SessionStore, call: Call): () => void {
   const { renew } = store
-  const token = call.token
-  if (renew === undefined || token === undefined) return noop
+  // Called once the turn holds the lock: its token is the call's.
+  const token = call.token as string
+  if (renew === undefined) return noop
   const timer = setInterval(() => {
     // A renewal that fails or comes too late costs the lock, which the save then finds out and says.
     renew.call(store, call.id, token, RENEWED_LEASE).catch(noop)

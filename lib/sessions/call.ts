@@ -154,7 +154,8 @@ export class Call {
 
   /** Closes the turn's reply and hands it over. */
   closeReply (): AiFlowAction[] {
-    const reply = this.#reply ?? []
+    // Only a turn closes its reply, once, after opening it.
+    const reply = this.#reply as AiFlowAction[]
     this.#reply = null
     return reply
   }

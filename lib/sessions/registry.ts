@@ -1,3 +1,4 @@
+import type { AnyActorRef } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
 import { FlowError, TooManyCallsError } from '../errors'
 import { storeCall } from './record-io'
@@ -75,7 +76,8 @@ export class SessionRegistry {
     const { telemetry } = options
     this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout, now: this.#now, telemetry })
     this.#tasks = new CallTasks(this.#records)
-    this.#work = new WorkRunner((id, result) => this.#post(this.#calls.get(id) ?? this.#adopt(id), {
+    // A call's work is stopped when the call is let go here, so the call is here when its work ends.
+    this.#work = new WorkRunner((id, result) => this.#post(this.#calls.get(id) as Call, {
       apply: (actor) => {
         if (!this.#work.apply(actor, result)) options.log.debug({ sessionId: id, work: result.key }, 'work ended for a state the call has left')
       }
@@ -449,5 +451,6 @@ export class SessionRegistry {
 
 /** When the call's first delay is due, if it has one. */
 function firstDue (call: Call): number | undefined {
-  return call.actor === undefined ? undefined : pendingTimers(call.actor)[0]?.dueAt
+  // Only a live call is parked.
+  return pendingTimers(call.actor as AnyActorRef)[0]?.dueAt
 }

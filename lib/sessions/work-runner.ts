@@ -121,7 +121,7 @@ export class WorkRunner {
     for (const [key, running] of this.#running) {
       if (running.callId !== callId || kept.has(key)) continue
       this.#forget(key, running)
-      if (!running.settled) running.end?.(true)
+      running.end?.(true)
       running.controller.abort()
     }
   }
@@ -141,6 +141,8 @@ export class WorkRunner {
       if (this.#running.get(key) !== running) return
       running.settled = true
       running.end?.(ok, data)
+      // Its span is over: a call that ends before the result is applied must not end it again.
+      running.end = undefined
       this.#done(callId, { key, path, ok, data })
     }
     run(running.controller.signal).then((data) => settle(true, data), (err: unknown) => settle(false, err))

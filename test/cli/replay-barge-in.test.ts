@@ -6,15 +6,15 @@ import { memoryIo } from '../fixtures/cli-io'
 import { SETTLE, listening } from '../fixtures/kit-servers'
 import { flow } from '../../examples/news-line'
 
-const root = path.join(__dirname, '..', '..')
 
 t.test('replay: a WebSocket recording with barge-ins matches the unchanged flow, exit code 0', async (t) => {
   const dir = t.testdir()
   const { app, base } = await listening(t, { flow, websocket: true, record: { dir } })
   await runScript(`ws://${base}/ws`, ['start', 'speechStarted', { press: '2' }, 'speechStarted', { press: '1' }, 'hangUp'], { sessionId: 'news-call', settle: SETTLE })
   await app.close()
-  const io = memoryIo(root)
-  t.equal(await runCli(['replay', path.join(dir, 'news-call.jsonl'), 'examples/news-line.ts'], io), EXIT.ok)
+  // examples/news-line.ts as CommonJS: the same flow, loaded without tsx in this process.
+  const io = memoryIo(path.join(__dirname, '..', 'fixtures', 'flows'))
+  t.equal(await runCli(['replay', path.join(dir, 'news-call.jsonl'), 'news-line.cjs'], io), EXIT.ok)
   t.equal(io.out(), '1 call, 6 events: every reply matches the recording\n')
   const other = memoryIo(path.join(__dirname, '..', 'fixtures', 'flows'))
   t.equal(await runCli(['replay', path.join(dir, 'news-call.jsonl'), 'echo.cjs'], other), EXIT.differs, 'another flow still differs')

@@ -139,9 +139,9 @@ t.test('a WebSocket URL: the call goes over the socket', async (t) => {
 })
 
 t.test('/started: what the flow does on user_speech_started shows at once, and the webhook refuses it', async (t) => {
-  const root = path.join(__dirname, '..', '..')
-  const io = memoryIo(root, ['/started', '2'])
-  t.equal(await runCli(['simulate', 'examples/news-line.ts'], io), EXIT.ok)
+  // examples/news-line.ts as CommonJS: the same flow, loaded without tsx in this process.
+  const io = memoryIo(flows, ['/started', '2'])
+  t.equal(await runCli(['simulate', 'news-line.cjs'], io), EXIT.ok)
   t.match(io.out(), [
     'caller starts speaking',
     '[stops what is playing]',

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { emit, fromPromise } from 'xstate'
+import { assign, emit, fromCallback, fromPromise } from 'xstate'
 import { setupFlow, speak, type FastifyAiFlowOptions, type SessionRecord, type SessionStore } from '../../lib'
 import { resolveOptions } from '../../lib/options'
 import { SessionRegistry, type Logger } from '../../lib/sessions'
@@ -142,4 +142,24 @@ t.test('with a shared store a lock is renewed while a long turn runs, and calls 
   // Another call's event parks this one; its record is already in the store.
   await send(sessions, 'session_start', randomUUID())
   t.same(await send(sessions, 'dtmf_received', id, { digit: '1' }), [say('Waiting', id)], 'restored from the store')
+})
+
+t.test('changes a child makes between turns are kept by one turn, however many there are', async (t) => {
+  const store = remoteStore()
+  const ticker = fromCallback(({ sendBack }) => {
+    const timer = setTimeout(() => { sendBack({ type: 'tick' }); sendBack({ type: 'tick' }) }, 0)
+    return () => clearTimeout(timer)
+  })
+  const flow = setupFlow({ types: { context: {} as { ticks: number } }, actors: { ticker } }).createMachine({
+    context: { ticks: 0 },
+    invoke: { src: 'ticker' },
+    on: { tick: { actions: assign({ ticks: ({ context }) => context.ticks + 1 }) } } as never
+  })
+  let writes = 0
+  const counted: SessionStore = { ...store, set: async (id, record, ttl) => { writes++; await store.set(id, record, ttl) } }
+  const sessions = registry(t, { flow, store: counted })
+  await send(sessions, 'session_start', 'ticking')
+  const before = writes
+  t.ok(await eventually(() => /"ticks":2/.test(store.records.get('ticking') ?? '')), 'both ticks kept')
+  t.equal(writes - before, 1, 'by one turn')
 })
