@@ -6,7 +6,6 @@ import { memoryIo } from '../fixtures/cli-io'
 import { SETTLE, listening } from '../fixtures/kit-servers'
 import { flow } from '../../examples/news-line'
 
-
 t.test('replay: a WebSocket recording with barge-ins matches the unchanged flow, exit code 0', async (t) => {
   const dir = t.testdir()
   const { app, base } = await listening(t, { flow, websocket: true, record: { dir } })
