@@ -34,9 +34,11 @@ interface Running {
   controller: AbortController
   /** Settled, waiting to be applied in a turn of the call. */
   settled: boolean
-  /** Ends its telemetry span, if it has one. */
-  end: WorkEnd | undefined
+  /** Ends its telemetry span (`noSpan` when it has none, or has ended it). */
+  end: WorkEnd
 }
+
+const noSpan: WorkEnd = () => {}
 
 /** What the flow calls the work: its name in `setup({ actors })`, else (inline logic) its invocation's id. */
 function srcOf (ref: AnyActorRef): string {
@@ -121,7 +123,7 @@ export class WorkRunner {
     for (const [key, running] of this.#running) {
       if (running.callId !== callId || kept.has(key)) continue
       this.#forget(key, running)
-      running.end?.(true)
+      running.end(true)
       running.controller.abort()
     }
   }
@@ -134,15 +136,15 @@ export class WorkRunner {
   }
 
   #run (callId: string, key: string, path: string, run: (signal: AbortSignal) => Promise<unknown>, src: string): void {
-    const running: Running = { callId, controller: new AbortController(), settled: false, end: this.#telemetry?.workStarted(callId, src) }
+    const running: Running = { callId, controller: new AbortController(), settled: false, end: this.#telemetry?.workStarted(callId, src) ?? noSpan }
     this.#running.set(key, running)
     this.#calls.set(callId, (this.#calls.get(callId) ?? 0) + 1)
     const settle = (ok: boolean, data: unknown): void => {
       if (this.#running.get(key) !== running) return
       running.settled = true
-      running.end?.(ok, data)
+      running.end(ok, data)
       // Its span is over: a call that ends before the result is applied must not end it again.
-      running.end = undefined
+      running.end = noSpan
       this.#done(callId, { key, path, ok, data })
     }
     run(running.controller.signal).then((data) => settle(true, data), (err: unknown) => settle(false, err))

@@ -114,6 +114,7 @@ t.test('work still running when its call ends is stopped: its signal aborts', as
 t.test('a call woken with nothing kept of it is forgotten; one with an event queued behind stays for it', async (t) => {
   const sessions = registry(t, { flow: edgeFlow(new Lookups()) })
   sessions.wake('nobody')
+  sessions.wake('nobody')
   await eventually(() => sessions.size === 0)
   t.equal(sessions.size, 0, 'nothing is held for a call that is not there')
   sessions.wake('caller')
@@ -162,4 +163,17 @@ t.test('changes a child makes between turns are kept by one turn, however many t
   const before = writes
   t.ok(await eventually(() => /"ticks":2/.test(store.records.get('ticking') ?? '')), 'both ticks kept')
   t.equal(writes - before, 1, 'by one turn')
+})
+
+t.test('a shared store that cannot renew a lock gets a lease as long as the reply deadline and more', async (t) => {
+  const url = await sharedRedis(t)
+  const store = new RedisStore({ url, prefix: `test:${randomUUID()}:` })
+  Object.defineProperty(store, 'renew', { value: undefined })
+  let lease = 0
+  const lock = store.lock.bind(store)
+  Object.defineProperty(store, 'lock', { value: async (id: string, options: Parameters<typeof lock>[1]) => { lease = options.lease; return await lock(id, options) } })
+  const sessions = registry(t, { flow: edgeFlow(new Lookups()), store, replyTimeout: 1000 })
+  const id = randomUUID()
+  t.same(await send(sessions, 'session_start', id), [say('Hello', id)])
+  t.equal(lease, 3000, 'replyTimeout + 2 s, since nothing renews it')
 })
