@@ -12,7 +12,7 @@ import type { SessionRecord } from './store'
 export type { Clock } from './xstate-adapter'
 
 /** Real time, for flows that run without a test clock: a pending delay keeps no process alive. */
-const realClock: Clock = {
+export const realClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
 }

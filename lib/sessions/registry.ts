@@ -2,7 +2,7 @@ import type { AnyActorRef } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
 import { FlowError, TooManyCallsError } from '../errors'
 import { storeCall } from './record-io'
-import { ActorHost } from './actor-host'
+import { ActorHost, realClock } from './actor-host'
 import { Call, type ActionSink } from './call'
 import { callRecords, type CallRecords } from './call-records'
 import { CallTasks } from './call-tasks'
@@ -41,10 +41,6 @@ const DUE_GRACE = 200
 const ANNOUNCE = 1000
 
 const noop = (): void => {}
-const realTimers = {
-  setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout)
-}
 
 /**
  * Every call this instance serves, each with its own actor and its own
@@ -98,7 +94,7 @@ export class SessionRegistry {
       work: this.#work,
       telemetry
     })
-    this.#due = new LocalDueCalls(options.clock ?? realTimers, this.#now, (id) => this.wake(id))
+    this.#due = new LocalDueCalls(options.clock ?? realClock, this.#now, (id) => this.wake(id))
     const { dueCalls } = options.store
     if (this.#records.shared && dueCalls !== undefined) {
       // Jittered, so that instances started together do not all ask at once.
