@@ -7,3 +7,4 @@ export type { ConversationHandlers, ConversationOptions } from './conversation-o
 export { createConversationFlow, type ConversationContext, type ConversationFlow } from './conversation'
 export { flowVersionOf } from './flow-version'
 export { workKey } from './work-key'
+export { REPLY_DEADLINE, type ReplyDeadlineEvent } from './reply-deadline'

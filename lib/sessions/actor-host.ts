@@ -8,6 +8,7 @@ import type { CallTelemetry } from '../telemetry'
 import type { Logger } from './logger'
 import { recordProblem } from './record'
 import type { SessionRecord } from './store'
+import { REPLY_DEADLINE, type ReplyDeadlineEvent } from '../flow/reply-deadline'
 
 export type { Clock } from './xstate-adapter'
 
@@ -43,6 +44,7 @@ export interface ActorHostOptions {
 }
 
 const none: ReadonlySet<AnyActorRef> = new Set()
+const replyDeadline: ReplyDeadlineEvent = Object.freeze({ type: REPLY_DEADLINE })
 const nobody: ReadonlySet<string> = new Set()
 
 /** Gives the flow its `session_id`: the wire wants it second, after `type`. */
@@ -164,7 +166,8 @@ export class ActorHost {
 
   /**
    * Sends one event and waits, up to the reply deadline, for the promise
-   * actors started since `known` was taken (and those they lead to). A newer
+   * actors started since `known` was taken (and those they lead to); at the
+   * deadline the flow is sent {@link REPLY_DEADLINE}. A newer
    * event for the call ends the wait at once. A call with a sink is not
    * waited for: the sink takes what the work emits whenever it is done.
    * Returns nothing when there is nothing to wait for, as for most events:
@@ -193,6 +196,11 @@ export class ActorHost {
         const { settled, cancel } = anySettled(work)
         await Promise.race([settled, new Promise<void>((resolve) => { call.interrupt = resolve; call.wake = resolve })])
         cancel()
+        if (expired && call.actor === actor && !call.failed) {
+          // The reply goes now: what the flow says on the deadline (a filler) goes with it.
+          actor.send(replyDeadline)
+          return true
+        }
         if (this.#done(call, expired)) return expired
         // A delay that came due meanwhile fires in this turn, as it would have in XState.
         this.applyInbox(call)

@@ -77,6 +77,10 @@ export class SessionRegistry {
       apply: (actor) => {
         if (!this.#work.apply(actor, result)) options.log.debug({ sessionId: id, work: result.key }, 'work ended for a state the call has left')
       }
+    }), (id, news) => this.#post(this.#calls.get(id) as Call, {
+      apply: (actor) => {
+        if (!this.#work.tell(actor, news)) options.log.debug({ sessionId: id, work: news.key, emitted: news.event.type }, 'work emitted for a state the call has left')
+      }
     }), telemetry)
     for (const flow of [options.flow, ...Object.values(options.flows)]) routePromiseWork(flow)
     this.#host = new ActorHost({

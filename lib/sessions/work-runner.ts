@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { AnyActorRef } from 'xstate'
 import { setWorkKey, workKey } from '../flow/work-key'
-import { activeWork, actorAt, actorPath, routeWork, settleWork } from './xstate-adapter'
+import type { EventObject } from 'xstate'
+import { activeWork, actorAt, actorPath, routeWork, settleWork, tellInvoker, type RunWork } from './xstate-adapter'
 import type { CallTelemetry } from '../telemetry'
 import type { WorkEnd } from '../telemetry/work-spans'
 
@@ -21,6 +22,13 @@ export interface WorkResult {
   path: string
   ok: boolean
   data: unknown
+}
+
+/** An event a piece of work emitted while it ran, for the call's next turn to hand to the state that invoked it. */
+export interface WorkNews {
+  key: string
+  path: string
+  event: EventObject
 }
 
 /** The work of a restored call's record, and which of its owners are still alive. */
@@ -74,10 +82,13 @@ export class WorkRunner {
   /** How many pieces of work each call has here. */
   readonly #calls = new Map<string, number>()
   readonly #done: (callId: string, result: WorkResult) => void
+  readonly #told: (callId: string, news: WorkNews) => void
   readonly #telemetry: CallTelemetry | undefined
 
-  constructor (done: (callId: string, result: WorkResult) => void, telemetry?: CallTelemetry) {
+  /** `done` takes each piece of work's end, `told` what it emits while it runs; both apply them in a turn of the call. */
+  constructor (done: (callId: string, result: WorkResult) => void, told: (callId: string, news: WorkNews) => void, telemetry?: CallTelemetry) {
     this.#done = done
+    this.#told = told
     this.#telemetry = telemetry
   }
 
@@ -116,6 +127,14 @@ export class WorkRunner {
     return true
   }
 
+  /** Hands what a piece of work emitted to the state that invoked it, if the actor still runs it; true when it did. */
+  tell (actor: AnyActorRef, news: WorkNews): boolean {
+    const child = actorAt(actor, news.path)
+    if (child === undefined || workKey(child) !== news.key || child.getSnapshot().status !== 'active') return false
+    tellInvoker(child, news.event)
+    return true
+  }
+
   /** Stops this call's work that its actor no longer runs (it left the state), or all of it. */
   abandon (callId: string, actor?: AnyActorRef): void {
     if (!this.#calls.has(callId)) return
@@ -135,7 +154,7 @@ export class WorkRunner {
     else this.#calls.set(running.callId, count)
   }
 
-  #run (callId: string, key: string, path: string, run: (signal: AbortSignal) => Promise<unknown>, src: string): void {
+  #run (callId: string, key: string, path: string, run: RunWork, src: string): void {
     const running: Running = { callId, controller: new AbortController(), settled: false, end: this.#telemetry?.workStarted(callId, src) ?? noSpan }
     this.#running.set(key, running)
     this.#calls.set(callId, (this.#calls.get(callId) ?? 0) + 1)
@@ -147,6 +166,10 @@ export class WorkRunner {
       running.end = noSpan
       this.#done(callId, { key, path, ok, data })
     }
-    run(running.controller.signal).then((data) => settle(true, data), (err: unknown) => settle(false, err))
+    // Once settled or stopped, the work has nothing more to say to the call.
+    const tell = (event: EventObject): void => {
+      if (this.#running.get(key) === running && !running.settled) this.#told(callId, { key, path, event })
+    }
+    run(running.controller.signal, tell).then((data) => settle(true, data), (err: unknown) => settle(false, err))
   }
 }

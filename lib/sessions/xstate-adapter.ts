@@ -206,9 +206,16 @@ export function anySettled (work: readonly AnyActorRef[]): { settled: Promise<vo
   return { settled, cancel: () => { for (const subscription of subscriptions) subscription.unsubscribe() } }
 }
 
+/**
+ * Runs a routed invocation's promise: `signal` aborts it, and what it
+ * `emit`s goes through `tell` (to the state that invoked it, in a turn of
+ * the call) instead of to the child's own listeners.
+ */
+export type RunWork = (signal: AbortSignal, tell: (event: EventObject) => void) => Promise<unknown>
+
 /** How the registry runs a call's promise work: told of each start, with what runs the promise. */
 export interface WorkRoute {
-  start (self: AnyActorRef, run: (signal: AbortSignal) => Promise<unknown>): void
+  start (self: AnyActorRef, run: RunWork): void
 }
 
 interface PromiseScope {
@@ -239,7 +246,7 @@ function routeLogic (logic: PatchedLogic): void {
     const route = routes.get(scope.system)
     if (route === undefined) return start(state, scope)
     if (state.status !== 'active') return
-    route.start(scope.self, (signal) => Promise.resolve(logic.config({ input: state.input, system: scope.system, self: scope.self, signal, emit: scope.emit })))
+    route.start(scope.self, (signal, tell) => Promise.resolve(logic.config({ input: state.input, system: scope.system, self: scope.self, signal, emit: tell })))
   }
   logic[ROUTED] = true
 }
@@ -265,6 +272,11 @@ export function routePromiseWork (machine: AnyStateMachine, seen = new Set<objec
     for (const child of Object.values(node.states)) walk(child)
   }
   walk(machine.root as unknown as NodeLike)
+}
+
+/** Hands what a piece of work emitted to the state that invoked it, as the invocation's parent would receive an event. */
+export function tellInvoker (child: AnyActorRef, event: EventObject): void {
+  child._parent?.send(event)
 }
 
 /** Settles a routed invocation with its work's result, as XState's promise logic would have. */

@@ -24,7 +24,7 @@ export const ACTIVE_CLASS = 'active'
 
 const ANY_STATE = 'any_state'
 
-const FRAGMENT_NAMES = { prompt: 'prompt', menu: 'menu', collectDigits: 'collect digits' } as const
+const FRAGMENT_NAMES = { prompt: 'prompt', menu: 'menu', collectDigits: 'collect digits', agent: 'agent' } as const
 
 /** How one diagram is drawn: the ids, and which states stand for their whole inside. */
 interface Drawing {

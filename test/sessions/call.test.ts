@@ -73,7 +73,7 @@ t.test('a flow that fails while a push transport holds the call sends the fallba
     changed: () => t.fail('a pushed fallback needs no save'),
     now: Date.now,
     due: () => t.fail('no delay here'),
-    work: new WorkRunner(() => {})
+    work: new WorkRunner(() => {}, () => {})
   })
   const call = new Call('c', { id: 'c' }, 0)
   const pushed: AiFlowAction[][] = []

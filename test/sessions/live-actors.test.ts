@@ -190,7 +190,7 @@ t.test('a call that failed after its reply is let go from the live actors', asyn
 })
 
 t.test('a call with actions on their way to its transport cannot be parked until they have left', async (t) => {
-  const host = new ActorHost({ flowVersion: 'v1', flows: {}, flow: counterFlow, replyTimeout: 100, fallback: () => [], log: console as never, changed: () => {}, now: Date.now, due: () => {}, work: new WorkRunner(() => {}) })
+  const host = new ActorHost({ flowVersion: 'v1', flows: {}, flow: counterFlow, replyTimeout: 100, fallback: () => [], log: console as never, changed: () => {}, now: Date.now, due: () => {}, work: new WorkRunner(() => {}, () => {}) })
   const call = new Call('pushed', { id: 'pushed' }, 0)
   host.start(call)
   const sent: unknown[] = []

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { assign, createActor, createMachine, fromCallback, fromObservable, fromPromise, fromTransition, raise, type AnyActorRef, type AnyStateMachine } from 'xstate'
 import {
-  activeWork, actorAt, actorPath, anySettled, armTimers, CallClock, fireTimer, isPromiseLogic, pendingTimers, routePromiseWork, routeWork, settleWork
+  activeWork, actorAt, actorPath, anySettled, armTimers, CallClock, fireTimer, isPromiseLogic, pendingTimers, routePromiseWork, routeWork, settleWork, tellInvoker
 } from '../../lib/sessions/xstate-adapter'
 import { TestClock } from '../../lib/testing'
 
@@ -135,7 +135,7 @@ t.test('routed promise work: started by the route, settled by settleWork, for in
   routePromiseWork(machine)
   const started: Array<{ path: string, result: Promise<unknown> }> = []
   const actor = createActor(machine)
-  routeWork(actor, { start: (self, run) => started.push({ path: actorPath(self), result: run(new AbortController().signal) }) })
+  routeWork(actor, { start: (self, run) => started.push({ path: actorPath(self), result: run(new AbortController().signal, () => {}) }) })
   actor.start()
   t.same(started.map(({ path }) => path).sort(), ['first', 'second', 'third/0.(machine).busy'].sort(), 'each start went to the route')
   t.same(await Promise.all(started.map(({ result }) => result)).then((all) => all.sort()), ['inline ran', 'named ran', 'nested ran'])
@@ -152,4 +152,27 @@ t.test('routed promise work: started by the route, settled by settleWork, for in
   await new Promise((resolve) => setTimeout(resolve, 0))
   t.same(plain.getSnapshot().value, 'done')
   actor.stop()
+})
+
+t.test('routed work emits through the route\'s tell; tellInvoker hands the event to the state that invoked it', async (t) => {
+  const talking = fromPromise<string, undefined, { type: 'said', text: string }>(async ({ emit }) => {
+    emit({ type: 'said', text: 'first' })
+    return 'done'
+  })
+  const machine = createMachine({
+    context: { heard: [] as string[] },
+    initial: 'busy',
+    states: { busy: { invoke: { id: 'talker', src: talking }, on: { said: { actions: assign({ heard: ({ context, event }) => [...context.heard, (event as unknown as { text: string }).text] }) } } } }
+  })
+  routePromiseWork(machine)
+  const told: Array<{ type: string }> = []
+  const actor = createActor(machine)
+  let ran: Promise<unknown> | undefined
+  routeWork(actor, { start: (_self, run) => { ran = run(new AbortController().signal, (event) => told.push(event)) } })
+  actor.start()
+  t.equal(await ran, 'done')
+  t.same(told, [{ type: 'said', text: 'first' }], 'what the work emitted went to tell, not to the child\'s listeners')
+  t.same(actor.getSnapshot().context.heard, [], 'nothing reached the flow by itself')
+  tellInvoker(actorAt(actor, 'talker') as AnyActorRef, told[0])
+  t.same(actor.getSnapshot().context.heard, ['first'], 'the invoking state took the event')
 })

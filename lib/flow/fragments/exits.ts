@@ -18,6 +18,10 @@ export interface FragmentGuardParams {
   noInput: { after: number }
   /** `after` replies did not match: the prompt gave up. */
   noMatch: { after: number }
+  /** An agent state's model called the tool `name`. */
+  tool: { name: string }
+  /** An agent state's model failed or took too long. */
+  modelFailed: undefined
 }
 
 type Guards = { [K in keyof FragmentGuardParams]: (args: { event: EventObject }, params: FragmentGuardParams[K]) => boolean }
@@ -33,7 +37,9 @@ export const fragmentGuards: Guards = {
   answered: ({ event }) => outcome(event).result === 'match',
   choice: ({ event }, params) => outcome(event).result === 'match' && outcome(event).value === params.is,
   noInput: ({ event }) => outcome(event).result === 'no-input',
-  noMatch: ({ event }) => outcome(event).result === 'no-match'
+  noMatch: ({ event }) => outcome(event).result === 'no-match',
+  tool: ({ event }, params) => outcome(event).result === 'tool' && (outcome(event) as { tool?: unknown }).tool === params.name,
+  modelFailed: ({ event }) => outcome(event).result === 'error'
 }
 
 /** The names of the fragments' guards. */
@@ -47,7 +53,7 @@ export function exitGuard (exit: ExitGuard, own: unknown): unknown {
 }
 
 /** The fragments there are, as a fragment's state records it in `meta.fragment`. */
-export type FragmentKind = 'prompt' | 'menu' | 'collectDigits'
+export type FragmentKind = 'prompt' | 'menu' | 'collectDigits' | 'agent'
 
 /** The `meta` a fragment's state carries, so that tools can tell it from other states. */
 export function fragmentMeta (kind: FragmentKind): { fragment: FragmentKind } {
@@ -57,7 +63,7 @@ export function fragmentMeta (kind: FragmentKind): { fragment: FragmentKind } {
 /** Which fragment a state node is, or undefined for a state the author wrote. */
 export function fragmentOf (node: AnyStateNode): FragmentKind | undefined {
   const kind = (node.meta as { fragment?: unknown } | undefined)?.fragment
-  return kind === 'prompt' || kind === 'menu' || kind === 'collectDigits' ? kind : undefined
+  return kind === 'prompt' || kind === 'menu' || kind === 'collectDigits' || kind === 'agent' ? kind : undefined
 }
 
 function isExitGuard (guard: unknown): guard is ExitGuard {
@@ -83,6 +89,8 @@ function exitLabel (guard: ExitGuard): string {
   switch (guard.type) {
     case 'choice': return guard.params.is
     case 'answered': return 'answered'
+    case 'tool': return guard.params.name
+    case 'modelFailed': return 'model failed'
     default: return `${guard.type === 'noInput' ? 'no input' : 'no match'}${guard.params.after > 1 ? ` ×${guard.params.after}` : ''}`
   }
 }

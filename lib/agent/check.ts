@@ -1,0 +1,22 @@
+import { InvalidFragmentError } from '../errors'
+import { checkId } from '../flow/fragments/check'
+
+/** An agent's options, checked when the flow module loads. */
+export function checkAgentOptions (options: { id: string, model?: unknown, tools?: unknown, modelTimeout?: unknown, timeout?: unknown, history?: unknown }): void {
+  checkId(options.id)
+  const fail = (message: string): never => { throw new InvalidFragmentError(options.id, message) }
+  const model = options.model as { stream?: unknown } | undefined
+  if (typeof model?.stream !== 'function') fail('model must be an AgentModel (an object with a stream method)')
+  if (typeof options.tools !== 'object' || options.tools === null) fail('tools must be an object of tools by name')
+  for (const [name, tool] of Object.entries(options.tools as Record<string, { parameters?: unknown, then?: unknown }>)) {
+    if (!/^[A-Za-z_][\w-]{0,63}$/.test(name)) fail(`tool name ${JSON.stringify(name)} must be letters, digits, _ or -`)
+    if (typeof tool?.parameters !== 'object' || tool.parameters === null) fail(`tool ${name} needs parameters (a TypeBox schema; Type.Object({}) for none)`)
+    if (tool.then === undefined) fail(`tool ${name} needs then: where the call goes when the model calls it`)
+  }
+  for (const name of ['modelTimeout', 'timeout'] as const) {
+    const value = options[name]
+    if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) fail(`${name} must be a positive number of seconds`)
+  }
+  const { history } = options
+  if (history !== undefined && typeof history !== 'function' && !(Number.isSafeInteger(history) && (history as number) > 0)) fail('history must be a positive integer or a function')
+}

@@ -1,0 +1,92 @@
+import type { AgentMessage } from './model'
+
+/**
+ * What the agent states of a call remember, in the call's context under
+ * `agent`: plain JSON, so it is stored, parked and restored with the call
+ * on any instance.
+ */
+export interface AgentMemory {
+  /** The conversation so far, oldest first, as the model is given it. */
+  messages: AgentMessage[]
+  /**
+   * The answer on its way to the caller: its sentences as they were sent,
+   * and how many of them have finished playing (`assistant_speech_ended`).
+   * Absent once the caller has taken their turn.
+   */
+  speaking?: { sentences: string[], played: number }
+}
+
+/** How much of the conversation is kept: the last so many messages, or a function that trims (and may summarise) it. */
+export type AgentHistory = number | ((messages: AgentMessage[]) => AgentMessage[])
+
+/** The memory in a context, or an empty one. */
+export function memoryOf (context: unknown): AgentMemory {
+  const memory = (context as { agent?: AgentMemory } | undefined)?.agent
+  return memory ?? { messages: [] }
+}
+
+function bounded (messages: AgentMessage[], history: AgentHistory): AgentMessage[] {
+  if (typeof history === 'function') return history(messages)
+  return messages.length > history ? messages.slice(messages.length - history) : messages
+}
+
+/** One more sentence sent to the caller: it extends the assistant's answer in progress, or begins one. */
+export function said (memory: AgentMemory, sentence: string, history: AgentHistory): AgentMemory {
+  const { speaking } = memory
+  if (speaking === undefined) {
+    return { messages: bounded([...memory.messages, { role: 'assistant', text: sentence }], history), speaking: { sentences: [sentence], played: 0 } }
+  }
+  const messages = [...memory.messages]
+  const last = messages.length - 1
+  const answer = messages[last] as { role: 'assistant', text: string }
+  messages[last] = { role: 'assistant', text: `${answer.text} ${sentence}` }
+  return { messages, speaking: { sentences: [...speaking.sentences, sentence], played: speaking.played } }
+}
+
+/** One sentence finished playing. */
+export function played (memory: AgentMemory): AgentMemory {
+  const { speaking } = memory
+  if (speaking === undefined) return memory
+  return { messages: memory.messages, speaking: { sentences: speaking.sentences, played: speaking.played + 1 } }
+}
+
+/** Whether some of the answer has not finished playing yet. */
+export function stillPlaying (memory: AgentMemory): boolean {
+  const { speaking } = memory
+  return speaking !== undefined && speaking.played < speaking.sentences.length
+}
+
+/**
+ * The caller cut the answer off: the conversation keeps only what they
+ * heard, the sentences that finished playing and the one that was playing
+ * (ended with `—` where it was cut), marked `interrupted`, so that the model
+ * knows what the caller missed.
+ */
+export function cutOff (memory: AgentMemory): AgentMemory {
+  const { speaking } = memory
+  if (speaking === undefined || !stillPlaying(memory)) return { messages: memory.messages }
+  const heard = speaking.sentences.slice(0, speaking.played + 1)
+  heard[heard.length - 1] += ' —'
+  const messages = [...memory.messages]
+  // The answer being spoken is the conversation's last assistant message: tool calls come after their text.
+  let index = messages.length - 1
+  while (messages[index].role !== 'assistant') index--
+  messages[index] = { role: 'assistant', text: heard.join(' '), interrupted: true }
+  return { messages }
+}
+
+/**
+ * The caller's turn: what they said joins the conversation. When they
+ * barged in, the answer before is cut to what they heard of it; otherwise
+ * they heard it all.
+ */
+export function heard (memory: AgentMemory, text: string, bargedIn: boolean, history: AgentHistory): AgentMemory {
+  const before = bargedIn ? cutOff(memory).messages : memory.messages
+  return { messages: bounded([...before, { role: 'caller', text }], history) }
+}
+
+/** Messages the conversation gets as they are: tool calls, refused or taken. */
+export function noted (memory: AgentMemory, added: readonly AgentMessage[], history: AgentHistory): AgentMemory {
+  if (added.length === 0) return memory
+  return { messages: bounded([...memory.messages, ...added], history), speaking: memory.speaking }
+}

@@ -1,0 +1,81 @@
+import type { AgentModel, ModelPart, ModelRequest } from '../agent/model'
+import type { Clock } from '../sessions'
+
+/**
+ * One scripted answer: a text (streamed a word at a time), a tool call, or
+ * an error; `delay` ms before each piece (the first included), and for a
+ * `tool`, `text` said before it.
+ */
+export type ScriptedAnswer =
+  | string
+  | { text?: string, tool?: { name: string, args?: unknown }, error?: string, delay?: number, firstDelay?: number }
+
+/** A request the scripted model was given, without its signal. */
+export type SeenRequest = Omit<ModelRequest, 'signal'>
+
+export interface ScriptedModelOptions {
+  /** The clock its delays run on: a `TestClock` to move them by hand. Default real time. */
+  clock?: Clock
+  name?: string
+}
+
+const realTime: Clock = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) }
+
+function pause (clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clock.clearTimeout(handle)
+      reject(signal.reason)
+    }
+    const handle = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * A language model for tests: it answers each request with the next
+ * answer of the list, in pieces and with the delays given, and keeps what
+ * it was asked (`requests`) and how many answers were cut off (`aborted`).
+ * Asked once more than it has answers, it fails.
+ *
+ * @example
+ * const model = scriptedModel([
+ *   'Hello! For how many people?',
+ *   { text: 'Let me book that.', tool: { name: 'book_table', args: { date: '2026-12-24', time: '19:00', people: 4 } } },
+ *   { error: 'the provider is down' }
+ * ])
+ */
+export function scriptedModel (answers: readonly ScriptedAnswer[], options: ScriptedModelOptions = {}): AgentModel & { requests: SeenRequest[], aborted: number } {
+  const clock = options.clock ?? realTime
+  let next = 0
+  const model = {
+    name: options.name ?? 'scripted',
+    requests: [] as SeenRequest[],
+    aborted: 0,
+    async * stream (request: ModelRequest): AsyncIterable<ModelPart> {
+      const { signal, ...seen } = request
+      model.requests.push(structuredClone(seen))
+      const answer = answers[next++]
+      if (answer === undefined) throw new Error(`the scripted model has only ${answers.length} answers`)
+      const { text, tool, error, delay = 0, firstDelay = delay } = typeof answer === 'string' ? { text: answer } : answer
+      try {
+        const words = text === undefined ? [] : text.split(/(?<=\s)/)
+        for (const [index, word] of words.entries()) {
+          await pause(clock, index === 0 ? firstDelay : delay, signal)
+          yield { type: 'text', text: word }
+        }
+        if (tool !== undefined || error !== undefined) await pause(clock, words.length === 0 ? firstDelay : delay, signal)
+        if (error !== undefined) throw new Error(error)
+        if (tool !== undefined) yield { type: 'tool-call', name: tool.name, args: tool.args ?? {} }
+      } catch (err) {
+        if (signal.aborted) model.aborted++
+        throw err
+      }
+    }
+  }
+  return model
+}
