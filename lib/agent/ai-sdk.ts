@@ -76,7 +76,13 @@ async function * streamParts (model: LanguageModel, defaults: AiSdkModelOptions[
   }
 }
 
-/** The conversation as the SDK's messages; a tool entry's call and result share the id `call-<position>`, the same on every request. */
+/**
+ * The conversation as the SDK's messages. A tool entry becomes the SDK's own
+ * tool call and tool result rather than a note in text: every provider
+ * sends them as its native tool turns, so the model sees its earlier calls
+ * as calls, and the SDK checks that each call has its result. The two share
+ * the id `call-<position>`, the same on every request of the call.
+ */
 function toModelMessages (messages: readonly AgentMessage[]): ModelMessage[] {
   return messages.flatMap((message, position): ModelMessage[] => {
     if (message.role === 'caller') return [{ role: 'user', content: message.text }]
