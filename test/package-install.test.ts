@@ -12,6 +12,8 @@ import { promisify } from 'node:util'
  * system's temporary directory, with no node_modules above it and no npm
  * cache, offline. The packages it depends on are the repository's, linked
  * into the project beforehand: npm finds them installed and fetches nothing.
+ * The optional peers a subpath needs (ioredis for `/redis`, ai for
+ * `/ai-sdk`) are linked as a user of that subpath installs them.
  */
 
 // A build and an install: minutes on a busy machine.
@@ -59,11 +61,13 @@ const consumerTs = `import fastify from 'fastify'
 import { fastifyAiFlow, setupFlow, speak, type FastifyAiFlowOptions } from 'fastify-ai-flow'
 import { simulateCall, TestClock } from 'fastify-ai-flow/testing'
 import { RedisStore } from 'fastify-ai-flow/redis'
+import { aiSdkModel, type AiSdkModelOptions } from 'fastify-ai-flow/ai-sdk'
 
+const aiOptions: AiSdkModelOptions = { name: 'front desk' }
 const flow = setupFlow({}).createMachine({ entry: [] })
 const options: FastifyAiFlowOptions = { flow, path: '/webhook' }
 export const app = fastify().register(fastifyAiFlow, options)
-export const used = [simulateCall, TestClock, RedisStore, speak('Hello')]
+export const used = [simulateCall, TestClock, RedisStore, speak('Hello'), aiSdkModel('openai/gpt-4o-mini', aiOptions).name]
 `
 
 /** tsconfig settings users commonly have, each of which must find every entry point and its types. */
@@ -83,7 +87,7 @@ t.test('packed from a clone, installed offline into a new project, every entry p
   t.ok(existsSync(tarball), 'npm pack built the package (prepare) and packed it')
 
   const project = path.join(work, 'project')
-  const linked = [...Object.keys(manifest.dependencies), 'ioredis', 'typescript', '@types/node']
+  const linked = [...Object.keys(manifest.dependencies), 'ioredis', 'ai', 'typescript', '@types/node']
   mkdirSync(project)
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({
     name: 'consumer',
@@ -98,8 +102,9 @@ t.test('packed from a clone, installed offline into a new project, every entry p
       const main = require('fastify-ai-flow')
       const testing = require('fastify-ai-flow/testing')
       const redis = require('fastify-ai-flow/redis')
-      console.log(JSON.stringify([typeof main.fastifyAiFlow, typeof main.default, typeof testing.simulateCall, typeof redis.RedisStore]))`])
-    t.same(JSON.parse(out), ['function', 'function', 'function', 'function'])
+      const aiSdk = require('fastify-ai-flow/ai-sdk')
+      console.log(JSON.stringify([typeof main.fastifyAiFlow, typeof main.default, typeof testing.simulateCall, typeof redis.RedisStore, typeof aiSdk.aiSdkModel]))`])
+    t.same(JSON.parse(out), ['function', 'function', 'function', 'function', 'function'])
   })
 
   t.test('import in an ES module, with named imports; the plugin registers', async (t) => {
@@ -107,13 +112,14 @@ t.test('packed from a clone, installed offline into a new project, every entry p
       import plugin, { setupFlow } from 'fastify-ai-flow'
       import { simulateCall } from 'fastify-ai-flow/testing'
       import { RedisStore } from 'fastify-ai-flow/redis'
+      import { aiSdkModel } from 'fastify-ai-flow/ai-sdk'
       import Fastify from 'fastify'
       const app = Fastify()
       await app.register(plugin, { flow: setupFlow({}).createMachine({}) })
       await app.ready()
-      console.log(JSON.stringify([typeof simulateCall, typeof RedisStore, app.aiFlow.liveCalls]))
+      console.log(JSON.stringify([typeof simulateCall, typeof RedisStore, typeof aiSdkModel, app.aiFlow.liveCalls]))
       await app.close()`])
-    t.same(JSON.parse(out), ['function', 'function', 0])
+    t.same(JSON.parse(out), ['function', 'function', 'function', 0])
   })
 
   t.test('TypeScript finds every entry point and its types under each moduleResolution', async (t) => {
