@@ -2,13 +2,14 @@ import type { AgentModel, ModelPart, ModelRequest } from '../agent/model'
 import type { Clock } from '../sessions'
 
 /**
- * One scripted answer: a text (streamed a word at a time), a tool call, or
- * an error; `delay` ms before each piece (the first included), and for a
- * `tool`, `text` said before it.
+ * One scripted answer: a text, a tool call, or an error, or text before
+ * either. A text is streamed a word at a time, or in the pieces given;
+ * `delay` ms pass before each piece and before the tool call or error
+ * (`firstDelay` before the first piece, default `delay`).
  */
 export type ScriptedAnswer =
   | string
-  | { text?: string, tool?: { name: string, args?: unknown }, error?: string, delay?: number, firstDelay?: number }
+  | { text?: string | string[], tool?: { name: string, args?: unknown }, error?: string, delay?: number, firstDelay?: number }
 
 /** A request the scripted model was given, without its signal. */
 export type SeenRequest = Omit<ModelRequest, 'signal'>
@@ -63,7 +64,7 @@ export function scriptedModel (answers: readonly ScriptedAnswer[], options: Scri
       if (answer === undefined) throw new Error(`the scripted model has only ${answers.length} answers`)
       const { text, tool, error, delay = 0, firstDelay = delay } = typeof answer === 'string' ? { text: answer } : answer
       try {
-        const words = text === undefined ? [] : text.split(/(?<=\s)/)
+        const words = text === undefined ? [] : Array.isArray(text) ? text : text.split(/(?<=\s)/)
         for (const [index, word] of words.entries()) {
           await pause(clock, index === 0 ? firstDelay : delay, signal)
           yield { type: 'text', text: word }
