@@ -60,9 +60,9 @@ export function restaurantFlow (model: AgentModel) {
         onNoMatch: 'person'
       }),
       booked: { entry: [emit(speak('Your table is booked. See you at Luigi\'s!')), emit(hangup())] },
-      person: { entry: [emit(speak('I am putting you through to a person.')), emit(transfer(PERSON))] },
+      person: { type: 'final', entry: [emit(speak('I am putting you through to a person.')), emit(transfer(PERSON))] },
       goodbye: { entry: [emit(speak('Thank you for calling. Goodbye!')), emit(hangup())] },
-      fallback: { entry: [emit(speak('Sorry, I cannot help you right now. I am putting you through to a person.')), emit(transfer(PERSON))] }
+      fallback: { type: 'final', entry: [emit(speak('Sorry, I cannot help you right now. I am putting you through to a person.')), emit(transfer(PERSON))] }
     }
   })
 }

@@ -14,7 +14,7 @@ import { toSpeak, type AnySay, type Say } from '../flow/fragments/say'
 import { checkAgentOptions } from './check'
 import { cutOff, heard, memoryOf, noted, played, said, stillPlaying, type AgentHistory, type AgentMemory } from './memory'
 import type { AgentModel, ModelTool } from './model'
-import { modelTurn, type ModelTurnInput, type ModelTurnOutput, type SentenceEvent } from './model-turn'
+import { modelTurn, SENTENCE, type ModelTurnInput, type ModelTurnOutput, type SentenceEvent } from './model-turn'
 
 /** The agent's output when its model called a tool: `event.output` in that tool's `then`. */
 export interface ToolCalled<A = unknown> { result: 'tool', tool: string, args: A }
@@ -137,11 +137,13 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
         },
         after: { [modelTimeout * 1000]: 'failed' },
         on: {
-          'agent.sentence': { actions: enqueueActions(({ context, event, enqueue }: Args & { enqueue: any }) => {
-            const { text } = event as SentenceEvent
-            enqueue.emit(spoken(text, false))
-            enqueue.assign({ agent: said(memoryOf(context), text, history) })
-          }) },
+          [SENTENCE]: {
+            actions: enqueueActions(({ context, event, enqueue }: Args & { enqueue: any }) => {
+              const { text } = event as SentenceEvent
+              enqueue.emit(spoken(text, false))
+              enqueue.assign({ agent: said(memoryOf(context), text, history) })
+            })
+          },
           // Nothing said yet this turn, and the reply must go: the filler keeps the caller company.
           [REPLY_DEADLINE]: filler === false ? {} : { guard: ({ context }: Args) => memoryOf(context).speaking === undefined, actions: enqueueActions(({ enqueue }: any) => enqueue.emit(speak(filler, voice))) },
           // A new turn of the caller's (barged in or not) asks again, with what they heard of the answer.
@@ -150,10 +152,13 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
           user_input_timeout: {}
         }
       },
-      called: { type: 'final', output: ({ event }: Args): ToolCalled => {
-        const output = (event as DoneStateEvent<ModelTurnOutput & { result: 'tool' }>).output
-        return { result: 'tool', tool: output.tool, args: output.args }
-      } },
+      called: {
+        type: 'final',
+        output: ({ event }: Args): ToolCalled => {
+          const output = (event as DoneStateEvent<ModelTurnOutput & { result: 'tool' }>).output
+          return { result: 'tool', tool: output.tool, args: output.args }
+        }
+      },
       failed: { type: 'final', output: ({ event }: Args): ModelFailed => ({ result: 'error', error: errorMessage(event) }) }
     },
     onDone: [

@@ -10,8 +10,11 @@ export interface ModelTurnInput {
   options?: Record<string, unknown>
 }
 
+/** The type of {@link SentenceEvent}. */
+export const SENTENCE = 'agent.sentence'
+
 /** A sentence of the model's answer, complete and ready to be spoken, while the rest is still coming. */
-export interface SentenceEvent { type: 'agent.sentence', text: string }
+export interface SentenceEvent { type: typeof SENTENCE, text: string }
 
 /** How one model turn ended. */
 export type ModelTurnOutput = {
@@ -54,14 +57,14 @@ export function modelTurn (model: AgentModel, tools: readonly ModelTool[]) {
           called = { name: part.name, args: part.args }
           break
         }
-        for (const text of splitter.push(part.text)) emit({ type: 'agent.sentence', text })
+        for (const text of splitter.push(part.text)) emit({ type: SENTENCE, text })
       }
       signal.throwIfAborted()
       const last = splitter.end()
       if (called === undefined) return { result: 'answer', last, refused }
       const problem = refusal(tools, called.name, called.args)
       if (problem === undefined) return { result: 'tool', tool: called.name, args: called.args, last, refused }
-      if (last !== undefined) emit({ type: 'agent.sentence', text: last })
+      if (last !== undefined) emit({ type: SENTENCE, text: last })
       refused.push({ role: 'tool', name: called.name, args: called.args, ok: false, result: problem })
       if (refused.length > MAX_REFUSALS) throw new Error(`the model called no tool it may call here ${refused.length} times; last: ${problem}`)
     }

@@ -4,6 +4,11 @@ import { emitsOf, restingStates, type EmitPlace } from './flow-emits'
 import { placeOf } from './part-names'
 import { stateNodes, targetsOf, transitionsOf } from './xstate-parts'
 import { reachableStates } from './reachable'
+import { REPLY_DEADLINE } from '../flow/reply-deadline'
+import { SENTENCE } from '../agent/model-turn'
+
+/** Events the plugin itself sends a flow: at a webhook reply's deadline, and an agent state's sentences. */
+const PLUGIN_EVENTS = [REPLY_DEADLINE, SENTENCE]
 
 /** One thing `check` found. */
 export interface Finding {
@@ -138,7 +143,7 @@ function shadowed (machine: AnyStateMachine): Finding[] {
  * const errors = checkFlow(flow).filter((finding) => finding.level === 'error')
  */
 export function checkFlow (machine: AnyStateMachine, options: CheckOptions = {}): Finding[] {
-  const known = new Set([...PROTOCOL_EVENTS, ...(options.events ?? [])])
+  const known = new Set([...PROTOCOL_EVENTS, ...PLUGIN_EVENTS, ...(options.events ?? [])])
   const places = emitPlaces(machine)
   return [
     ...unknownEvents(machine, known),

@@ -55,7 +55,7 @@ t.test('a model that fails with something other than an Error: its message says 
     name: 'throws a string',
     async * stream () {
       yield { type: 'text', text: 'Hm' }
-      throw 'no credit' // eslint-disable-line @typescript-eslint/only-throw-error
+      throw 'no credit' // eslint-disable-line no-throw-literal
     }
   }
   const call = simulateCall(flow(model), { replyTimeout: 100 })

@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process'
+import t from 'tap'
+import { DEMO_ANSWERS, restaurantModel } from '../../examples/restaurant-model'
+import { restaurantFlow } from '../../examples/restaurant-agent'
+import { checkFlow } from '../../lib/tools/check'
+import { scriptedModel } from '../../lib/testing'
+import { readPage, root, snippets } from '../fixtures/markdown'
+
+t.test('Luigi\'s model: scripted unless AI_FLOW_MODEL names a model of the AI SDK', async (t) => {
+  t.equal(restaurantModel({}).name, 'scripted')
+  t.equal(restaurantModel({ AI_FLOW_MODEL: '' }).name, 'scripted')
+  t.match(restaurantModel({ AI_FLOW_MODEL: 'openai/gpt-4o-mini' }).name, /gpt-4o-mini/, 'made, not called: no network is needed for that')
+})
+
+t.test('the booking line runs as a server, with the scripted model, and books a table over HTTP', async (t) => {
+  // `env -i`: no AI_FLOW_MODEL from the machine, and the server stays outside tap's coverage.
+  const child = spawn('env', ['-i', `PATH=${process.env.PATH}`, 'PORT=0', process.execPath, '--import', 'tsx', 'examples/restaurant-server.ts'], { cwd: root })
+  t.teardown(() => { child.kill() })
+  const base = await new Promise<string>((resolve, reject) => {
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += String(chunk)
+      const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (listening !== null) resolve(listening[1])
+    })
+    child.once('exit', (code) => { reject(new Error(`the server exited with ${String(code)}: ${output}`)) })
+  })
+  const send = async (type: string, fields: Record<string, unknown> = {}): Promise<unknown[]> => {
+    const res = await fetch(`${base}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type, session: { id: 'luigi' }, ...fields }) })
+    const body: unknown = res.status === 204 ? [] : await res.json()
+    return (Array.isArray(body) ? body : [body]).map((action: any) => action.text ?? action.type)
+  }
+  t.same(await send('session_start'), ['Welcome to Luigi\'s! How can I help you?'])
+  t.same(await send('user_speak', { text: 'A table, please' }), ['Of course!', 'For which day, at what time, and for how many people?'])
+  t.same(await send('user_speak', { text: 'Christmas Eve at seven, four of us' }), ['Let me note that.', 'A table for 4 on 2026-12-24 at 19:00. Press 1 or say yes to book it, press 2 or say no to change it.'])
+  t.same(await send('user_speak', { text: 'yes' }), ['Your table is booked. See you at Luigi\'s!', 'hangup'])
+  t.equal(DEMO_ANSWERS.length, 2, 'every scripted answer was used')
+})
+
+t.test('docs/language-models.md shows the example and how to run it with a real model', async (t) => {
+  const page = readPage('docs/language-models.md')
+  t.match(snippets(page).map((block) => block.file), ['examples/restaurant-agent.ts', 'examples/restaurant-model.ts', 'examples/agent-ai-sdk.ts'])
+  t.match(page, /AI_FLOW_MODEL=openai\/gpt-4o-mini AI_GATEWAY_API_KEY=\S+ npx tsx examples\/restaurant-server\.ts/)
+})
+
+t.test('the booking line passes check: the agent\'s own events (sentences, the reply deadline) are the plugin\'s, not unknown ones', async (t) => {
+  t.same(checkFlow(restaurantFlow(scriptedModel([]))), [])
+})
