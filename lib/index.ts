@@ -37,7 +37,7 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
   const recorder = options.record === undefined ? undefined : await Recorder.open(options.record, fastify.log)
   // Asks once, now, whether the application registered an OpenTelemetry SDK.
   const telemetry = new CallTelemetry({ flowVersion: options.flowVersion, log: fastify.log })
-  const registry = new SessionRegistry({ ...options, log: fastify.log, observe: recorder?.observe, telemetry })
+  const registry = new SessionRegistry({ ...options, log: fastify.log, observe: recorder?.observe, modelCalls: recorder?.modelCalls, telemetry })
 
   await fastify.register(httpTransport, {
     prefix: opts.prefix,

@@ -176,6 +176,9 @@ function checkWebSocket (value: unknown): Required<WebSocketOptions> | undefined
   }
 }
 
+/** How long a reply waits for promise work its event started, unless told otherwise, in ms. */
+export const DEFAULT_REPLY_TIMEOUT = 3000
+
 /** Checks every option at registration and fills in the defaults. */
 export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions {
   const { flow, path = '/webhook', token, store, inspect } = options
@@ -197,7 +200,7 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     flows: checkFlows(options.flows, flowVersion),
     inspect,
     store: store ?? new MemoryStore(),
-    replyTimeout: positiveInteger('replyTimeout', options.replyTimeout, 3000),
+    replyTimeout: positiveInteger('replyTimeout', options.replyTimeout, DEFAULT_REPLY_TIMEOUT),
     sessionTtl: positiveInteger('sessionTtl', options.sessionTtl, 30 * 60_000),
     maxSessions: positiveInteger('maxSessions', options.maxSessions, 10_000),
     liveActors: count('liveActors', options.liveActors, 1000),

@@ -2,6 +2,7 @@ import { Value } from '@sinclair/typebox/value'
 import { fromPromise } from 'xstate'
 import type { AgentMessage, AgentModel, ModelTool } from './model'
 import { SentenceSplitter } from './sentences'
+import { streamModel } from './model-calls'
 
 /** What the agent state hands the model for one caller turn. */
 export interface ModelTurnInput {
@@ -45,13 +46,13 @@ function refusal (tools: readonly ModelTool[], name: string, args: unknown): str
  * again. It stops, and says nothing more, once `signal` aborts.
  */
 export function modelTurn (model: AgentModel, tools: readonly ModelTool[]) {
-  return fromPromise<ModelTurnOutput, ModelTurnInput, SentenceEvent>(async ({ input, signal, emit }) => {
+  return fromPromise<ModelTurnOutput, ModelTurnInput, SentenceEvent>(async ({ input, signal, emit, system }) => {
     const refused: AgentMessage[] = []
     for (;;) {
       const splitter = new SentenceSplitter()
       let called: { name: string, args: unknown } | undefined
       const request = { instructions: input.instructions, messages: [...input.messages, ...refused], tools, options: input.options, signal }
-      for await (const part of model.stream(request)) {
+      for await (const part of streamModel(model, request, system)) {
         signal.throwIfAborted()
         if (part.type === 'tool-call') {
           called = { name: part.name, args: part.args }

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { AnyStateMachine } from 'xstate'
 import { parseRecording, type RecordedCall } from '../recording'
-import { replayRecording, type ReplayDifference, type ReplayResult } from '../testing'
+import { replayRecording, type ModelDifference, type ReplayDifference, type ReplayResult } from '../testing'
 import { formatState } from './render'
 import type { Paint } from './paint'
 import { UsageError } from './usage-error'
@@ -59,18 +59,32 @@ export function replayReport (result: ReplayResult, c: Paint): string[] {
     const replayed = difference.replayedState === undefined ? '-' : formatState(difference.replayedState)
     lines.push(c.dim(`    state: recorded ${recorded}, replayed ${replayed}`))
   }
+  for (const difference of result.modelDifferences) lines.push(...modelLines(difference, c))
   for (const { sessionId, err } of result.errors) lines.push(c.yellow(`call ${sessionId}: the flow failed: ${err.message}`))
   const calls = `${result.calls} call${result.calls === 1 ? '' : 's'}, ${result.events} event${result.events === 1 ? '' : 's'}`
   const count = result.differences.length
-  lines.push(count === 0
+  const models = result.modelDifferences.length
+  const asked = models === 0 ? '' : `, ${models} model request${models === 1 ? '' : 's'} differ${models === 1 ? 's' : ''}`
+  lines.push(count === 0 && models === 0
     ? c.green(`${calls}: every reply matches the recording`)
-    : c.red(`${calls}: ${count} repl${count === 1 ? 'y differs' : 'ies differ'} from the recording`))
+    : c.red(`${calls}: ${count} repl${count === 1 ? 'y differs' : 'ies differ'} from the recording${asked}`))
   return lines
+}
+
+/** A model request that differs from the recorded one: which of its parts, recorded against replayed. */
+function modelLines ({ sessionId, position, recorded, replayed }: ModelDifference, c: Paint): string[] {
+  const head = c.bold(`call ${sessionId}, model call ${position}: `)
+  if (recorded === undefined) return [head + 'the recording has no answer for it']
+  const parts = (['instructions', 'tools', 'messages', 'options'] as const).filter((key) => JSON.stringify(recorded[key]) !== JSON.stringify(replayed[key]))
+  return [head + `the request differs in ${parts.join(', ')}`, ...parts.flatMap((key) => [
+    `    recorded ${key}: ${c.green(JSON.stringify(recorded[key]))}`,
+    `    replayed ${key}: ${c.red(JSON.stringify(replayed[key]))}`
+  ])]
 }
 
 /** Replays a recording (a file or a directory) through a flow; resolves with the report and whether anything differed. */
 export async function replay (file: string, flow: AnyStateMachine, c: Paint): Promise<{ lines: string[], differs: boolean }> {
   const calls = await readRecordings(file)
   const result = await replayRecording(calls, flow)
-  return { lines: replayReport(result, c), differs: result.differences.length > 0 }
+  return { lines: replayReport(result, c), differs: result.differences.length > 0 || result.modelDifferences.length > 0 }
 }

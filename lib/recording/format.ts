@@ -1,6 +1,7 @@
 import { formatProblems, validateEvent, type AiFlowAction, type Session } from '../protocol'
 import type { CallTurn } from '../sessions'
 import { redactAction, redactEvent } from './redact'
+import type { ModelCallRecord } from '../agent/model-calls'
 
 /**
  * One line of a recording: one event of one call and what came of it.
@@ -34,10 +35,27 @@ export function recordLine (turn: CallTurn, redact: boolean): string {
   return JSON.stringify(line) + '\n'
 }
 
-/** A recorded call: its turns in order. */
+/** The JSON line for one model call of a call's agent states. */
+export function modelLine (sessionId: string, model: ModelCallRecord): string {
+  return JSON.stringify({ sessionId, model }) + '\n'
+}
+
+/** A recorded call: its turns in order, and its model calls in the order they were made. */
 export interface RecordedCall {
   sessionId: string
   turns: RecordedTurn[]
+  /** What the model calls of its agent states returned, in the order they were made (`parseRecording` always fills it). */
+  models?: ModelCallRecord[]
+}
+
+/** What is wrong with a model call's line, or undefined. */
+function modelLineProblem (line: { sessionId?: unknown, model?: unknown }): string | undefined {
+  if (typeof line.sessionId !== 'string' || line.sessionId === '') return 'has a model call without a "sessionId"'
+  const model = line.model as Partial<Record<keyof ModelCallRecord, unknown>> | null
+  if (typeof model !== 'object' || model === null || typeof model.at !== 'number' || typeof model.request !== 'object' || !Array.isArray(model.parts)) {
+    return 'has a model call without "at", "request" and "parts"'
+  }
+  return undefined
 }
 
 function lineProblem (value: unknown): string | undefined {
@@ -68,13 +86,16 @@ export function parseRecording (text: string): RecordedCall[] {
     } catch {
       throw new SyntaxError(`line ${index + 1} is not JSON`)
     }
-    const problem = lineProblem(value)
+    const isModel = typeof value === 'object' && value !== null && 'model' in value
+    const problem = isModel ? modelLineProblem(value as { sessionId?: unknown, model?: unknown }) : lineProblem(value)
     if (problem !== undefined) throw new SyntaxError(`line ${index + 1} ${problem}`)
-    const turn = value as RecordedTurn
-    const id = turn.event.session.id
+    const id = isModel ? (value as { sessionId: string }).sessionId : (value as RecordedTurn).event.session.id
     let call = calls.get(id)
-    if (call === undefined) calls.set(id, call = { sessionId: id, turns: [] })
-    call.turns.push(turn)
+    if (call === undefined) calls.set(id, call = { sessionId: id, turns: [], models: [] })
+    if (isModel) (call.models as ModelCallRecord[]).push((value as { model: ModelCallRecord }).model)
+    else call.turns.push(value as RecordedTurn)
   })
+  // A model call is written when it ends; replay asks in the order they began.
+  for (const call of calls.values()) call.models?.sort((a, b) => a.at - b.at)
   return [...calls.values()]
 }

@@ -2,7 +2,8 @@ import { appendFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { CallTurn, Logger } from '../sessions'
 import { InvalidOptionError } from '../errors'
-import { recordLine } from './format'
+import { modelLine, recordLine } from './format'
+import { recordingHook, type ModelCallHook } from '../agent/model-calls'
 
 /** Where recordings go: one file per call in a directory, or every call into one stream. */
 export type RecordOptions = ({ dir: string } | { stream: { write (chunk: string): unknown } }) & {
@@ -43,15 +44,21 @@ export class Recorder {
 
   /** Takes one turn; hand it to the registry's `observe` option. */
   readonly observe = (turn: CallTurn): void => {
-    const line = recordLine(turn, this.#options.redactPhoneNumbers !== false)
+    this.#write(turn.event.session.id, recordLine(turn, this.#options.redactPhoneNumbers !== false))
+  }
+
+  /** Keeps what each model call of the call's agent states returned; hand it to the registry's `modelCalls` option. */
+  readonly modelCalls = (sessionId: string): ModelCallHook => recordingHook((record) => this.#write(sessionId, modelLine(sessionId, record)))
+
+  #write (sessionId: string, line: string): void {
     if ('stream' in this.#options) {
       this.#options.stream.write(line)
       return
     }
-    const file = recordingFile(this.#options.dir, turn.event.session.id)
+    const file = recordingFile(this.#options.dir, sessionId)
     const previous = this.#writes.get(file) ?? Promise.resolve()
     const write = previous.then(() => appendFile(file, line)).catch((err) => {
-      this.#log.warn({ err, sessionId: turn.event.session.id }, 'writing the call recording failed')
+      this.#log.warn({ err, sessionId }, 'writing the call recording failed')
     })
     this.#writes.set(file, write)
     // Keeps the map to the calls with a write under way.

@@ -9,6 +9,7 @@ import type { Logger } from './logger'
 import { recordProblem } from './record'
 import type { SessionRecord } from './store'
 import { REPLY_DEADLINE, type ReplyDeadlineEvent } from '../flow/reply-deadline'
+import { hookModelCalls, type ModelCallHook } from '../agent/model-calls'
 
 export type { Clock } from './xstate-adapter'
 
@@ -41,6 +42,8 @@ export interface ActorHostOptions {
   work: WorkRunner
   /** Told of flow failures and late actions. */
   telemetry?: CallTelemetry
+  /** Takes part in the model calls of each call's agent states. */
+  modelCalls?: (callId: string) => ModelCallHook
 }
 
 const none: ReadonlySet<AnyActorRef> = new Set()
@@ -79,6 +82,8 @@ export class ActorHost {
       clock
     })
     clock.attach(actor)
+    const hook = this.#options.modelCalls?.(call.id)
+    if (hook !== undefined) hookModelCalls(actor.system, hook)
     const started = this.#options.work.route(call.id, actor, () => call.revision + 1, restored)
     call.live(actor)
     actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))

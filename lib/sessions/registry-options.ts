@@ -1,3 +1,4 @@
+import type { ModelCallHook } from '../agent/model-calls'
 import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
 import type { FlowAction, Session } from '../protocol'
 import type { Clock } from './actor-host'
@@ -26,6 +27,8 @@ export interface RegistryOptions {
   observe?: (turn: CallTurn) => void
   /** Counts and traces calls; each call's summary line. Default: none. */
   telemetry?: CallTelemetry
+  /** Takes part in the model calls of each call's agent states: recordings keep them, replays answer them. */
+  modelCalls?: (callId: string) => ModelCallHook
   log: Logger
 }
 

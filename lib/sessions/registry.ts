@@ -96,6 +96,7 @@ export class SessionRegistry {
       changed: (call) => this.#settleLater(call),
       due: (call, input) => this.#post(call, input),
       work: this.#work,
+      modelCalls: options.modelCalls,
       telemetry
     })
     this.#due = new LocalDueCalls(options.clock ?? realClock, this.#now, (id) => this.wake(id))

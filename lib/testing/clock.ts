@@ -67,3 +67,20 @@ export class TestClock implements Clock {
     return first
   }
 }
+
+/** Resolves once `ms` have passed on `clock`; rejects with the signal's reason if it aborts first. */
+export async function pauseOn (clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted()
+  if (ms <= 0) return
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clock.clearTimeout(handle)
+      reject(signal.reason)
+    }
+    const handle = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}

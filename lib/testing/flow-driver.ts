@@ -7,6 +7,7 @@ import { collectingLogger } from './logger'
 import { withCoverage } from './coverage-record'
 import { WEBSOCKET_ONLY_EVENTS } from './events'
 import type { Answer, Driver } from './driver'
+import type { ModelCallHook } from '../agent/model-calls'
 
 /** The plugin's options that apply to a flow driven without a server. */
 export interface FlowDriverOptions {
@@ -18,6 +19,8 @@ export interface FlowDriverOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
   /** Gets the registry's log lines, for instance a pino logger. Default: none. */
   log?: Logger
+  /** Takes part in the model calls of the call's agent states (a replay answers them from its recording). */
+  modelCalls?: (callId: string) => ModelCallHook
 }
 
 /**
@@ -50,13 +53,14 @@ export class FlowDriver implements Driver {
   #state: unknown
 
   constructor (flow: AnyStateMachine, options: FlowDriverOptions = {}) {
-    const { log, ...rest } = options
+    const { log, modelCalls, ...rest } = options
     const resolved = resolveOptions({ flow, ...rest, inspect: withCoverage(rest.inspect) })
     this.#log = collectingLogger(this.errors, log)
     this.#registry = new SessionRegistry({
       ...resolved,
       clock: this.clock,
       log: this.#log,
+      modelCalls,
       observe: (turn) => { this.#state = turn.state }
     })
   }

@@ -3,6 +3,8 @@ import type { AnyStateMachine } from 'xstate'
 import type { AiFlowAction } from '../protocol'
 import { redactAction, type RecordedCall, type RecordedTurn } from '../recording'
 import { FlowDriver, type FlowDriverOptions } from './flow-driver'
+import { replayingModelCalls, type ModelDifference } from './replay-models'
+import { DEFAULT_REPLY_TIMEOUT } from '../options'
 
 /** One event whose reply came out differently from the recorded one. */
 export interface ReplayDifference {
@@ -20,6 +22,8 @@ export interface ReplayResult {
   calls: number
   events: number
   differences: ReplayDifference[]
+  /** Model calls of agent states asked differently than recorded; the recorded answer was replayed all the same. */
+  modelDifferences: ModelDifference[]
   /** What the flow failed with during the replay, by call. */
   errors: Array<{ sessionId: string, err: Error }>
 }
@@ -47,9 +51,12 @@ function sameJson (a: unknown, b: unknown): boolean {
  * t.same(result.differences, [])
  */
 export async function replayRecording (calls: readonly RecordedCall[], flow: AnyStateMachine, options: FlowDriverOptions = {}): Promise<ReplayResult> {
-  const result: ReplayResult = { calls: calls.length, events: 0, differences: [], errors: [] }
+  const result: ReplayResult = { calls: calls.length, events: 0, differences: [], modelDifferences: [], errors: [] }
   for (const call of calls) {
-    const driver = new FlowDriver(flow, options)
+    // The call's model calls are answered from the recording, never by a model.
+    const differs = (difference: ModelDifference): void => { result.modelDifferences.push(difference) }
+    const replyTimeout = options.replyTimeout ?? DEFAULT_REPLY_TIMEOUT
+    const driver: FlowDriver = new FlowDriver(flow, { ...options, modelCalls: (id) => replayingModelCalls(id, call.models ?? [], driver.clock, replyTimeout, differs) })
     try {
       await replayCall(driver, call, result)
     } finally {

@@ -1,5 +1,6 @@
 import type { AgentModel, ModelPart, ModelRequest } from '../agent/model'
 import type { Clock } from '../sessions'
+import { pauseOn } from './clock'
 
 /**
  * One scripted answer: a text, a tool call, or an error, or text before
@@ -21,21 +22,6 @@ export interface ScriptedModelOptions {
 }
 
 const realTime: Clock = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) }
-
-function pause (clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve()
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clock.clearTimeout(handle)
-      reject(signal.reason)
-    }
-    const handle = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 /**
  * A language model for tests: it answers each request with the next
@@ -66,10 +52,10 @@ export function scriptedModel (answers: readonly ScriptedAnswer[], options: Scri
       try {
         const words = text === undefined ? [] : Array.isArray(text) ? text : text.split(/(?<=\s)/)
         for (const [index, word] of words.entries()) {
-          await pause(clock, index === 0 ? firstDelay : delay, signal)
+          await pauseOn(clock, index === 0 ? firstDelay : delay, signal)
           yield { type: 'text', text: word }
         }
-        if (tool !== undefined || error !== undefined) await pause(clock, words.length === 0 ? firstDelay : delay, signal)
+        if (tool !== undefined || error !== undefined) await pauseOn(clock, words.length === 0 ? firstDelay : delay, signal)
         if (error !== undefined) throw new Error(error)
         if (tool !== undefined) yield { type: 'tool-call', name: tool.name, args: tool.args ?? {} }
       } catch (err) {

@@ -138,6 +138,7 @@ t.test('the replay report marks states that cannot be seen, and counts in words'
     calls: 2,
     events: 1,
     differences: [{ sessionId: 'x', position: 1, event, recorded: [], replayed: [{ type: 'hangup', session_id: 'x' }], recordedState: undefined, replayedState: undefined }],
+    modelDifferences: [],
     errors: [{ sessionId: 'x', err: new Error('broke') }]
   }, paint(false))
   t.same(lines, [

@@ -1,0 +1,51 @@
+import { isDeepStrictEqual } from 'node:util'
+import type { ModelCallHook, ModelCallRecord, RecordedRequest } from '../agent/model-calls'
+import { pauseOn, type TestClock } from './clock'
+
+/** A model request the replayed flow made differently from the recorded call, or one the recording has no answer for. */
+export interface ModelDifference {
+  sessionId: string
+  /** The model call's position in its call, from 1. */
+  position: number
+  /** Undefined when the recorded call made fewer model calls. */
+  recorded?: RecordedRequest
+  replayed: RecordedRequest
+}
+
+/** Compares as JSON would carry them. */
+function sameJson (a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)))
+}
+
+/**
+ * Answers a replayed call's model calls from its recording, in order,
+ * instead of asking the model: the same parts, the same error, the same
+ * interruption. A part that came after `replyTimeout` comes as late on the
+ * call's test clock, so a filler and a late answer replay as they happened;
+ * earlier ones come at once. A request that differs from the recorded one
+ * (instructions, tools, conversation, options) is reported, and answered
+ * all the same.
+ */
+export function replayingModelCalls (sessionId: string, records: readonly ModelCallRecord[], clock: TestClock, replyTimeout: number, differs: (difference: ModelDifference) => void): ModelCallHook {
+  let next = 0
+  return {
+    async * stream (request) {
+      const { signal, ...replayed } = request
+      const position = ++next
+      const record = records[position - 1]
+      if (record === undefined) {
+        differs({ sessionId, position, replayed })
+        throw new Error(`the recording has no answer for model call ${position}`)
+      }
+      if (!sameJson(replayed, record.request)) differs({ sessionId, position, recorded: record.request, replayed })
+      const start = clock.now()
+      for (const { ms, part } of record.parts) {
+        if (ms >= replyTimeout) await pauseOn(clock, start + ms - clock.now(), signal)
+        yield part
+      }
+      if (record.error !== undefined) throw new Error(record.error)
+      // Interrupted when recorded: it waits for what interrupts it in the replay.
+      if (record.aborted === true) await pauseOn(clock, Infinity, signal)
+    }
+  }
+}
