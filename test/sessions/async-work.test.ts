@@ -15,9 +15,9 @@ const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(res
  * flow has emitted the answer to it.
  */
 function thinkingFlow (gates: Gates) {
-  const ends = new Map<string, ReturnType<typeof deferred>>()
-  const spoken = new Map<string, ReturnType<typeof deferred>>()
-  const get = (map: typeof ends, text: string) => map.get(text) ?? map.set(text, deferred()).get(text) as ReturnType<typeof deferred>
+  const ends = new Map<string, ReturnType<typeof deferred<void>>>()
+  const spoken = new Map<string, ReturnType<typeof deferred<void>>>()
+  const get = (map: typeof ends, text: string) => map.get(text) ?? map.set(text, deferred()).get(text) as ReturnType<typeof deferred<void>>
   const aborted: string[] = []
   const flow = setupFlow({
     types: { context: {} as { heard: string[] } },
