@@ -3,7 +3,7 @@ import { assign, emit, fromPromise, setup } from 'xstate'
 import { setupFlow, speak } from '../../lib'
 import { Gates } from '../fixtures/chat-flow'
 import { deferred } from '../fixtures/flows'
-import { buildApp, event, post } from '../fixtures/helpers'
+import { buildApp, event, keepAlive, post } from '../fixtures/helpers'
 
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
@@ -80,10 +80,7 @@ t.test('work that misses the deadline goes out with the next reply, never after 
   // The work runs until the test opens its gate: the 20 ms deadline passes first, whatever the machine's speed.
   const { app, logs } = await buildApp({ flow, replyTimeout: 20 })
   t.teardown(() => app.close())
-  // The deadline's timer is unref'd, as a server's timers are, and app.inject holds no
-  // socket: nothing else would keep this process alive while the work waits.
-  const alive = setInterval(() => {}, 60_000)
-  t.teardown(() => clearInterval(alive))
+  keepAlive(t)
   t.equal((await post(app, event('user_speak', 'call-1', { text: 'slow' }))).status, 204, 'the deadline passed: 204')
   gates.open('slow')
   await spoken('slow')
