@@ -2,6 +2,7 @@ import t from 'tap'
 import { assign, emit } from 'xstate'
 import { MemoryStore, setupFlow, speak, type SessionRecord, type SessionStore } from '../../lib'
 import { SessionRegistry } from '../../lib/sessions'
+import { deferred } from '../fixtures/flows'
 import { buildApp, event, post, sleep } from '../fixtures/helpers'
 
 /** Counts the caller's turns. */
@@ -19,6 +20,15 @@ const turnsFlow = setupFlow({ types: { context: {} as { turns: number } } }).cre
 class DistantStore implements SessionStore {
   readonly inner = new MemoryStore()
   #line: Promise<unknown> = Promise.resolve()
+  #held: { started: () => void, released: Promise<void> } | undefined
+
+  /** Holds the next delete until `release()`: `started` resolves once it has begun. */
+  holdNextDelete (): { started: Promise<void>, release: () => void } {
+    const started = deferred()
+    const released = deferred()
+    this.#held = { started: started.resolve, released: released.promise }
+    return { started: started.promise, release: released.resolve }
+  }
 
   #run<T> (command: () => Promise<T>): Promise<T> {
     const next = this.#line.then(() => sleep(5)).then(command)
@@ -28,19 +38,37 @@ class DistantStore implements SessionStore {
 
   get (id: string) { return this.#run(() => this.inner.get(id)) }
   set (id: string, record: SessionRecord, ttl: number) { return this.#run(() => this.inner.set(id, structuredClone(record), ttl)) }
-  delete (id: string) { return this.#run(() => this.inner.delete(id)) }
+  delete (id: string) {
+    const held = this.#held
+    this.#held = undefined
+    return this.#run(async () => {
+      held?.started()
+      await held?.released
+      return await this.inner.delete(id)
+    })
+  }
 }
 
 t.test('an event queued behind session_end and a newer one share one new call: no second actor, no lost turn', async (t) => {
   const store = new DistantStore()
-  const { app } = await buildApp({ flow: turnsFlow, store })
+  const handled = new Map<string, () => void>()
+  const { app } = await buildApp({ flow: turnsFlow, store }, (app) => app.addHook('preHandler', async (request) => {
+    handled.get((request.body as { text?: string }).text ?? '')?.()
+  }))
   t.teardown(() => app.close())
   await post(app, event('session_start', 'x'))
+  const deleting = store.holdNextDelete()
   const ended = post(app, event('session_end', 'x'))
   const queued = post(app, event('user_speak', 'x', { text: 'queued behind the end' }))
-  // Arrives while the ended call is being deleted from the store.
-  await sleep(12)
+  // Arrives while the ended call is being deleted from the store: the delete waits until it is in.
+  await deleting.started
+  const arrived = deferred()
+  handled.set('newer', arrived.resolve)
   const newer = post(app, event('user_speak', 'x', { text: 'newer' }))
+  await arrived.promise
+  // The handler hands the event to the registry in the reactions after the hook.
+  await new Promise((resolve) => setImmediate(resolve))
+  deleting.release()
   t.equal((await ended).status, 204)
   t.same((await queued).body, { type: 'speak', session_id: 'x', text: 'turn 1' })
   t.same((await newer).body, { type: 'speak', session_id: 'x', text: 'turn 2' })

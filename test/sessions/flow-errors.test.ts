@@ -1,7 +1,9 @@
 import t from 'tap'
 import { emit, fromPromise } from 'xstate'
 import { defaultFallback, setupFlow, speak, transfer, type FlowAction } from '../../lib'
-import { buildApp, event, post, sleep } from '../fixtures/helpers'
+import { Gates } from '../fixtures/chat-flow'
+import { deferred } from '../fixtures/flows'
+import { buildApp, event, keepAlive, post } from '../fixtures/helpers'
 
 const fallbackTypes = defaultFallback.map((action) => action.type)
 
@@ -9,12 +11,21 @@ function types (body: unknown): string[] {
   return [body].flat().map((action) => (action as { type: string }).type)
 }
 
+/** Holds the failure of `failingLater` until the test opens its gate; `failed` resolves once the registry has it. */
+const gates = new Gates()
+let failed = deferred()
+
 /** Breaks in the way each test names. */
 const brokenFlow = setupFlow({
   actors: {
-    explode: fromPromise(async ({ input }: { input: number }) => {
-      await sleep(input)
-      throw new Error('the LLM is down')
+    explode: fromPromise(async ({ input }: { input: string }) => {
+      try {
+        await gates.pass(input)
+        throw new Error('the LLM is down')
+      } finally {
+        // The registry takes the failure in promise reactions: they have all run a macrotask later.
+        setImmediate(failed.resolve)
+      }
     })
   }
 }).createMachine({
@@ -41,8 +52,8 @@ const brokenFlow = setupFlow({
         }
       }
     },
-    failing: { invoke: { src: 'explode', input: 5 } },
-    failingLater: { invoke: { src: 'explode', input: 60 } }
+    failing: { invoke: { src: 'explode', input: 'at once' } },
+    failingLater: { invoke: { src: 'explode', input: 'later' } }
   }
 })
 
@@ -54,6 +65,8 @@ const breakers: Array<[string, Record<string, unknown>]> = [
   ['an emitted event that is not an action', event('user_speak', 'x', { text: 'not an action' })],
   ['a promise that rejects with no onError', event('user_speak', 'x', { text: 'reject' })]
 ]
+
+gates.open('at once')
 
 t.test('a failing flow gets the fallback reply, is logged with its session id, and crashes nothing', async (t) => {
   for (const [name, breaker] of breakers) {
@@ -78,11 +91,15 @@ t.test('a failing flow gets the fallback reply, is logged with its session id, a
 t.test('a flow that fails after its reply had gone leads the next reply with the fallback', async (t) => {
   const { app, logs } = await buildApp({ flow: brokenFlow, replyTimeout: 10 })
   t.teardown(() => app.close())
+  keepAlive(t)
   await post(app, event('session_start'))
+  // The work fails only when the test says so: the 10 ms deadline passes first, whatever the machine's speed.
   t.equal((await post(app, event('user_speak', 'call-1', { text: 'reject later' }))).status, 204)
-  await sleep(120)
-  t.ok(logs.some((line) => line.err?.message?.includes('the LLM is down')))
+  failed = deferred()
+  gates.open('later')
+  await failed.promise
   t.same(types((await post(app, event('assistant_speech_ended'))).body), fallbackTypes)
+  t.ok(logs.some((line) => line.err?.message?.includes('the LLM is down')), 'the failure is logged')
 })
 
 t.test('the fallback is configurable, and [] answers 204', async (t) => {

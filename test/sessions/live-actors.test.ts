@@ -1,12 +1,17 @@
 import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { assign, emit, fromCallback, fromPromise } from 'xstate'
-import { fastifyAiFlow, MemoryStore, setupFlow, speak, type CallView, type SessionStore } from '../../lib'
+import { assign, emit, fromCallback, fromPromise, type AnyStateMachine } from 'xstate'
+import { fastifyAiFlow, MemoryStore, setupFlow, speak, type CallView, type FastifyAiFlowOptions, type SessionStore } from '../../lib'
 import { ActorHost } from '../../lib/sessions/actor-host'
 import { Call } from '../../lib/sessions/call'
 import { WorkRunner } from '../../lib/sessions/work-runner'
 import { demoFlow } from '../../examples/demo-flow'
-import { buildApp, event, post, sleep } from '../fixtures/helpers'
+import { resolveOptions } from '../../lib/options'
+import { SessionRegistry } from '../../lib/sessions'
+import { TestClock } from '../../lib/testing'
+import { Gates } from '../fixtures/chat-flow'
+import { deferred } from '../fixtures/flows'
+import { buildApp, event, keepAlive, post } from '../fixtures/helpers'
 
 /** Counts turns; what it emits on user_speech_started waits for the next reply. */
 const counterFlow = setupFlow({ types: { context: {} as { turns: number } } }).createMachine({
@@ -101,21 +106,36 @@ t.test('a store that is not in-process already has every record: parking writes 
   t.equal(writes, 3)
 })
 
-/** An in-process store whose writes take a while, or fail. */
-function slowStore (fail: boolean): MemoryStore {
+/**
+ * An in-process store whose writes wait until the test lets them through
+ * (then succeed, or fail). `written()` resolves once every write begun has
+ * ended, and whatever the registry chained to them has run.
+ */
+function heldStore (fail: boolean): MemoryStore & { release: () => void, written: () => Promise<void> } {
   const store = new MemoryStore()
   const set = store.set.bind(store)
-  store.set = async (id, record, ttl) => {
-    await sleep(30)
-    if (fail) throw new Error('disk full')
-    await set(id, record, ttl)
+  const gate = deferred()
+  const writes: Array<Promise<unknown>> = []
+  store.set = (id, record, ttl) => {
+    const write = gate.promise.then(async () => {
+      if (fail) throw new Error('disk full')
+      await set(id, record, ttl)
+    })
+    writes.push(write.catch(() => {}))
+    return write
   }
-  return store
+  return Object.assign(store, {
+    release: () => gate.resolve(),
+    written: async () => {
+      await Promise.all(writes)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  })
 }
 
 for (const fail of [false, true]) {
   t.test(`a parked call whose record the store ${fail ? 'failed to write' : 'has not written yet'} comes back from memory`, async (t) => {
-    const store = slowStore(fail)
+    const store = heldStore(fail)
     const { app, logs } = await buildApp({ flow: counterFlow, store, liveActors: 0 })
     t.teardown(() => app.close())
     await post(app, event('user_speak', 'a', { text: 'hi' }))
@@ -124,7 +144,9 @@ for (const fail of [false, true]) {
     t.match(await app.aiFlow.getCall('a'), { status: 'active', context: { turns: 1 } }, 'the parked call reads as before')
     t.same((await post(app, event('user_speak', 'a', { text: 'again' }))).body, { type: 'speak', session_id: 'a', text: 'Turn 2' })
     t.same((await post(app, event('user_speak', 'b', { text: 'again' }))).body, { type: 'speak', session_id: 'b', text: 'Turn 2' })
-    await sleep(120)
+    t.equal(store.size, 0, 'no write has gone through yet')
+    store.release()
+    await store.written()
     t.same(store.size, fail ? 0 : 1, 'only a\'s latest record is kept: b is live again, and its late-written record went')
     if (!fail) t.match(await store.get('a'), { snapshot: { context: { turns: 2 } } })
     t.equal(logs.filter((line) => line.msg === 'a parked call could not be stored; it waits in memory').length, fail ? 3 : 0)
@@ -132,15 +154,41 @@ for (const fail of [false, true]) {
   })
 }
 
+/** A registry on the test's clock, its log lines kept; closed when the test ends. */
+function registry (t: { teardown: (fn: () => unknown) => void }, flow: AnyStateMachine, options: Partial<FastifyAiFlowOptions>) {
+  const clock = new TestClock()
+  const errors = new Map<string, ReturnType<typeof deferred<void>>>()
+  const errorOf = (id: string) => errors.get(id) ?? errors.set(id, deferred()).get(id) as ReturnType<typeof deferred<void>>
+  const log = {
+    child: () => log,
+    debug () {},
+    info () {},
+    warn () {},
+    error: (line: { sessionId?: string }) => { if (line.sessionId !== undefined) errorOf(line.sessionId).resolve() }
+  }
+  const sessions = new SessionRegistry({ ...resolveOptions({ flow, ...options }), clock, log })
+  t.teardown(() => sessions.close())
+  const send = (type: string, id: string, fields?: Record<string, unknown>) =>
+    sessions.dispatch(event(type, id, fields) as { type: string, session: { id: string } }, { log })
+  /** Resolves once an error of call `id` has been logged. */
+  const failed = (id: string) => errorOf(id).promise
+  return { clock, sessions, send, failed }
+}
+
+const said = (text: string, id: string) => [{ type: 'speak', session_id: id, text }]
+
 t.test('a parked call\'s timer still fires; calls with a child actor or work running keep their actor', async (t) => {
-  const ticks: string[] = []
+  keepAlive(t)
+  const gates = new Gates()
+  const ticker = { started: 0, stopped: 0 }
+  const workDone = deferred()
   const flow = setupFlow({
     actors: {
-      ticker: fromCallback(({ input }: { input: string }) => {
-        const timer = setInterval(() => ticks.push(input), 5)
-        return () => clearInterval(timer)
+      ticker: fromCallback(() => {
+        ticker.started++
+        return () => { ticker.stopped++ }
       }),
-      slow: fromPromise(async () => { await sleep(60); return 'done' })
+      slow: fromPromise(async () => { await gates.pass('slow'); return 'done' })
     }
   }).createMachine({
     initial: 'idle',
@@ -155,38 +203,43 @@ t.test('a parked call\'s timer still fires; calls with a child actor or work run
         }
       },
       timed: { after: { 40: { target: 'idle', actions: emit(speak('time is up')) } } },
-      ticking: { invoke: { src: 'ticker', input: ({ self }) => self.id } },
-      working: { invoke: { src: 'slow', onDone: { target: 'idle', actions: emit(speak('work done')) } } }
+      ticking: { invoke: { src: 'ticker' } },
+      working: { invoke: { src: 'slow', onDone: { target: 'idle', actions: [emit(speak('work done')), () => workDone.resolve()] } } }
     }
   })
-  const { app } = await buildApp({ flow, liveActors: 0, replyTimeout: 10 })
-  t.teardown(() => app.close())
-  for (const [id, digit] of [['timer', '1'], ['child', '2'], ['work', '3']]) await post(app, event('dtmf_received', id, { digit }))
+  const store = new MemoryStore()
+  const { clock, send } = registry(t, flow, { store, liveActors: 0, replyTimeout: 10 })
+  for (const [id, digit] of [['timer', '1'], ['child', '2'], ['work', '3']]) await send('dtmf_received', id, { digit })
   // Many events of other calls: each looks for calls to park.
-  for (let i = 0; i < 10; i++) await post(app, event('session_start', `other-${i}`))
-  await sleep(100)
-  t.same((await post(app, event('session_start', 'timer'))).body, { type: 'speak', session_id: 'timer', text: 'time is up' }, 'the timer fired')
-  t.same((await post(app, event('session_start', 'work'))).body, { type: 'speak', session_id: 'work', text: 'work done' }, 'the work finished')
-  const before = ticks.length
-  await sleep(30)
-  t.ok(ticks.length > before, 'the child actor still runs')
+  for (let i = 0; i < 10; i++) await send('session_start', `other-${i}`)
+  t.ok(await store.get('timer'), 'the call with a timer only was parked')
+  t.equal(await store.get('child'), undefined, 'the call with a child actor was not')
+  t.equal(await store.get('work'), undefined, 'nor the call with work running')
+  t.same(ticker, { started: 1, stopped: 0 }, 'the child actor runs on, never stopped nor started again')
+  await clock.advance(40)
+  t.same(await send('session_start', 'timer'), said('time is up', 'timer'), 'the parked call\'s timer fired')
+  gates.open('slow')
+  await workDone.promise
+  t.same(await send('session_start', 'work'), said('work done', 'work'), 'the work finished, and its answer leads the next reply')
 })
 
 t.test('a call that failed after its reply is let go from the live actors', async (t) => {
+  keepAlive(t)
+  const gates = new Gates()
   const flow = setupFlow({
-    actors: { failing: fromPromise(async () => { await sleep(30); throw new Error('the lookup broke') }) }
+    actors: { failing: fromPromise(async () => { await gates.pass('lookup'); throw new Error('the lookup broke') }) }
   }).createMachine({
     initial: 'idle',
     states: { idle: { on: { dtmf_received: 'looking' } }, looking: { invoke: { src: 'failing' } } }
   })
-  const store = new MemoryStore()
-  const { app } = await buildApp({ flow, liveActors: 0, replyTimeout: 5, store })
-  t.teardown(() => app.close())
-  await post(app, event('dtmf_received', 'broken', { digit: '1' }))
-  await sleep(60)
-  t.match(await app.aiFlow.getCall('broken'), { status: 'failed' })
-  t.equal((await post(app, event('session_start', 'other'))).status, 204, 'another call is served')
-  t.match(await app.aiFlow.getCall('broken'), { status: 'failed', pendingActions: 2 }, 'the fallback waits for the next reply')
+  const { sessions, send, failed } = registry(t, flow, { liveActors: 0, replyTimeout: 5, store: new MemoryStore() })
+  // The lookup fails only once the test lets it: the 5 ms deadline passes first.
+  t.same(await send('dtmf_received', 'broken', { digit: '1' }), [])
+  gates.open('lookup')
+  await failed('broken')
+  t.match(await sessions.get('broken'), { status: 'failed' })
+  t.same(await send('session_start', 'other'), [], 'another call is served')
+  t.match(await sessions.get('broken'), { status: 'failed', pendingActions: 2 }, 'the fallback waits for the next reply')
 })
 
 t.test('a call with actions on their way to its transport cannot be parked until they have left', async (t) => {

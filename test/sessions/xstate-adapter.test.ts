@@ -1,5 +1,5 @@
 import t from 'tap'
-import { assign, createActor, createMachine, fromCallback, fromObservable, fromPromise, fromTransition, raise, type AnyActorRef, type AnyStateMachine } from 'xstate'
+import { assign, createActor, createMachine, fromCallback, fromObservable, fromPromise, fromTransition, raise, waitFor, type AnyActorRef, type AnyStateMachine } from 'xstate'
 import {
   activeWork, actorAt, actorPath, anySettled, armTimers, CallClock, fireTimer, isPromiseLogic, pendingTimers, routePromiseWork, routeWork, settleWork, tellInvoker
 } from '../../lib/sessions/xstate-adapter'
@@ -149,7 +149,7 @@ t.test('routed promise work: started by the route, settled by settleWork, for in
   t.equal(started.length, 3, 'no start for work that is not active')
   // The same logic in an actor whose system has no route runs as XState runs it.
   const plain = createActor(createMachine({ invoke: { src: inline, onDone: '.done' }, initial: 'busy', states: { busy: {}, done: {} } })).start()
-  await new Promise((resolve) => setTimeout(resolve, 0))
+  await waitFor(plain, (snapshot) => snapshot.value === 'done')
   t.same(plain.getSnapshot().value, 'done')
   actor.stop()
 })

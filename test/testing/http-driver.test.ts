@@ -13,9 +13,10 @@ async function listen (app: FastifyInstance): Promise<string> {
   return `http://127.0.0.1:${address.port}`
 }
 
-async function server (t: Teardown, options: Parameters<typeof fastifyAiFlow>[1]): Promise<string> {
+async function server (t: Teardown, options: Parameters<typeof fastifyAiFlow>[1], before = (_app: FastifyInstance) => {}): Promise<string> {
   const app = Fastify()
   t.teardown(() => app.close())
+  before(app)
   await app.register(fastifyAiFlow, options)
   return `${await listen(app)}/webhook`
 }
@@ -54,20 +55,22 @@ t.test('a 204 is no actions; a 200 is its one action or its array', async (t) =>
   t.same(await call.press('2'), [speak('key 2'), hangup()], 'an array')
 })
 
-t.test('wait() lets the time pass for real; what the flow emits meanwhile leads the next reply', async (t) => {
+t.test('wait() posts nothing and lets real time pass; what the flow said meanwhile leads the next reply', async (t) => {
   const { flow, answer } = gatedThinkingFlow()
-  const url = await server(t, { flow, replyTimeout: 1 })
+  // When each POST reached the server, by the server's clock.
+  const posted: number[] = []
+  const url = await server(t, { flow, replyTimeout: 1 }, (app) => app.addHook('onRequest', async () => { posted.push(performance.now()) }))
   const call = simulateCall(url)
   await call.start()
   t.same(await call.say('hello'), [speak('Let me think.')], 'the reply did not wait past its deadline')
+  // The flow has said it now: only a POST can bring it to the caller.
   await answer('Here you are.')
-  const before = performance.now()
-  t.same(await call.wait(30), [], 'the webhook carries nothing between events')
-  // Node's timers may fire up to a millisecond early by the wall clock.
-  t.ok(performance.now() - before >= 29, 'wait() let the time pass')
-  const [said, waited] = call.turns.slice(-2)
-  t.ok(waited.at - said.at >= 29, 'the turn is dated after the wait')
+  t.same(await call.wait(30), [], 'what the flow said did not come with the wait')
+  t.equal(posted.length, 2, 'for the wait posted nothing')
+  t.same(call.turns.at(-1), { move: 'wait', ms: 30, actions: [], at: call.turns.at(-1)?.at }, 'the wait is a turn of its own')
   t.same(await call.say('again'), [speak('Here you are.'), speak('Let me think.')], 'what the flow said meanwhile leads the next reply')
+  // Node's timers may fire up to a millisecond early.
+  t.ok(posted[2] - posted[1] >= 29, `the server saw the next event 30 ms after the one before the wait at least (${(posted[2] - posted[1]).toFixed(1)} ms)`)
 })
 
 t.test('user_speech_started is refused: the service sends it over the WebSocket only', async (t) => {
