@@ -7,6 +7,7 @@ import { Call, type ActionSink } from './call'
 import { callRecords, type CallRecords } from './call-records'
 import { CallTasks } from './call-tasks'
 import { LocalDueCalls } from './due-calls'
+import { SharedStoreDuties } from './shared-duties'
 import { pendingTimers, routePromiseWork } from './xstate-adapter'
 import { WorkRunner } from './work-runner'
 import type { CallInput } from './call'
@@ -14,7 +15,7 @@ import { LiveActors } from './live-actors'
 import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
-import type { SessionRecord, SessionStore } from './store'
+import type { SessionRecord } from './store'
 import type { CallTurn } from './call-turn'
 import type { CallWatcher, DispatchOptions, IncomingEvent, RegistryOptions } from './registry-options'
 import type { Claim } from './call-lock'
@@ -32,15 +33,6 @@ interface TurnInput {
 }
 
 export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
-
-/** How often each instance asks a shared store for calls with a delay due, in ms (plus up to half again, at random). */
-const DUE_POLL = 200
-/** A delay is left this long to the instance that armed it before any instance fires it from the store, in ms. */
-const DUE_GRACE = 200
-/** How often each instance tells a shared store that it lives, in ms; it counts as gone after three times that. */
-const ANNOUNCE = 1000
-
-const noop = (): void => {}
 
 /**
  * Every call this instance serves, each with its own actor and its own
@@ -60,8 +52,8 @@ export class SessionRegistry {
   readonly #now: () => number
   /** Parked calls with delays pending, when no shared store keeps them due. */
   readonly #due: LocalDueCalls
-  readonly #poller: NodeJS.Timeout | undefined
-  readonly #announcer: NodeJS.Timeout | undefined
+  /** With a shared store: due delays polled, this instance announced. */
+  readonly #duties: SharedStoreDuties | undefined
   readonly #work: WorkRunner
 
   constructor (options: RegistryOptions) {
@@ -100,17 +92,7 @@ export class SessionRegistry {
       telemetry
     })
     this.#due = new LocalDueCalls(options.clock ?? realClock, this.#now, (id) => this.wake(id))
-    const { dueCalls } = options.store
-    if (this.#records.shared && dueCalls !== undefined) {
-      // Jittered, so that instances started together do not all ask at once.
-      this.#poller = setInterval(() => { this.pollDue().catch(noop) }, DUE_POLL + Math.floor(Math.random() * DUE_POLL / 2)).unref()
-    }
-    const { announce } = options.store
-    if (this.#records.shared && announce !== undefined) {
-      const say = (): void => { announce.call(options.store, this.#work.instance, ANNOUNCE * 3).catch(noop) }
-      say()
-      this.#announcer = setInterval(say, ANNOUNCE).unref()
-    }
+    if (this.#records.shared) this.#duties = new SharedStoreDuties(options.store, this.#work.instance, this.#now, (id) => this.wake(id))
     this.#live = new LiveActors(options.liveActors ?? Infinity, (call) => this.#park(call))
     const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
     this.#sweeper = setInterval(() => this.sweep(), every).unref()
@@ -204,12 +186,6 @@ export class SessionRegistry {
     this.#settleLater(this.#calls.get(id) ?? this.#adopt(id))
   }
 
-  /** Wakes every call whose first delay a shared store holds due, and resolves once they are woken. */
-  async pollDue (): Promise<void> {
-    const ids = await (this.#options.store.dueCalls as NonNullable<SessionStore['dueCalls']>)(this.#now() - DUE_GRACE, 100)
-    for (const id of ids) this.wake(id)
-  }
-
   /** Expires every call idle for longer than `sessionTtl`. */
   sweep (now = Date.now()): void {
     // The map is kept in order of last activity, so the first fresh call ends the sweep.
@@ -227,8 +203,7 @@ export class SessionRegistry {
 
   async close (): Promise<void> {
     clearInterval(this.#sweeper)
-    clearInterval(this.#poller)
-    clearInterval(this.#announcer)
+    this.#duties?.stop()
     this.#due.clear()
     // Events in flight finish first: their replies go out and their locks are released.
     await this.#tasks.drain()
