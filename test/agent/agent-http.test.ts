@@ -18,7 +18,7 @@ async function line (t: { teardown: (fn: () => unknown) => void }, model: AgentM
   return app
 }
 
-const texts = (body: unknown): unknown[] => (Array.isArray(body) ? body : [body]).map((action: any) => action.type === 'speak' ? action.text : action.type)
+const texts = (body: unknown): unknown[] => (body === undefined || body === '' ? [] : Array.isArray(body) ? body : [body]).map((action: any) => action.type === 'speak' ? action.text : action.type)
 
 async function memory (app: FastifyInstance, id: string): Promise<AgentMemory> {
   return ((await app.aiFlow.getCall(id))?.context as { agent: AgentMemory }).agent
@@ -123,4 +123,35 @@ t.test('a caller who says no to the booking goes back to the model, with the who
   t.same(texts((await post(app, event('user_speak', 'c', { text: 'no' }))).body), ['What shall I change?'])
   await post(app, event('user_speak', 'c', { text: 'Make it five' }))
   t.same(model.requests[1].messages.map((message) => message.role), ['assistant', 'caller', 'tool', 'assistant', 'caller'])
+})
+
+t.test('a user_speak that barged in stops the model still answering and asks again, with what the caller heard', async (t) => {
+  const clock = new TestClock()
+  const model = scriptedModel([{ text: ['We have seven. And', ' nine. And ten.'], delay: 5000, firstDelay: 0 }, 'Nine, then.'], { clock })
+  const app = await line(t, model, 100)
+  await post(app, event('session_start', 'c'))
+  await post(app, event('assistant_speech_ended', 'c'))
+  t.same(texts((await post(app, event('user_speak', 'c', { text: 'Tables?' }))).body), ['We have seven.'])
+  t.same(texts((await post(app, event('user_speak', 'c', { text: 'Nine', barged_in: true }))).body), ['Nine, then.'])
+  t.equal(model.aborted, 1, 'the first answer was stopped through its signal')
+  t.same(model.requests[1].messages.slice(-3), [
+    { role: 'caller', text: 'Tables?' },
+    { role: 'assistant', text: 'We have seven. —', interrupted: true },
+    { role: 'caller', text: 'Nine' }
+  ])
+})
+
+t.test('the caller starting to talk over a finished answer still playing stops it; over one that has played, nothing happens', async (t) => {
+  const model = scriptedModel(['One. Two.', 'Three.'])
+  const app = await line(t, model)
+  await post(app, event('session_start', 'c'))
+  await post(app, event('assistant_speech_ended', 'c'))
+  await post(app, event('user_speak', 'c', { text: 'Count' }))
+  await post(app, event('assistant_speech_ended', 'c'))
+  t.same(texts((await post(app, event('user_speech_started', 'c'))).body), [], 'no reply over the webhook: it leads the next one')
+  t.same(texts((await post(app, event('user_speak', 'c', { text: 'Stop', barged_in: true }))).body), ['barge_in', 'Three.'])
+  t.same((await memory(app, 'c')).messages.slice(2, 4), [{ role: 'assistant', text: 'One. Two. —', interrupted: true }, { role: 'caller', text: 'Stop' }], 'one of two sentences had played')
+  await post(app, event('assistant_speech_ended', 'c'))
+  t.same(texts((await post(app, event('user_speech_started', 'c'))).body), [])
+  t.equal((await app.aiFlow.getCall('c'))?.pendingActions, 0, 'nothing was playing: no barge_in')
 })
