@@ -3,6 +3,7 @@ import t from 'tap'
 import { DEMO_ANSWERS, restaurantModel } from '../../examples/restaurant-model'
 import { restaurantFlow } from '../../examples/restaurant-agent'
 import { checkFlow } from '../../lib/tools/check'
+import { toMermaid } from '../../lib/tools/mermaid'
 import { scriptedModel } from '../../lib/testing'
 import { readPage, root, snippets } from '../fixtures/markdown'
 
@@ -45,4 +46,9 @@ t.test('docs/language-models.md shows the example and how to run it with a real 
 
 t.test('the booking line passes check: the agent\'s own events (sentences, the reply deadline) are the plugin\'s, not unknown ones', async (t) => {
   t.same(checkFlow(restaurantFlow(scriptedModel([]))), [])
+})
+
+t.test('docs/language-models.md draws the booking line as the flow draws it today', async (t) => {
+  const [, diagram] = /<!-- diagram: examples\/restaurant-agent\.ts -->\n```mermaid\n([\s\S]*?)```/.exec(readPage('docs/language-models.md')) ?? []
+  t.equal(diagram, toMermaid(restaurantFlow(scriptedModel([]))))
 })
