@@ -1,9 +1,9 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import {
-  assign, enqueueActions, type AnyStateNodeConfig, type AnyTransitionConfig, type DoneStateEvent, type EventObject,
+  assign, enqueueActions, type AnyStateNodeConfig, type DoneStateEvent, type EventObject,
   type MachineContext, type ParameterizedObject, type ProvidedActor
 } from 'xstate'
-import type { UserSpeakEvent } from '../protocol'
+import type { FlowAction, UserSpeakEvent } from '../protocol'
 import { bargeIn, speak, type SpeakFlowAction, type SpeakOptions } from '../flow/action-creators'
 import { REPLY_DEADLINE } from '../flow/reply-deadline'
 import type { FlowEvent } from '../flow/setup-flow'
@@ -70,6 +70,9 @@ type AnyAgentOptions = AgentOptions<Record<string, TSchema>, AnyFlowTypes> & {
 
 type Args = { context: MachineContext, event: EventObject }
 
+/** What an `enqueueActions` of the agent gets: the flow's context and event, and what it may enqueue. */
+type Enqueuing = Args & { enqueue: { emit: (action: FlowAction) => void, assign: (values: { agent: AgentMemory }) => void } }
+
 const remember = (update: (memory: AgentMemory, args: Args) => AgentMemory) =>
   assign(({ context, event }: Args) => ({ agent: update(memoryOf(context), { context, event }) }))
 
@@ -79,20 +82,19 @@ function errorMessage (event: EventObject): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-/** The state config of an agent: see {@link agent}. */
-function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
-  const { id, model, tools, history = 40, timeout = 8, modelTimeout = 20, filler = 'One moment, please.', voice = {} } = options
-  const modelTools: ModelTool[] = Object.entries(tools).map(([name, tool]) => ({ name, description: tool.description, parameters: tool.parameters }))
-  const instructions = options.instructions
+/** The actions of an agent state, made once for its options. */
+function agentActions (options: AnyAgentOptions) {
+  const { history = 40, timeout = 8, filler = 'One moment, please.', voice = {} } = options
   const spoken = (text: string, last: boolean): SpeakFlowAction => speak(text, last ? { ...voice, user_input_timeout_seconds: timeout } : voice)
   // Says a prompt of the author's, and keeps it in the conversation when it is text.
-  const sayAndRemember = (say: AnySay) => enqueueActions(({ context, event, enqueue }: Args & { enqueue: any }) => {
+  const sayAndRemember = (say: AnySay) => enqueueActions(({ context, event, enqueue }: Enqueuing) => {
     const action = toSpeak(typeof say === 'function' ? say({ context, event } as never) : say, timeout)
     enqueue.emit(action)
     const { text } = action as { text?: string }
     if (text !== undefined) enqueue.assign({ agent: said(memoryOf(context), text, history) })
   })
-  const finish = (last: boolean) => enqueueActions(({ context, event, enqueue }: Args & { enqueue: any }) => {
+  // The model's turn ended: its last sentence is said (asking for a timeout when the call stays here), refusals and the tool taken noted.
+  const finish = (last: boolean) => enqueueActions(({ context, event, enqueue }: Enqueuing) => {
     const output = (event as DoneStateEvent<ModelTurnOutput>).output
     let memory = noted(memoryOf(context), output.refused, history)
     if (output.last !== undefined) {
@@ -102,25 +104,46 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
     if (output.result === 'tool') memory = noted(memory, [{ role: 'tool', name: output.tool, args: output.args, ok: true, result: 'taken' }], history)
     enqueue.assign({ agent: memory })
   })
-  const callerTurn = remember((memory, { event }) => heard(memory, (event as UserSpeakEvent).text, (event as UserSpeakEvent).barged_in === true, history))
-  const interrupted = enqueueActions(({ context, enqueue }: Args & { enqueue: any }) => {
-    enqueue.emit(bargeIn())
-    enqueue.assign({ agent: cutOff(memoryOf(context)) })
-  })
-  const isPlaying = ({ context }: Args): boolean => stillPlaying(memoryOf(context))
-  const tool: AnyTransitionConfig = { guard: ({ event }: Args) => (event as DoneStateEvent<ModelTurnOutput>).output.result === 'tool', target: 'called', actions: finish(false) }
+  return {
+    greet: options.greeting === undefined ? undefined : sayAndRemember(options.greeting),
+    askAgain: sayAndRemember(options.silence ?? 'Are you still there?'),
+    finishWithTool: finish(false),
+    finishWithAnswer: finish(true),
+    callerTurn: remember((memory, { event }) => heard(memory, (event as UserSpeakEvent).text, (event as UserSpeakEvent).barged_in === true, history)),
+    interrupted: enqueueActions(({ context, enqueue }: Enqueuing) => {
+      enqueue.emit(bargeIn())
+      enqueue.assign({ agent: cutOff(memoryOf(context)) })
+    }),
+    sentence: enqueueActions(({ context, event, enqueue }: Enqueuing) => {
+      const { text } = event as SentenceEvent
+      enqueue.emit(spoken(text, false))
+      enqueue.assign({ agent: said(memoryOf(context), text, history) })
+    }),
+    // Nothing said yet this turn, and the reply must go: the filler keeps the caller company.
+    filler: filler === false ? {} : { guard: ({ context }: Args) => memoryOf(context).speaking === undefined, actions: enqueueActions(({ enqueue }: Enqueuing) => enqueue.emit(speak(filler, voice))) }
+  }
+}
+
+const isPlaying = ({ context }: Args): boolean => stillPlaying(memoryOf(context))
+const calledTool = ({ event }: Args): boolean => (event as DoneStateEvent<ModelTurnOutput>).output.result === 'tool'
+
+/** The state config of an agent: see {@link agent}. */
+function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
+  const { id, model, tools, modelTimeout = 20, instructions } = options
+  const modelTools: ModelTool[] = Object.entries(tools).map(([name, tool]) => ({ name, description: tool.description, parameters: tool.parameters }))
+  const act = agentActions(options)
   return {
     id,
     meta: { ...fragmentMeta('agent'), tools: Object.keys(tools) },
-    entry: options.greeting === undefined ? undefined : sayAndRemember(options.greeting),
+    entry: act.greet,
     initial: 'listening',
     on: { assistant_speech_ended: { actions: remember(played) } },
     states: {
       listening: {
         on: {
-          user_speak: { target: 'thinking', actions: callerTurn },
-          user_speech_started: { guard: isPlaying, actions: interrupted },
-          user_input_timeout: { actions: sayAndRemember(options.silence ?? 'Are you still there?') }
+          user_speak: { target: 'thinking', actions: act.callerTurn },
+          user_speech_started: { guard: isPlaying, actions: act.interrupted },
+          user_input_timeout: { actions: act.askAgain }
         }
       },
       thinking: {
@@ -132,23 +155,16 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
             messages: memoryOf(context).messages,
             options: options.modelOptions
           }),
-          onDone: [tool, { target: 'listening', actions: finish(true) }],
+          onDone: [{ guard: calledTool, target: 'called', actions: act.finishWithTool }, { target: 'listening', actions: act.finishWithAnswer }],
           onError: 'failed'
         },
         after: { [modelTimeout * 1000]: 'failed' },
         on: {
-          [SENTENCE]: {
-            actions: enqueueActions(({ context, event, enqueue }: Args & { enqueue: any }) => {
-              const { text } = event as SentenceEvent
-              enqueue.emit(spoken(text, false))
-              enqueue.assign({ agent: said(memoryOf(context), text, history) })
-            })
-          },
-          // Nothing said yet this turn, and the reply must go: the filler keeps the caller company.
-          [REPLY_DEADLINE]: filler === false ? {} : { guard: ({ context }: Args) => memoryOf(context).speaking === undefined, actions: enqueueActions(({ enqueue }: any) => enqueue.emit(speak(filler, voice))) },
+          [SENTENCE]: { actions: act.sentence },
+          [REPLY_DEADLINE]: act.filler,
           // A new turn of the caller's (barged in or not) asks again, with what they heard of the answer.
-          user_speak: { target: 'thinking', reenter: true, actions: callerTurn },
-          user_speech_started: { target: 'listening', actions: interrupted },
+          user_speak: { target: 'thinking', reenter: true, actions: act.callerTurn },
+          user_speech_started: { target: 'listening', actions: act.interrupted },
           user_input_timeout: {}
         }
       },
