@@ -3,7 +3,6 @@ import { CallStats, type CallEnd, type Transport } from './call-stats'
 import { EventTurn, type TurnContext } from './event-turn'
 import { FlowMetrics } from './metrics'
 import { otelTargets, loadOtelApi, type OtelApi } from './otel-api'
-import { statePath } from './state-path'
 import { workSpan, type WorkEnd } from './work-spans'
 
 /** The part of pino's logger telemetry uses. */
@@ -127,7 +126,7 @@ export class CallTelemetry {
     if (stats === undefined) return
     this.#calls.delete(callId)
     stats.flowVersion = flowVersion
-    const summary = stats.summary(end, statePath(finalState), Date.now())
+    const summary = stats.summary(end, stats.statePath(finalState), Date.now())
     this.#log.info({ sessionId: callId, call: summary }, 'call ended')
     const turns = this.#turns
     if (turns === undefined) return
