@@ -27,6 +27,7 @@ export interface CallSummary {
  * reports when it ends. One per call, held from its first event to its end.
  */
 export class CallStats {
+  readonly id: string
   readonly startedAt: number
   readonly events: Record<string, number> = {}
   bargeIns = 0
@@ -44,7 +45,8 @@ export class CallStats {
   #stateValue: unknown
   #statePath: string | undefined
 
-  constructor (now: number, flowVersion: string, transport: Transport) {
+  constructor (id: string, now: number, flowVersion: string, transport: Transport) {
+    this.id = id
     this.startedAt = now
     this.flowVersion = flowVersion
     this.transport = transport

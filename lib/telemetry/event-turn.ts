@@ -11,6 +11,16 @@ export interface TurnContext {
 }
 
 /**
+ * What every event of one type shares, made once per type: the spans
+ * waiting in the SDK's batch for export hold one copy of these strings,
+ * not one each.
+ */
+export interface EventKind {
+  type: string
+  spanName: string
+}
+
+/**
  * The attributes of an event's span, every key present from the start so
  * that each turn's object has the same shape. The SDK skips those still
  * undefined when they are set on the span.
@@ -49,15 +59,16 @@ export class EventTurn {
   readonly #attributes: EventAttributes | undefined
   #spanContext: Context | undefined
 
-  constructor (context: TurnContext, event: { type: string }, callId: string, stats: CallStats, transport: Transport, parent: Context) {
+  constructor (context: TurnContext, kind: EventKind, stats: CallStats, transport: Transport, parent: Context) {
     this.#context = context
-    this.type = event.type
+    this.type = kind.type
     this.stats = stats
     if (context.tracer === undefined) return
-    this.span = context.tracer.startSpan(`aiflow.event ${event.type}`, undefined, parent)
+    this.span = context.tracer.startSpan(kind.spanName, undefined, parent)
     this.#attributes = {
-      'aiflow.call.id': callId,
-      'aiflow.event.type': event.type,
+      // The call's id as its first event had it: each event's own copy is left to the garbage collector.
+      'aiflow.call.id': stats.id,
+      'aiflow.event.type': kind.type,
       'aiflow.transport': transport,
       'aiflow.flow.version': stats.flowVersion,
       'aiflow.state.before': undefined,
