@@ -14,7 +14,8 @@ import { median } from './stats'
  *
  *   node dist-bench/bench/cpu-cost.js [rounds] [events] [other-lib]
  *
- * `other-lib`: the compiled `lib/` of another checkout, measured as `(b) other`.
+ * `other-lib`: the compiled `lib/` of another checkout, measured as
+ * `(b) other` and, with the same SDK, `(bᵗ) other`.
  */
 
 interface Variant { name: string, lib: string, telemetry: boolean }
@@ -59,7 +60,9 @@ async function main (): Promise<void> {
   const [rounds = '5', events = '20000', other] = process.argv.slice(2)
   const own = path.join(__dirname, '..', 'lib')
   const variants: Variant[] = [{ name: '(b)', lib: own, telemetry: false }, { name: '(bᵗ)', lib: own, telemetry: true }]
-  if (other !== undefined) variants.unshift({ name: '(b) other', lib: path.resolve(other), telemetry: false })
+  if (other !== undefined) {
+    variants.unshift({ name: '(b) other', lib: path.resolve(other), telemetry: false }, { name: '(bᵗ) other', lib: path.resolve(other), telemetry: true })
+  }
   const costs = new Map<string, number[]>(variants.map((v) => [v.name, []]))
   for (let round = 0; round < Number(rounds); round++) {
     const line: string[] = []

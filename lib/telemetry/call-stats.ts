@@ -1,5 +1,6 @@
 import type { EventTurn } from './event-turn'
 import type { FlowMetrics } from './metrics'
+import { statePath } from './state-path'
 
 /** How a call ended, as `aiflow.calls.ended` counts it. */
 export type CallOutcome = 'hangup' | 'transfer' | 'caller_hung_up' | 'expired' | 'flow_error'
@@ -26,6 +27,7 @@ export interface CallSummary {
  * reports when it ends. One per call, held from its first event to its end.
  */
 export class CallStats {
+  readonly id: string
   readonly startedAt: number
   readonly events: Record<string, number> = {}
   bargeIns = 0
@@ -39,8 +41,12 @@ export class CallStats {
   current: EventTurn | undefined
   /** The event that arrived last: the parent of its wait for the call's lock. */
   latest: EventTurn | undefined
+  /** The state value last made into a path, and its path. */
+  #stateValue: unknown
+  #statePath: string | undefined
 
-  constructor (now: number, flowVersion: string, transport: Transport) {
+  constructor (id: string, now: number, flowVersion: string, transport: Transport) {
+    this.id = id
     this.startedAt = now
     this.flowVersion = flowVersion
     this.transport = transport
@@ -52,6 +58,19 @@ export class CallStats {
     if (event.type === 'user_speak' && event.barged_in === true) this.bargeIns++
     else if (event.type === 'user_input_timeout') this.inputTimeouts++
     this.transport = transport
+  }
+
+  /**
+   * The flow's state value as a dotted path. The state after one event is
+   * the state before the next, the same value object when nothing happened
+   * in between: it is made into a path once.
+   */
+  statePath (value: unknown): string | undefined {
+    if (value !== this.#stateValue) {
+      this.#stateValue = value
+      this.#statePath = statePath(value)
+    }
+    return this.#statePath
   }
 
   /** The call's flow failed (the registry tells of each call's failure once): its event's span records why. */

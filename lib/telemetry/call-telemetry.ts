@@ -1,9 +1,8 @@
 import type { Context } from '@opentelemetry/api'
 import { CallStats, type CallEnd, type Transport } from './call-stats'
-import { EventTurn, type TurnContext } from './event-turn'
+import { EventTurn, type EventKind, type TurnContext } from './event-turn'
 import { FlowMetrics } from './metrics'
 import { otelTargets, loadOtelApi, type OtelApi } from './otel-api'
-import { statePath } from './state-path'
 import { workSpan, type WorkEnd } from './work-spans'
 
 /** The part of pino's logger telemetry uses. */
@@ -37,6 +36,8 @@ export class CallTelemetry {
   readonly #flowVersion: string
   readonly #log: SummaryLogger
   readonly #turns: TurnContext | undefined
+  /** By event type: a bounded set, since only the protocol's event types get this far. */
+  readonly #kinds = new Map<string, EventKind>()
 
   constructor ({ flowVersion, log, api = loadOtelApi() }: CallTelemetryOptions) {
     this.#flowVersion = flowVersion
@@ -57,13 +58,13 @@ export class CallTelemetry {
     const id = event.session.id
     let stats = this.#calls.get(id)
     if (stats === undefined) {
-      stats = new CallStats(Date.now(), this.#flowVersion, transport)
+      stats = new CallStats(id, Date.now(), this.#flowVersion, transport)
       this.#calls.set(id, stats)
     }
     stats.count(event, transport)
     if (this.#turns === undefined) return undefined
     this.#turns.metrics?.event(event.type, stats.flowVersion, event.type === 'user_speak' && event.barged_in === true)
-    const turn = new EventTurn(this.#turns, event, id, stats, transport, this.#parentOf(request))
+    const turn = new EventTurn(this.#turns, this.#kindOf(event.type), stats, transport, this.#parentOf(request))
     stats.latest = turn
     return turn
   }
@@ -127,7 +128,7 @@ export class CallTelemetry {
     if (stats === undefined) return
     this.#calls.delete(callId)
     stats.flowVersion = flowVersion
-    const summary = stats.summary(end, statePath(finalState), Date.now())
+    const summary = stats.summary(end, stats.statePath(finalState), Date.now())
     this.#log.info({ sessionId: callId, call: summary }, 'call ended')
     const turns = this.#turns
     if (turns === undefined) return
@@ -161,6 +162,12 @@ export class CallTelemetry {
     }
     // An expired call has no event open: its summary is a span of its own.
     turns.tracer.startSpan('aiflow.call.ended', { attributes }, turns.api.ROOT_CONTEXT).end()
+  }
+
+  #kindOf (type: string): EventKind {
+    let kind = this.#kinds.get(type)
+    if (kind === undefined) this.#kinds.set(type, kind = { type, spanName: `aiflow.event ${type}` })
+    return kind
   }
 
   #parentOf (request: unknown): Context {

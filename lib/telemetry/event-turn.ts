@@ -1,8 +1,7 @@
-import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api'
+import type { Context, Span, Tracer } from '@opentelemetry/api'
 import type { OtelApi } from './otel-api'
 import type { CallStats, Transport } from './call-stats'
 import type { FlowMetrics } from './metrics'
-import { statePath } from './state-path'
 
 /** What an event's span and metrics need of the telemetry that made it. */
 export interface TurnContext {
@@ -12,9 +11,41 @@ export interface TurnContext {
 }
 
 /**
+ * What every event of one type shares, made once per type: the spans
+ * waiting in the SDK's batch for export hold one copy of these strings,
+ * not one each.
+ */
+export interface EventKind {
+  type: string
+  spanName: string
+}
+
+/**
+ * The attributes of an event's span, every key present from the start so
+ * that each turn's object has the same shape. The SDK skips those still
+ * undefined when they are set on the span.
+ */
+interface EventAttributes {
+  [key: string]: string | number | boolean | string[] | undefined
+  'aiflow.call.id': string
+  'aiflow.event.type': string
+  'aiflow.transport': Transport
+  'aiflow.flow.version': string
+  'aiflow.state.before': string | undefined
+  'aiflow.state.after': string | undefined
+  'aiflow.actions': string[] | undefined
+  'aiflow.work.wait_ms': number | undefined
+  'aiflow.work.deadline_hit': boolean | undefined
+}
+
+/**
  * One event of a call, from its arrival to its reply: its span
  * `aiflow.event <type>` and its reply time. Made only while an SDK is
  * registered; the registry tells it what happened along the way.
+ *
+ * The span gets its attributes once, when it ends: the SDK checks and
+ * copies each attribute it is given, and given at `startSpan` it does so
+ * three times (measured in BENCHMARKS.md, "Telemetry").
  */
 export class EventTurn {
   readonly type: string
@@ -24,18 +55,28 @@ export class EventTurn {
   readonly #context: TurnContext
   readonly #arrived = performance.now()
   #deliveredAt = 0
-  /** Set on the span once, when it ends: each attribute set is checked by the SDK. */
-  readonly #attributes: Attributes = {}
+  /** Undefined when only metrics are on. */
+  readonly #attributes: EventAttributes | undefined
   #spanContext: Context | undefined
 
-  constructor (context: TurnContext, event: { type: string }, callId: string, stats: CallStats, transport: Transport, parent: Context) {
+  constructor (context: TurnContext, kind: EventKind, stats: CallStats, transport: Transport, parent: Context) {
     this.#context = context
-    this.type = event.type
+    this.type = kind.type
     this.stats = stats
-    this.span = context.tracer?.startSpan(`aiflow.event ${event.type}`, undefined, parent)
-    this.#attributes['aiflow.call.id'] = callId
-    this.#attributes['aiflow.event.type'] = event.type
-    this.#attributes['aiflow.transport'] = transport
+    if (context.tracer === undefined) return
+    this.span = context.tracer.startSpan(kind.spanName, undefined, parent)
+    this.#attributes = {
+      // The call's id as its first event had it: each event's own copy is left to the garbage collector.
+      'aiflow.call.id': stats.id,
+      'aiflow.event.type': kind.type,
+      'aiflow.transport': transport,
+      'aiflow.flow.version': stats.flowVersion,
+      'aiflow.state.before': undefined,
+      'aiflow.state.after': undefined,
+      'aiflow.actions': undefined,
+      'aiflow.work.wait_ms': undefined,
+      'aiflow.work.deadline_hit': undefined
+    }
   }
 
   /** The context this event's child spans (work, store) start in; asked only while tracing, when the span exists. */
@@ -53,19 +94,23 @@ export class EventTurn {
   delivering (stateBefore: unknown, flowVersion: string): void {
     this.stats.flowVersion = flowVersion
     this.#deliveredAt = performance.now()
-    this.#attributes['aiflow.flow.version'] = flowVersion
-    if (this.span !== undefined) this.#attributes['aiflow.state.before'] = statePath(stateBefore)
+    const attributes = this.#attributes
+    if (attributes === undefined) return
+    attributes['aiflow.flow.version'] = flowVersion
+    attributes['aiflow.state.before'] = this.stats.statePath(stateBefore)
   }
 
   /** The wait for the work the event started is over; `deadlineHit` when the reply timeout ended it. */
   waited (deadlineHit: boolean): void {
-    this.#attributes['aiflow.work.wait_ms'] = performance.now() - this.#deliveredAt
-    this.#attributes['aiflow.work.deadline_hit'] = deadlineHit
+    const attributes = this.#attributes
+    if (attributes === undefined) return
+    attributes['aiflow.work.wait_ms'] = performance.now() - this.#deliveredAt
+    attributes['aiflow.work.deadline_hit'] = deadlineHit
   }
 
   /** The flow's state once the event is handled. */
   settled (stateAfter: unknown): void {
-    if (this.span !== undefined) this.#attributes['aiflow.state.after'] = statePath(stateAfter) ?? ''
+    if (this.#attributes !== undefined) this.#attributes['aiflow.state.after'] = this.stats.statePath(stateAfter) ?? ''
   }
 
   /** The flow failed while handling the event. */
@@ -75,19 +120,21 @@ export class EventTurn {
   }
 
   /** Ends the turn with its reply, or with the error that took its place. */
-  readonly end = (reply: ReadonlyArray<{ type: string }> | undefined, err?: unknown): void => {
+  end (reply: ReadonlyArray<{ type: string }> | undefined, err?: unknown): void {
     if (this.stats.current === this) this.stats.current = undefined
     this.#context.metrics?.reply(this.type, this.stats.flowVersion, (performance.now() - this.#arrived) / 1000)
-    if (this.span === undefined) return
-    if (reply !== undefined) this.#attributes['aiflow.actions'] = reply.map((action) => action.type)
+    const attributes = this.#attributes
+    if (attributes === undefined) return
+    if (reply !== undefined) attributes['aiflow.actions'] = reply.map((action) => action.type)
     // What the registry rejects with is always one of the plugin's errors.
     else this.failed(err as Error)
-    this.span.setAttributes(this.#attributes)
-    this.span.end()
+    const span = this.span as Span
+    span.setAttributes(attributes)
+    span.end()
   }
 
   /** Ends the turn when the reply is ready or has failed; the reply itself is left as it is. */
   follow (reply: Promise<ReadonlyArray<{ type: string }>>): void {
-    reply.then(this.end, (err: unknown) => this.end(undefined, err))
+    reply.then((actions) => { this.end(actions) }, (err: unknown) => { this.end(undefined, err) })
   }
 }

@@ -1,4 +1,4 @@
-import type { Attributes, Counter, Histogram, Meter, ObservableUpDownCounter } from '@opentelemetry/api'
+import type { Attributes, Counter, Histogram, Meter, ObservableCounter, ObservableResult, ObservableUpDownCounter } from '@opentelemetry/api'
 import type { CallOutcome } from './call-stats'
 
 /** Seconds: the reply deadline is 3 s by default, a store call a few ms. */
@@ -9,9 +9,15 @@ const REPLY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
  * type, an outcome, a store operation, a flow version), never a call or a
  * caller, so that every series stays small. Each set of attributes is made
  * once and kept: counting an event allocates nothing.
+ *
+ * Events are counted here and read by the SDK when it collects (an
+ * asynchronous counter): every measurement given to the SDK is hashed by its
+ * attributes, and an event already gives it one, its reply time.
  */
 export class FlowMetrics {
-  readonly #events: Counter
+  readonly #events: ObservableCounter
+  /** Events so far, by their attributes (a set made once by `#of`). */
+  readonly #eventCounts = new Map<Attributes, number>()
   readonly #replyDuration: Histogram
   readonly #active: ObservableUpDownCounter
   readonly #ended: Counter
@@ -27,7 +33,8 @@ export class FlowMetrics {
 
   constructor (meter: Meter, activeCalls: () => number) {
     this.#activeCalls = activeCalls
-    this.#events = meter.createCounter('aiflow.events', { description: 'Events received from the service' })
+    this.#events = meter.createObservableCounter('aiflow.events', { description: 'Events received from the service' })
+    this.#events.addCallback(this.#observeEvents)
     this.#replyDuration = meter.createHistogram('aiflow.reply.duration', {
       description: 'From an event\'s arrival to its reply being ready', unit: 's', advice: { explicitBucketBoundaries: REPLY_BUCKETS }
     })
@@ -48,7 +55,7 @@ export class FlowMetrics {
 
   event (type: string, flowVersion: string, barged: boolean): void {
     const attributes = this.#of('type', type, flowVersion)
-    this.#events.add(1, attributes)
+    this.#eventCounts.set(attributes, (this.#eventCounts.get(attributes) ?? 0) + 1)
     if (barged) this.#bargeIns.add(1, this.#of('', '', flowVersion))
     else if (type === 'user_input_timeout') this.#inputTimeouts.add(1, this.#of('', '', flowVersion))
   }
@@ -79,10 +86,15 @@ export class FlowMetrics {
 
   close (): void {
     this.#active.removeCallback(this.#observeActive)
+    this.#events.removeCallback(this.#observeEvents)
   }
 
-  readonly #observeActive = (result: { observe: (value: number) => void }): void => {
+  readonly #observeActive = (result: ObservableResult): void => {
     result.observe(this.#activeCalls())
+  }
+
+  readonly #observeEvents = (result: ObservableResult): void => {
+    for (const [attributes, count] of this.#eventCounts) result.observe(count, attributes)
   }
 
   /** One attribute (none when `name` is empty), with the flow version when one is given. */

@@ -177,3 +177,30 @@ t.test('only invoked promise work gets a span, an inline one by its id; a callba
   // A promise logic object spawned inline is not routed through the work runner (docs/session-stores.md): its run is XState's own.
   t.same(ours().filter((span) => span.name.startsWith('aiflow.work')).map((span) => span.name).sort(), ['aiflow.work inline'])
 })
+
+t.test('each event\'s states are its own: the state after one event is the state before the next, a new state a new path', async (t) => {
+  // Nested states, so that each state value is an object: a path kept from an earlier value would show here.
+  const toggling = createMachine({
+    initial: 'menu',
+    states: {
+      menu: { initial: 'main', states: { main: { on: { dtmf_received: 'extra' } }, extra: { on: { dtmf_received: 'main' } } } }
+    }
+  })
+  const server = await app(t, { flow: toggling })
+  const id = 'traced-states'
+  for (const type of ['session_start', 'dtmf_received', 'dtmf_received', 'user_speak']) {
+    await server.inject({ method: 'POST', url: '/webhook', payload: event(type, id, type === 'dtmf_received' ? { digit: '1' } : type === 'user_speak' ? { text: 'hello' } : {}) })
+  }
+  await server.inject({ method: 'POST', url: '/webhook', payload: event('session_end', id) })
+
+  const states = ours().filter((span) => span.name.startsWith('aiflow.event'))
+    .map((span) => `${span.name}: ${String(span.attributes['aiflow.state.before'])} → ${String(span.attributes['aiflow.state.after'])}`)
+  t.same(states, [
+    'aiflow.event session_start: menu.main → menu.main',
+    'aiflow.event dtmf_received: menu.main → menu.extra',
+    'aiflow.event dtmf_received: menu.extra → menu.main',
+    'aiflow.event user_speak: menu.main → menu.main',
+    'aiflow.event session_end: undefined → menu.main'
+  ])
+  t.equal(only('aiflow.event session_end').attributes['aiflow.flow.version'], flowVersionOf(toggling), 'session_end carries the flow version too')
+})
