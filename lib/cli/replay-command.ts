@@ -76,9 +76,10 @@ function modelLines ({ sessionId, position, recorded, replayed }: ModelDifferenc
   const head = c.bold(`call ${sessionId}, model call ${position}: `)
   if (recorded === undefined) return [head + 'the recording has no answer for it']
   const parts = (['instructions', 'tools', 'messages', 'options'] as const).filter((key) => JSON.stringify(recorded[key]) !== JSON.stringify(replayed[key]))
+  const show = (value: unknown): string => value === undefined ? '(none)' : JSON.stringify(value)
   return [head + `the request differs in ${parts.join(', ')}`, ...parts.flatMap((key) => [
-    `    recorded ${key}: ${c.green(JSON.stringify(recorded[key]))}`,
-    `    replayed ${key}: ${c.red(JSON.stringify(replayed[key]))}`
+    `    recorded ${key}: ${c.green(show(recorded[key]))}`,
+    `    replayed ${key}: ${c.red(show(replayed[key]))}`
   ])]
 }
 
