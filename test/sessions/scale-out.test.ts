@@ -7,7 +7,7 @@ import { RedisStore } from '../../lib/redis'
 import { chatFlow, Gates } from '../fixtures/chat-flow'
 import { sharedRedis } from '../fixtures/redis-server'
 import { event, eventually, post } from '../fixtures/helpers'
-import { countScripts } from '../fixtures/redis-monitor'
+import { caughtUp, countScripts, monitorCommands } from '../fixtures/redis-monitor'
 import { durableFlow, DURABLE_FLOW_VERSION } from '../fixtures/durable-flow'
 
 type Answer = Awaited<ReturnType<typeof post>>
@@ -134,13 +134,7 @@ t.test('round trips to Redis: one to lock and load, one to save and unlock, per 
   await post(app, event('session_start', id))
 
   const seen: string[][] = []
-  const client = new Redis(url)
-  const monitor = await client.monitor()
-  t.teardown(() => {
-    monitor.disconnect()
-    client.disconnect()
-  })
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+  await monitorCommands(t, url, (args, source) => {
     // What an instance does every second whatever its calls do (saying it lives, asking for due calls) is not an event's.
     const background = args[0].toLowerCase() !== 'evalsha' && args.some((arg) => arg.startsWith(`${prefix}instance:`) || arg === `${prefix}due`)
     if (source !== 'lua' && !background && args.some((arg) => arg.startsWith(prefix))) seen.push(args)
@@ -152,12 +146,9 @@ t.test('round trips to Redis: one to lock and load, one to save and unlock, per 
     event('session_end', id)
   ]
   for (const body of events) t.ok([200, 204].includes((await post(app, body)).status))
-  const marker = new Redis(url)
-  await marker.get(`${prefix}marker`)
-  await marker.quit()
-  t.ok(await eventually(() => seen.some((args) => args[1] === `${prefix}marker`)), 'the monitor to catch up')
+  t.ok(await caughtUp(url, prefix, () => seen), 'the monitor to catch up')
 
-  const commands = seen.filter((args) => args[1] !== `${prefix}marker`)
+  const commands = seen.filter((args) => !args[1].startsWith(`${prefix}marker:`))
   t.equal(commands.length, 2 * events.length, 'two commands per event')
   t.ok(commands.every(([name]) => name.toLowerCase() === 'evalsha'), 'each one a script')
   t.comment(`round trips per event: ${commands.length / events.length}`)
