@@ -12,6 +12,7 @@ import { fragmentMeta } from '../flow/fragments/exits'
 import type { AnyFlowTypes, FlowFragment, FlowTypes, Next } from '../flow/fragments/fragment'
 import { toSpeak, type AnySay, type Say } from '../flow/fragments/say'
 import { checkAgentOptions } from './check'
+import { messageOf } from '../error-message'
 import { cutOff, heard, memoryOf, noted, played, said, stillPlaying, type AgentHistory, type AgentMemory } from './memory'
 import type { AgentModel, ModelTool } from './model'
 import { modelTurn, SENTENCE, type ModelTurnInput, type ModelTurnOutput, type SentenceEvent } from './model-turn'
@@ -78,8 +79,7 @@ const remember = (update: (memory: AgentMemory, args: Args) => AgentMemory) =>
 
 function errorMessage (event: EventObject): string {
   const error = (event as { error?: unknown }).error
-  if (error === undefined) return 'the model took too long'
-  return error instanceof Error ? error.message : String(error)
+  return error === undefined ? 'the model took too long' : messageOf(error)
 }
 
 /** The actions of an agent state, made once for its options. */

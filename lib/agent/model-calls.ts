@@ -1,4 +1,5 @@
 import type { AgentModel, ModelPart, ModelRequest } from './model'
+import { messageOf } from '../error-message'
 
 /** A model request as a recording keeps it: everything but its signal. */
 export type RecordedRequest = Omit<ModelRequest, 'signal'>
@@ -37,10 +38,6 @@ export function hookModelCalls (system: object, hook: ModelCallHook): void {
 export function streamModel (model: AgentModel, request: ModelRequest, system: object): AsyncIterable<ModelPart> {
   const hook = hooks.get(system)
   return hook === undefined ? model.stream(request) : hook.stream(request, () => model.stream(request))
-}
-
-function messageOf (err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }
 
 /** A hook that asks the model and hands each call's record to `keep` once it has ended, however it ended. */

@@ -1,6 +1,7 @@
 import { createActor, type AnyActor, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Observer } from 'xstate'
 import { formatProblems, validateAction, type AiFlowAction, type FlowAction, type Session } from '../protocol'
 import { CorruptRecordError, FlowError, FlowVersionError, InvalidActionError } from '../errors'
+import { messageOf } from '../error-message'
 import { activeWork, anySettled, armTimers, CallClock, fireTimer, type Clock } from './xstate-adapter'
 import { noop, type Call, type CallInput } from './call'
 import type { RestoredWork, WorkRunner } from './work-runner'
@@ -90,7 +91,7 @@ export class ActorHost {
     actor.subscribe({
       // A change outside the call's turns (work that ended, a child's event) is kept by a turn of its own.
       next: () => { if (call.inFlight === 0 && call.actor === actor) this.#options.changed(call) },
-      error: (err) => this.fail(call, new FlowError(errorMessage(err), { cause: err }))
+      error: (err) => this.fail(call, new FlowError(messageOf(err), { cause: err }))
     })
     actor.start()
     started()
@@ -257,8 +258,4 @@ export class ActorHost {
     // Outside a turn, the snapshot change that comes with the emission has the call kept.
     call.collect(wire)
   }
-}
-
-function errorMessage (err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

@@ -1,6 +1,6 @@
-import { isDeepStrictEqual } from 'node:util'
 import type { ModelCallHook, ModelCallRecord, RecordedRequest } from '../agent/model-calls'
 import { pauseOn, type TestClock } from './clock'
+import { sameJson } from './same-json'
 
 /** A model request the replayed flow made differently from the recorded call, or one the recording has no answer for. */
 export interface ModelDifference {
@@ -10,11 +10,6 @@ export interface ModelDifference {
   /** Undefined when the recorded call made fewer model calls. */
   recorded?: RecordedRequest
   replayed: RecordedRequest
-}
-
-/** Compares as JSON would carry them. */
-function sameJson (a: unknown, b: unknown): boolean {
-  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)))
 }
 
 /**

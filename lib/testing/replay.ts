@@ -1,4 +1,4 @@
-import { isDeepStrictEqual } from 'node:util'
+import { sameJson } from './same-json'
 import type { AnyStateMachine } from 'xstate'
 import type { AiFlowAction } from '../protocol'
 import { redactAction, type RecordedCall, type RecordedTurn } from '../recording'
@@ -26,11 +26,6 @@ export interface ReplayResult {
   modelDifferences: ModelDifference[]
   /** What the flow failed with during the replay, by call. */
   errors: Array<{ sessionId: string, err: Error }>
-}
-
-/** Compares as JSON would carry them: an `undefined` field is no field. */
-function sameJson (a: unknown, b: unknown): boolean {
-  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)))
 }
 
 /**
