@@ -114,6 +114,28 @@ export function promptState (parts: PromptParts): AnyStateNodeConfig {
   }
 }
 
+/** The actions of a `Next`, in any of its forms. */
+type ActionsOf<N> = N extends readonly unknown[] ? ActionsOf<N[number]> : N extends { actions?: infer A } ? A : never
+
+/** `true` for an action function that was typed with any event (a string index signature), `never` for any other. */
+type TypedWithAnyEvent<A> =
+  A extends readonly unknown[] ? TypedWithAnyEvent<A[number]>
+    : A extends (args: infer Args, ...rest: never[]) => unknown
+      ? Args extends { event: infer E } ? (string extends keyof E ? true : never) : never
+      : never
+
+/**
+ * Nothing to add when `onMatch`'s actions see the prompt's value; else a
+ * property no options have, so that the prompt does not compile and the
+ * message says why. XState's `assign(...)`, `emit(...)` and the like in
+ * `onMatch` are read by TypeScript before an inline `match` whose parameter
+ * has no type, and so get any event instead of the value's: a misspelt
+ * output field would compile.
+ */
+type OnMatchSeesValue<N> = [TypedWithAnyEvent<ActionsOf<N>>] extends [never]
+  ? unknown
+  : { 'give match a typed parameter, (reply: Reply) =>, so that the actions of onMatch see its value': never }
+
 /**
  * A question with its reprompts: says `say`, then reads each reply with
  * `match`. Silence (`user_input_timeout`) and replies that do not match are
@@ -123,8 +145,10 @@ export function promptState (parts: PromptParts): AnyStateNodeConfig {
  *
  * It is a state config: put it in the `states` of a flow made with
  * `setupFlow`. Its callbacks see the flow's context and the fragment's
- * output, typed. Its exits are guarded by the named guards `answered`,
- * `noInput` and `noMatch`, which diagrams and Stately's tools show.
+ * output, typed (`TOnMatch` is `onMatch` as written, read only to check
+ * that its actions could see the value). Its exits are guarded by the
+ * named guards `answered`, `noInput` and `noMatch`, which diagrams and
+ * Stately's tools show.
  *
  * @example
  * confirm: prompt({
@@ -144,8 +168,9 @@ export function prompt<
   TActor extends ProvidedActor = never,
   TAction extends ParameterizedObject = never,
   TGuard extends ParameterizedObject = never,
-  TDelay extends string = never
-> (options: PromptOptions<T, FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay> {
+  TDelay extends string = never,
+  TOnMatch = unknown
+> (options: PromptOptions<T, FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>> & { onMatch: TOnMatch } & OnMatchSeesValue<TOnMatch>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay> {
   checkPromptOptions(options)
   const parts = options as unknown as Omit<PromptParts, 'kind' | 'answered'> & { onMatch: AnyNext }
   const config = promptState({ ...parts, kind: 'prompt', answered: doneTransitions(parts.onMatch, { type: 'answered' }) })

@@ -66,8 +66,10 @@ const typed = pizza.createMachine({
 /*
  * TypeScript learns a prompt's value type from `match`. Written inline, as
  * `(reply) => ...`, it is read after `assign(...)` calls standing alone in
- * `onMatch`, which then see any event: give `match` as a named function,
- * or type its parameter (`(reply: Reply) => ...`), as here.
+ * `onMatch`, which would then see any event: such a prompt does not compile
+ * (case `h` below). Give `match` as a named function, or type its parameter
+ * (`(reply: Reply) => ...`), as here. Beside an inline guard, as in
+ * `toppings` above, the assign sees the value.
  */
 const pressed = (reply: Reply): string | undefined => reply.type === 'dtmf_received' ? reply.digit : undefined
 
@@ -142,7 +144,25 @@ const mistakes = () => pizza.createMachine({
         { guard: 'pinComplet', target: 'g' }
       ]
     }),
-    g: {}
+    g: prompt({
+      id: 'g',
+      say: 'Which toppings?',
+      match: pressed,
+      // @ts-expect-error emit in onMatch: a misspelt output field
+      onMatch: { target: 'h', actions: emit(({ event }) => speak(event.output.valu)) },
+      onNoInput: 'h',
+      onNoMatch: 'h'
+    }),
+    // @ts-expect-error match inline without a type, and an assign in onMatch that could not see its value
+    h: prompt({
+      id: 'h',
+      say: 'Which toppings?',
+      match: (reply) => reply.type === 'user_speak' ? reply.text : undefined,
+      onMatch: { target: 'i', actions: assign({ note: ({ event }) => event.output.valu }) },
+      onNoInput: 'i',
+      onNoMatch: 'i'
+    }),
+    i: {}
   }
 })
 
