@@ -40,7 +40,12 @@ export interface BenchOptions {
   skipped: string[]
   /** Where the results go; empty to write nothing. */
   out: string
+  /** What (bᵗ) registers of the OpenTelemetry SDK: all of it, its spans or its metrics alone, or all of it with one trace in ten sampled. */
+  telemetry: TelemetryParts
 }
+
+export const telemetryParts = ['all', 'spans', 'metrics', 'sampled'] as const
+export type TelemetryParts = (typeof telemetryParts)[number]
 
 const help = `npm run bench -- [options]     (every option also reads BENCH_<NAME>, e.g. BENCH_ROUNDS=3)
 
@@ -57,6 +62,8 @@ const help = `npm run bench -- [options]     (every option also reads BENCH_<NAM
   --heap 10000,100000 live calls to weigh the heap at ("none" to skip)
   --heap-stores memory,redis  stores to weigh it with (in-memory: every actor live, then parked; Redis: parked)
   --out BENCHMARKS.md where the results go ("none" to only print them)
+  --telemetry all     what (bᵗ) registers of the OpenTelemetry SDK: all, spans or metrics alone (to tell their costs apart),
+                      or sampled: all, with one trace in ten sampled
 `
 
 function number (name: string, value: string): number {
@@ -67,7 +74,7 @@ function number (name: string, value: string): number {
 
 /** Reads the command line, then BENCH_* variables, then the defaults. */
 export function readOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
-  const names = ['configs', 'rounds', 'duration', 'warmup', 'connections', 'calls', 'turns', 'latency', 'heap', 'heap-stores', 'out'] as const
+  const names = ['configs', 'rounds', 'duration', 'warmup', 'connections', 'calls', 'turns', 'latency', 'heap', 'heap-stores', 'out', 'telemetry'] as const
   const { values } = parseArgs({
     args: argv,
     options: { ...Object.fromEntries(names.map((name) => [name, { type: 'string' }])), help: { type: 'boolean' } } as never
@@ -93,8 +100,10 @@ export function readOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     heap: heap === 'none' ? [] : heap.split(',').map((n) => number('heap', n)),
     heapStores: get('heap-stores', 'memory,redis').split(',').map((s) => s.trim()),
     skipped: [],
-    out: get('out', 'BENCHMARKS.md')
+    out: get('out', 'BENCHMARKS.md'),
+    telemetry: get('telemetry', 'all') as TelemetryParts
   }
+  if (!telemetryParts.includes(options.telemetry)) throw new Error(`--telemetry must be one of ${telemetryParts.join(', ')}, got ${options.telemetry}`)
   if (options.out === 'none') options.out = ''
   for (const store of options.heapStores) if (store !== 'memory' && store !== 'redis') throw new Error(`--heap-stores: unknown store ${store}`)
   if (options.calls < options.connections) throw new Error('--calls must be at least --connections: a call has one event in flight at a time')

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { sourceDir } from './child'
 import type { HeapResult } from './heap'
-import { configurations, type BenchOptions, type Letter } from './options'
+import { configurations, type BenchOptions, type Letter, type TelemetryParts } from './options'
 import { median } from './stats'
 
 export interface RunResult {
@@ -60,11 +60,19 @@ function redisCpu (runs: RunResult[]): string {
   return values.length === 0 ? '' : ` (+ ${fixed(median(values), 1)} in redis-server)`
 }
 
+/** (bᵗ)'s label, by what it registers of the SDK (`--telemetry`). */
+const telemetryLabels: Record<TelemetryParts, string> = {
+  all: configurations.t.label,
+  spans: '(bᵗ) as (b), with the OpenTelemetry SDK\'s tracer provider alone (spans)',
+  metrics: '(bᵗ) as (b), with the OpenTelemetry SDK\'s meter provider alone (metrics)',
+  sampled: '(bᵗ) as (b), with one trace in ten sampled'
+}
+
 function summaryTable ({ runs, options }: Report): string {
   const rows = options.configs.map((letter) => {
     const own = runs.filter((r) => r.letter === letter)
     const cells = [
-      configurations[letter].label,
+      letter === 't' ? telemetryLabels[options.telemetry] : configurations[letter].label,
       thousands(median(own.map((r) => r.eventsPerSecond))),
       letter === 'a' ? '1.00' : fixed(ratio(runs, letter, 'a', (r) => r.eventsPerSecond), 2),
       fixed(median(own.map((r) => r.cpuPerEvent)), 1) + redisCpu(own),

@@ -37,7 +37,7 @@ function loadFor (letter: Letter, port: number, options: BenchOptions): Load {
 }
 
 async function runOne (letter: Letter, round: number, options: BenchOptions, redis: BenchRedis | undefined): Promise<RunResult> {
-  const server = forkTs('server.ts', [configurations[letter].name, redis?.url ?? ''])
+  const server = forkTs('server.ts', [configurations[letter].name, redis?.url ?? '', options.telemetry])
   try {
     const { port } = await message<{ port: number }>(server, 'ready')
     const load = loadFor(letter, port, options)

@@ -6,18 +6,19 @@ import { startRedisPlugin } from './configs/redis'
 import { startWebSocketPlugin } from './configs/websocket'
 import { startXState } from './configs/xstate'
 import type { Running } from './configs/running'
+import type { TelemetryParts } from './options'
 
 /*
  * One server under test, in its own process: it tells its parent its port,
  * and on each `mark` message the CPU time it used since the previous mark.
  */
 
-/** By configuration name; `url` is the Redis the `redis` configuration uses. */
-export const starters: Record<string, (url: string) => Promise<Running>> = {
+/** By configuration name; `url` is the Redis the `redis` configuration uses, `telemetry` what (bᵗ) registers. */
+export const starters: Record<string, (url: string, telemetry: TelemetryParts) => Promise<Running>> = {
   bare: startBare,
   plugin: () => startPlugin(),
   'plugin-parked': () => startPlugin(0),
-  'plugin-telemetry': startPluginWithTelemetry,
+  'plugin-telemetry': (_, telemetry) => startPluginWithTelemetry(telemetry),
   redis: (url) => startRedisPlugin(url),
   websocket: startWebSocketPlugin,
   express: startExpress,
@@ -30,7 +31,7 @@ async function main (): Promise<void> {
   const name = process.argv[2]
   const start = starters[name]
   if (start === undefined) throw new Error(`unknown configuration ${name}`)
-  const running = await start(process.argv[3] ?? '')
+  const running = await start(process.argv[3] ?? '', (process.argv[4] ?? 'all') as TelemetryParts)
   let last = process.cpuUsage()
   process.on('message', (message: { type?: string }) => {
     if (message.type !== 'mark') return
