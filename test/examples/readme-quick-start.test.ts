@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
 import t, { type Test } from 'tap'
-import { blocks, readPage, root, section } from '../fixtures/markdown'
+import { startExample } from '../fixtures/example-server'
+import { blocks, readPage, section } from '../fixtures/markdown'
 
 // The Quick start's requests, sent as the README gives them to the demo server as `npm start`
 // runs it, and its answers compared with what the README shows.
-// `env -i` keeps the server outside tap's coverage: only its behaviour is checked here.
 const quickStart = section(readPage('README.md'), 'quick-start')
 const token = 'a-token-for-the-quick-start-test'
 
@@ -30,19 +29,9 @@ function exchanges (): Array<{ request: Request, shown: unknown }> {
   return found.map(([, command, answer]) => ({ request: parseCurl(command), shown: JSON.parse(answer) }))
 }
 
+/** The demo server as `npm start` runs it, with the token set. */
 async function startDemo (t: Test): Promise<string> {
-  const child = spawn('env', ['-i', `PATH=${process.env.PATH}`, `AI_FLOW_TOKEN=${token}`, 'PORT=0',
-    process.execPath, '--import', 'tsx', 'examples/server.ts'], { cwd: root })
-  t.teardown(() => { child.kill() })
-  return await new Promise<string>((resolve, reject) => {
-    let output = ''
-    child.stdout.on('data', (chunk) => {
-      output += String(chunk)
-      const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (listening !== null) resolve(listening[1])
-    })
-    child.once('exit', (code) => { reject(new Error(`the demo server exited with ${String(code)}: ${output}`)) })
-  })
+  return (await startExample(t, 'examples/server.ts', { AI_FLOW_TOKEN: token })).url
 }
 
 t.test('the Quick start runs npm start and npm test, and says what AI_FLOW_TOKEN does', async (t) => {

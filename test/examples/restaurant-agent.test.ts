@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process'
 import t from 'tap'
 import { DEMO_ANSWERS, restaurantModel } from '../../examples/restaurant-model'
 import { restaurantFlow } from '../../examples/restaurant-agent'
 import { checkFlow } from '../../lib/tools/check'
 import { toMermaid } from '../../lib/tools/mermaid'
 import { scriptedModel } from '../../lib/testing'
-import { readPage, root, snippets } from '../fixtures/markdown'
+import { startExample } from '../fixtures/example-server'
+import { readPage, snippets } from '../fixtures/markdown'
 
 t.test('Luigi\'s model: scripted unless AI_FLOW_MODEL names a model of the AI SDK', async (t) => {
   t.equal(restaurantModel({}).name, 'scripted')
@@ -14,18 +14,8 @@ t.test('Luigi\'s model: scripted unless AI_FLOW_MODEL names a model of the AI SD
 })
 
 t.test('the booking line runs as a server, with the scripted model, and books a table over HTTP', async (t) => {
-  // `env -i`: no AI_FLOW_MODEL from the machine, and the server stays outside tap's coverage.
-  const child = spawn('env', ['-i', `PATH=${process.env.PATH}`, 'PORT=0', process.execPath, '--import', 'tsx', 'examples/restaurant-server.ts'], { cwd: root })
-  t.teardown(() => { child.kill() })
-  const base = await new Promise<string>((resolve, reject) => {
-    let output = ''
-    child.stdout.on('data', (chunk) => {
-      output += String(chunk)
-      const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (listening !== null) resolve(listening[1])
-    })
-    child.once('exit', (code) => { reject(new Error(`the server exited with ${String(code)}: ${output}`)) })
-  })
+  // No AI_FLOW_MODEL from the machine: the scripted model answers.
+  const { url: base } = await startExample(t, 'examples/restaurant-server.ts')
   const send = async (type: string, fields: Record<string, unknown> = {}): Promise<unknown[]> => {
     const res = await fetch(`${base}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type, session: { id: 'luigi' }, ...fields }) })
     const body: unknown = res.status === 204 ? [] : await res.json()

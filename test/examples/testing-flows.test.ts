@@ -4,6 +4,7 @@ import path from 'node:path'
 import t from 'tap'
 import { toMermaid } from '../../lib/tools/mermaid'
 import { flow } from '../../examples/callback-flow'
+import { startExample } from '../fixtures/example-server'
 import { eventually } from '../fixtures/helpers'
 
 // The walk-through's commands, run as docs/testing-flows.md gives them, against the built CLI.
@@ -59,12 +60,9 @@ t.test('the diagram is what diagram prints', async (t) => {
 
 t.test('record a call through the server, replay it, change the flow, replay again', async (t) => {
   const dir = t.testdir()
-  const server = spawn('env', ['-i', `PATH=${process.env.PATH}`, 'PORT=0', `RECORDINGS=${dir}`, process.execPath, '--import', 'tsx', 'examples/recording-server.ts'], { cwd: root })
-  t.teardown(() => { server.kill() })
-  let log = ''
-  server.stdout.on('data', (chunk) => { log += String(chunk) })
-  t.ok(await eventually(() => /Server listening at http:\/\/127\.0\.0\.1:\d+/.test(log), 20_000), 'the server started')
-  const url = `${/Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log)?.[1]}/webhook`
+  const { url: base } = await startExample(t, 'examples/recording-server.ts', { RECORDINGS: dir })
+  t.match(base, /^http:\/\/127\.0\.0\.1:\d+$/, 'the server started')
+  const url = `${base}/webhook`
 
   const call = await run([cli, 'simulate', url], { input: typed('| npx fastify-ai-flow simulate http://127.0.0.1:3000/webhook\n') })
   t.equal(call.code, 0)

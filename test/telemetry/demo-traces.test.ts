@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process'
-import path from 'node:path'
 import t from 'tap'
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node'
 import { buildServer } from '../../examples/app'
 import { startTelemetry } from '../../examples/telemetry'
+import { startExample } from '../fixtures/example-server'
 import { eventually, example } from '../fixtures/helpers'
-
-const root = path.join(__dirname, '..', '..')
 
 t.test('with a span exporter, the demo traces each request and each event under it', async (t) => {
   const spans = new InMemorySpanExporter()
@@ -28,18 +25,13 @@ t.test('with a span exporter, the demo traces each request and each event under 
 })
 
 t.test('npm start with OTEL_TRACES=console prints each event\'s span', async (t) => {
-  const env = ['-i', `PATH=${process.env.PATH}`, 'PORT=0', 'OTEL_TRACES=console']
-  const server = spawn('env', [...env, process.execPath, '--import', 'tsx', 'examples/server.ts'], { cwd: root })
-  t.teardown(() => { server.kill() })
-  let out = ''
-  server.stdout.on('data', (chunk) => { out += String(chunk) })
-  t.ok(await eventually(() => /Server listening at http:\/\/127\.0\.0\.1:\d+/.test(out), 20_000), 'the server started')
-  const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] as string
+  const { url, process: server, output } = await startExample(t, 'examples/server.ts', { OTEL_TRACES: 'console' })
+  t.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, 'the server started')
 
   const res = await fetch(`${url}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(example('event-session_start')) })
   t.equal(res.status, 200)
-  t.ok(await eventually(() => out.includes("name: 'aiflow.event session_start'")), 'the event\'s span is printed')
-  t.match(out, /'aiflow\.call\.id': '550e8400-e29b-41d4-a716-446655440000'/)
+  t.ok(await eventually(() => output().includes("name: 'aiflow.event session_start'")), 'the event\'s span is printed')
+  t.match(output(), /'aiflow\.call\.id': '550e8400-e29b-41d4-a716-446655440000'/)
   const scraped = await (await fetch(`${url}/metrics`)).text()
   t.match(scraped, /^aiflow_calls_active\{.*\} 1$/m)
 
