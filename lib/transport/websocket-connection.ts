@@ -1,13 +1,11 @@
 import type { RawData, WebSocket } from 'ws'
 import { PingTimeoutError, SendBufferFullError } from '../errors'
 import type { ActionSink, Logger, SessionRegistry } from '../sessions'
-import { readFrame, type FrameEvent } from './frames'
+import { readFrame, type FrameEvent, type FrameLimits } from './frames'
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends FrameLimits {
   registry: SessionRegistry
   log: Logger
-  maxPayload: number
-  maxDepth: number
   maxBufferedBytes: number
   pingInterval: number
 }

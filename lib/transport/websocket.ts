@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { ConstructorAction, FastifyInstance, ProtoAction } from 'fastify'
 import type {} from '@fastify/websocket'
 import type { SessionRegistry } from '../sessions'
 import { tokenCheck } from './token'
@@ -22,6 +22,9 @@ export interface WebSocketTransportOptions {
  */
 export async function websocketTransport (app: FastifyInstance, options: WebSocketTransportOptions): Promise<void> {
   const { path, token, registry, maxPayload, maxDepth, maxBufferedBytes, pingInterval } = options
+  // The application's prototype-poisoning rules, which Fastify applies to the webhook's body.
+  const onProtoPoisoning = app.initialConfig.onProtoPoisoning as ProtoAction
+  const onConstructorPoisoning = app.initialConfig.onConstructorPoisoning as ConstructorAction
   app.setErrorHandler(answerError)
   const connections = new Set<WebSocketConnection>()
   const timer = setInterval(() => {
@@ -34,7 +37,9 @@ export async function websocketTransport (app: FastifyInstance, options: WebSock
     onRequest: token === undefined ? undefined : tokenCheck(token)
   }, function aiFlowSocket (socket, request) {
     const log = request.log.child({ transport: 'websocket' })
-    const connection = new WebSocketConnection(socket, { registry, log, maxPayload, maxDepth, maxBufferedBytes, pingInterval })
+    const connection = new WebSocketConnection(socket, {
+      registry, log, maxPayload, maxDepth, maxBufferedBytes, pingInterval, onProtoPoisoning, onConstructorPoisoning
+    })
     connections.add(connection)
     socket.on('close', () => connections.delete(connection))
     log.info({ liveSockets: connections.size }, 'WebSocket opened')
