@@ -3,6 +3,7 @@ import type {} from '@fastify/websocket'
 import type { SessionRegistry } from '../sessions'
 import { tokenCheck } from './token'
 import { WebSocketConnection } from './websocket-connection'
+import { SocketCalls } from './socket-calls'
 import { answerError } from './error-answer'
 
 export interface WebSocketTransportOptions {
@@ -30,7 +31,13 @@ export async function websocketTransport (app: FastifyInstance, options: WebSock
   const timer = setInterval(() => {
     for (const connection of connections) connection.heartbeat()
   }, pingInterval).unref()
-  app.addHook('onClose', async () => clearInterval(timer))
+  const calls = new SocketCalls<WebSocketConnection>()
+  // A call ends wherever it ends: over HTTP, on another socket, by expiry.
+  const unwatch = registry.watch((id, ended) => { if (ended) calls.ended(id) })
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    unwatch()
+  })
 
   app.get(path, {
     websocket: true,
@@ -38,7 +45,7 @@ export async function websocketTransport (app: FastifyInstance, options: WebSock
   }, function aiFlowSocket (socket, request) {
     const log = request.log.child({ transport: 'websocket' })
     const connection = new WebSocketConnection(socket, {
-      registry, log, maxPayload, maxDepth, maxBufferedBytes, pingInterval, onProtoPoisoning, onConstructorPoisoning
+      registry, calls, log, maxPayload, maxDepth, maxBufferedBytes, pingInterval, onProtoPoisoning, onConstructorPoisoning
     })
     connections.add(connection)
     socket.on('close', () => connections.delete(connection))
