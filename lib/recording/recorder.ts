@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { appendFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { CallTurn, Logger } from '../sessions'
@@ -5,31 +6,55 @@ import { InvalidOptionError } from '../errors'
 import { modelLine, recordLine } from './format'
 import { recordingHook, type ModelCallHook } from '../agent/model-calls'
 
+/** What a Node stream has to be told about its errors. */
+interface Emitter {
+  on (event: 'error', listener: (err: Error) => void): unknown
+  off (event: 'error', listener: (err: Error) => void): unknown
+}
+
 /** Where recordings go: one file per call in a directory, or every call into one stream. */
 export type RecordOptions = ({ dir: string } | { stream: { write (chunk: string): unknown } }) & {
   /** Mask the phone numbers of sessions, transfers and SMS. Default true. */
   redactPhoneNumbers?: boolean
 }
 
-/** The file of a call: its session id, with anything that could leave the directory replaced. */
+/** Session ids named as they are: nothing that leads out of the directory, nothing a case-insensitive file system folds. */
+const PLAIN_ID = /^[a-z0-9_-]{1,128}$/
+
+/**
+ * The file of a call: `<session id>.jsonl` for a plain id (a UUID, say).
+ * Any other id (a dot, a slash, a colon, an upper-case letter, over 128
+ * characters) is written readable, with the rest replaced, and a hash of
+ * the whole id after a `~` that no plain id has: `a.b`, `a_b` and `a:b` are
+ * three files, not one, and so are `Ab` and `aB` where a file system folds
+ * case.
+ */
 export function recordingFile (dir: string, sessionId: string): string {
-  return path.join(dir, `${sessionId.replace(/[^\w-]/g, '_').slice(0, 128)}.jsonl`)
+  if (PLAIN_ID.test(sessionId)) return path.join(dir, `${sessionId}.jsonl`)
+  const readable = sessionId.replace(/[^\w-]/g, '_').slice(0, 100)
+  const hash = createHash('sha256').update(sessionId).digest('hex').slice(0, 16)
+  return path.join(dir, `${readable}~${hash}.jsonl`)
 }
 
 /**
  * Writes every turn of every call as a JSON line. A directory gets one
- * `<session id>.jsonl` per call, appended to in the call's order; a stream
- * gets every line, calls interleaved, and is left open on close. A write
- * that fails is logged and never touches the reply.
+ * file per call, appended to in the call's order; a stream gets every
+ * line, calls interleaved, and is left open on close. A write that fails
+ * (a file that cannot be written, a stream that throws or emits `error`) is
+ * logged and never touches the reply.
  */
 export class Recorder {
   readonly #options: RecordOptions
   readonly #log: Logger
   readonly #writes = new Map<string, Promise<void>>()
 
+  /** A stream's `error` event, which would end the process with no listener. */
+  readonly #streamFailed = (err: Error): void => { this.#log.warn({ err }, 'writing the call recording failed') }
+
   private constructor (options: RecordOptions, log: Logger) {
     this.#options = options
     this.#log = log
+    if ('stream' in options) (options.stream as Partial<Emitter>).on?.('error', this.#streamFailed)
   }
 
   /** A recorder, with its directory created. */
@@ -52,7 +77,11 @@ export class Recorder {
 
   #write (sessionId: string, line: string): void {
     if ('stream' in this.#options) {
-      this.#options.stream.write(line)
+      try {
+        this.#options.stream.write(line)
+      } catch (err) {
+        this.#log.warn({ err, sessionId }, 'writing the call recording failed')
+      }
       return
     }
     const file = recordingFile(this.#options.dir, sessionId)
@@ -65,8 +94,9 @@ export class Recorder {
     write.finally(() => { if (this.#writes.get(file) === write) this.#writes.delete(file) })
   }
 
-  /** Waits for every write under way. */
+  /** Waits for every write under way; a stream is left to whoever gave it. */
   async close (): Promise<void> {
+    if ('stream' in this.#options) (this.#options.stream as Partial<Emitter>).off?.('error', this.#streamFailed)
     await Promise.all(this.#writes.values())
   }
 }

@@ -153,3 +153,32 @@ t.test('a page gone before its list is ready gets nothing more; idle streams get
   t.match(kept.text, /: keep-alive\n\n/)
   t.match(kept.text, /event: call\n/)
 })
+
+t.test('a stream still opening when the live view closes is ended, not kept open', async (t) => {
+  const registry = registryFor(flow, logger([], []))
+  t.teardown(() => registry.close())
+  await registry.dispatch({ type: 'session_start', session: { id: 'listed' } }, { log: logger([], []) })
+  let listed!: () => void
+  const gate = new Promise<void>((resolve) => { listed = resolve })
+  // The list of calls is read while the page opens; it is held until the hub has closed.
+  const source = {
+    ids: () => registry.ids(),
+    get: async (id: string) => { await gate; return await registry.get(id) },
+    record: async (id: string) => await registry.record(id),
+    watch: registry.watch.bind(registry),
+    observe: registry.observe.bind(registry)
+  }
+  const hub = new LiveHub({ registry: source, flow, log: logger([], []), limit: 10, keepAlive: 60_000 })
+  const opening = response()
+  const opened = hub.open(opening)
+  hub.close()
+  listed()
+  await opened
+  t.ok(opening.writableEnded, 'ended, as close() ends every stream')
+  t.notMatch(opening.text, /event: calls/)
+
+  const late = response()
+  await hub.open(late)
+  t.ok(late.writableEnded, 'a stream opened after close() is ended at once')
+  t.equal(late.text, '')
+})

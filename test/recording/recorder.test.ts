@@ -32,9 +32,17 @@ t.test('a directory gets one file per call, each line in the call\'s order', asy
 })
 
 t.test('a session id never leads out of the directory', async (t) => {
-  t.equal(recordingFile('/rec', '../../etc/passwd'), path.join('/rec', '______etc_passwd.jsonl'))
-  t.equal(recordingFile('/rec', '550e8400-e29b-41d4-a716-446655440000'), path.join('/rec', '550e8400-e29b-41d4-a716-446655440000.jsonl'))
-  t.equal(path.basename(recordingFile('/rec', 'x'.repeat(300))).length, 128 + '.jsonl'.length)
+  t.match(recordingFile('/rec', '../../etc/passwd'), /^\/rec\/______etc_passwd~[0-9a-f]{16}\.jsonl$/)
+  t.equal(recordingFile('/rec', '550e8400-e29b-41d4-a716-446655440000'), path.join('/rec', '550e8400-e29b-41d4-a716-446655440000.jsonl'), 'a plain id is the name')
+  t.equal(recordingFile('/rec', 'x'.repeat(128)), path.join('/rec', `${'x'.repeat(128)}.jsonl`))
+  t.equal(path.basename(recordingFile('/rec', 'x'.repeat(300))).length, 100 + 1 + 16 + '.jsonl'.length)
+})
+
+t.test('session ids that differ only in what the file name replaces no longer share one file', async (t) => {
+  const ids = ['a.b', 'a_b', 'a:b', 'a/b', 'Ab', 'aB', 'ab', 'x'.repeat(300), 'x'.repeat(301)]
+  const names = ids.map((id) => recordingFile('/rec', id).toLowerCase())
+  t.equal(new Set(names).size, ids.length, 'one file each, even where the file system folds case')
+  t.equal(recordingFile('/rec', 'a.b'), recordingFile('/rec', 'a.b'), 'the same id, the same file')
 })
 
 t.test('a stream gets every line, calls interleaved, and is left open', async (t) => {
