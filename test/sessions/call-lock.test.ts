@@ -4,38 +4,13 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { fastifyAiFlow } from '../../lib'
 import { RedisStore } from '../../lib/redis'
 import { RENEWED_LEASE } from '../../lib/sessions/call-lock'
-import type { LockChange } from '../../lib/sessions/store'
+import { HeldStore } from '../fixtures/held-store'
 import { chatFlow, Gates } from '../fixtures/chat-flow'
 import { sharedRedis } from '../fixtures/redis-server'
 import { event, keepAlive, post } from '../fixtures/helpers'
 
 let url: string
 t.before(async () => { url = await sharedRedis(t) })
-
-/** A Redis store whose next save waits until the test lets it go: a turn that runs as long as the test likes. */
-class HeldStore extends RedisStore {
-  #held: { reached: () => void, released: Promise<void> } | undefined
-
-  /** Resolves once the next save has begun; it ends after `release` is called. */
-  holdNextSave (): { reached: Promise<void>, release: () => void } {
-    let reached!: () => void
-    let release!: () => void
-    const reachedPromise = new Promise<void>((resolve) => { reached = resolve })
-    const released = new Promise<void>((resolve) => { release = resolve })
-    this.#held = { reached, released }
-    return { reached: reachedPromise, release }
-  }
-
-  override async unlock (id: string, token: string, change?: LockChange): Promise<boolean> {
-    const held = this.#held
-    this.#held = undefined
-    if (held !== undefined) {
-      held.reached()
-      await held.released
-    }
-    return await super.unlock(id, token, change)
-  }
-}
 
 t.test('a turn longer than the lease keeps its lock: another instance trying it just after the lease would have run out still waits', async (t) => {
   keepAlive(t)

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { metrics } from '@opentelemetry/api'
 import { MeterProvider, type Histogram } from '@opentelemetry/sdk-metrics'
 import { RedisStore } from '../../lib/redis'
-import type { LockChange } from '../../lib/sessions/store'
+import { HeldStore } from '../fixtures/held-store'
 import { assistant } from '../fixtures/flows'
 import { buildApp, event, post } from '../fixtures/helpers'
 import { TestMetricReader } from '../fixtures/metric-reader'
@@ -22,30 +22,6 @@ t.teardown(() => { Reflect.deleteProperty(performance, 'now') })
 
 let url: string
 t.before(async () => { url = await sharedRedis(t) })
-
-/** A Redis store whose next save waits until the test lets it go. */
-class HeldStore extends RedisStore {
-  #held: { reached: () => void, released: Promise<void> } | undefined
-
-  holdNextSave (): { reached: Promise<void>, release: () => void } {
-    let reached!: () => void
-    let release!: () => void
-    const reachedPromise = new Promise<void>((resolve) => { reached = resolve })
-    const released = new Promise<void>((resolve) => { release = resolve })
-    this.#held = { reached, released }
-    return { reached: reachedPromise, release }
-  }
-
-  override async unlock (id: string, token: string, change?: LockChange): Promise<boolean> {
-    const held = this.#held
-    this.#held = undefined
-    if (held !== undefined) {
-      held.reached()
-      await held.released
-    }
-    return await super.unlock(id, token, change)
-  }
-}
 
 /** A histogram's point with these attributes: its count, sum and count per bucket. */
 async function histogram (name: string, attributes: Record<string, string> = {}): Promise<{ count: number, sum: number, buckets: Map<string, number> }> {
