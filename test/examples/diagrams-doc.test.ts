@@ -9,6 +9,9 @@ import { collapsed, expanded, highlighted } from '../../examples/diagram-api'
 import { cli } from '../fixtures/docs-commands'
 import { statesOf, transitionsOf } from '../fixtures/machine-facts'
 
+// The page's commands are processes that load the CLI and the flow through tsx: seconds each, more on a busy machine.
+t.setTimeout(120_000)
+
 const root = path.join(__dirname, '..', '..')
 const doc = fs.readFileSync(path.join(root, 'docs', 'diagrams.md'), 'utf8')
 const blocks = (lang: string): string[] => [...doc.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map(([, body]) => body)

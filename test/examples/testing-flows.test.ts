@@ -11,6 +11,9 @@ import { cli } from '../fixtures/docs-commands'
 // The walk-through's commands, run as docs/testing-flows.md gives them, against the CLI's sources
 // (through tsx: a change in lib/ reaches them without a build). `env -i` keeps the children
 // outside tap's coverage (see test/package.test.ts).
+// Each command is a process that loads the CLI and a flow through tsx: seconds each, more on a busy machine.
+t.setTimeout(120_000)
+
 const root = path.join(__dirname, '..', '..')
 const page = fs.readFileSync(path.join(root, 'docs', 'testing-flows.md'), 'utf8')
 
