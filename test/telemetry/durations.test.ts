@@ -1,11 +1,12 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { metrics } from '@opentelemetry/api'
+import { Redis } from 'ioredis'
 import { MeterProvider, type Histogram } from '@opentelemetry/sdk-metrics'
 import { RedisStore } from '../../lib/redis'
 import { HeldStore } from '../fixtures/held-store'
 import { assistant } from '../fixtures/flows'
-import { buildApp, event, post } from '../fixtures/helpers'
+import { buildApp, event, eventually, post } from '../fixtures/helpers'
 import { TestMetricReader } from '../fixtures/metric-reader'
 import { sharedRedis } from '../fixtures/redis-server'
 
@@ -60,12 +61,13 @@ t.test('the reply, store and lock-wait histograms record seconds: a known wait l
   // Another instance holds the call's lock: the event lines up behind it and waits 3.5 s.
   const elsewhere = new RedisStore({ url, prefix })
   t.teardown(() => elsewhere.close())
-  let lined!: () => void
-  const linedUp = new Promise<void>((resolve) => { lined = resolve })
-  const held = await elsewhere.lock(id, { wait: 1000, lease: 60_000, onContention: () => lined() })
+  const held = await elsewhere.lock(id, { wait: 1000, lease: 60_000, onContention: () => {} })
   const hold = store.holdNextSave()
   const reply = post(app, event('user_speak', id, { text: 'repeat hello' }))
-  await linedUp
+  // Its ticket in the lock's line in Redis: the event's wait has begun.
+  const redis = new Redis(url)
+  t.teardown(() => redis.quit())
+  t.ok(await eventually(async () => await redis.hlen(`${prefix}{${id}}:queue`) > 0), 'the event lined up behind the lock')
   skipped += 3500
   await elsewhere.unlock(id, held.token)
   // Its save then takes 0.6 s.
