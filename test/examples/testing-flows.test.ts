@@ -6,12 +6,16 @@ import { toMermaid } from '../../lib/tools/mermaid'
 import { flow } from '../../examples/callback-flow'
 import { startExample } from '../fixtures/example-server'
 import { eventually } from '../fixtures/helpers'
+import { cli } from '../fixtures/docs-commands'
 
-// The walk-through's commands, run as docs/testing-flows.md gives them, against the built CLI.
-// `env -i` keeps the children outside tap's coverage (see test/package.test.ts).
+// The walk-through's commands, run as docs/testing-flows.md gives them, against the CLI's sources
+// (through tsx: a change in lib/ reaches them without a build). `env -i` keeps the children
+// outside tap's coverage (see test/package.test.ts).
+// Each command is a process that loads the CLI and a flow through tsx: seconds each, more on a busy machine.
+t.setTimeout(120_000)
+
 const root = path.join(__dirname, '..', '..')
 const page = fs.readFileSync(path.join(root, 'docs', 'testing-flows.md'), 'utf8')
-const cli = path.join(root, 'dist', 'lib', 'cli', 'index.js')
 
 /** The block of `lang` that follows `after` in the page. */
 function blockAfter (after: string, lang: string): string {
@@ -46,7 +50,7 @@ t.test('every code example of the walk-through names its file in examples/', asy
 
 t.test('the simulate transcript is what the CLI prints', async (t) => {
   const command = '| npx fastify-ai-flow simulate examples/callback-flow.ts\n'
-  const { code, stdout } = await run([cli, 'simulate', 'examples/callback-flow.ts'], { input: typed(command) })
+  const { code, stdout } = await run([...cli, 'simulate', 'examples/callback-flow.ts'], { input: typed(command) })
   t.equal(code, 0)
   t.equal(stdout, blockAfter(command, 'text'))
 })
@@ -54,7 +58,7 @@ t.test('the simulate transcript is what the CLI prints', async (t) => {
 t.test('the diagram is what diagram prints', async (t) => {
   const shown = blockAfter('npx fastify-ai-flow diagram examples/callback-flow.ts\n', 'mermaid')
   t.equal(shown, toMermaid(flow))
-  const { stdout } = await run([cli, 'diagram', 'examples/callback-flow.ts'])
+  const { stdout } = await run([...cli, 'diagram', 'examples/callback-flow.ts'])
   t.equal(stdout, shown)
 })
 
@@ -64,13 +68,13 @@ t.test('record a call through the server, replay it, change the flow, replay aga
   t.match(base, /^http:\/\/127\.0\.0\.1:\d+$/, 'the server started')
   const url = `${base}/webhook`
 
-  const call = await run([cli, 'simulate', url], { input: typed('| npx fastify-ai-flow simulate http://127.0.0.1:3000/webhook\n') })
+  const call = await run([...cli, 'simulate', url], { input: typed('| npx fastify-ai-flow simulate http://127.0.0.1:3000/webhook\n') })
   t.equal(call.code, 0)
   t.match(call.stdout, /caller: Ada Lovelace\nassistant: Thank you, Ada Lovelace\./)
   const lines = (): number => fs.readdirSync(dir).map((name) => fs.readFileSync(path.join(dir, name), 'utf8').split('\n').length - 1).reduce((a, b) => a + b, 0)
   t.ok(await eventually(() => lines() === 3, 5000), 'three events recorded')
 
-  const same = await run([cli, 'replay', dir, 'examples/callback-flow.ts'])
+  const same = await run([...cli, 'replay', dir, 'examples/callback-flow.ts'])
   t.equal(same.code, 0)
   t.equal(same.stdout, blockAfter('npx fastify-ai-flow replay recordings examples/callback-flow.ts\n', 'text'))
 
@@ -79,7 +83,7 @@ t.test('record a call through the server, replay it, change the flow, replay aga
   fs.writeFileSync(changed, fs.readFileSync(path.join(root, 'examples', 'callback-flow.ts'), 'utf8')
     .replace("from '../lib'", `from ${JSON.stringify(path.join(root, 'lib'))}`)
     .replace('back today', 'back tomorrow'))
-  const differs = await run([cli, 'replay', dir, changed])
+  const differs = await run([...cli, 'replay', dir, changed])
   t.equal(differs.code, 1)
   t.equal(noIds(differs.stdout), noIds(blockAfter('and replay again:\n', 'text')))
 })
