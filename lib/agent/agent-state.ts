@@ -96,11 +96,13 @@ function agentActions (options: AnyAgentOptions) {
   // The model's turn ended: its last sentence is said (asking for a timeout when the call stays here), refusals and the tool taken noted.
   const finish = (last: boolean) => enqueueActions(({ context, event, enqueue }: Enqueuing) => {
     const output = (event as DoneStateEvent<ModelTurnOutput>).output
-    let memory = noted(memoryOf(context), output.refused, history)
+    let memory = memoryOf(context)
+    // The answer is whole before the tool calls are noted: tool entries come after their text.
     if (output.last !== undefined) {
       enqueue.emit(spoken(output.last, last))
       memory = said(memory, output.last, history)
     }
+    memory = noted(memory, output.refused, history)
     if (output.result === 'tool') memory = noted(memory, [{ role: 'tool', name: output.tool, args: output.args, ok: true, result: 'taken' }], history)
     enqueue.assign({ agent: memory })
   })

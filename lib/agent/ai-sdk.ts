@@ -81,7 +81,9 @@ async function * streamParts (model: LanguageModel, defaults: AiSdkModelOptions[
  * tool call and tool result rather than a note in text: every provider
  * sends them as its native tool turns, so the model sees its earlier calls
  * as calls, and the SDK checks that each call has its result. The two share
- * the id `call-<position>`, the same on every request of the call.
+ * the id `call-<position>`, the entry's position in this request: unique
+ * within the request, which is all the pairing needs, but not the same from
+ * one request to the next once the history is trimmed.
  */
 function toModelMessages (messages: readonly AgentMessage[]): ModelMessage[] {
   return messages.flatMap((message, position): ModelMessage[] => {

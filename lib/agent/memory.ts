@@ -30,16 +30,21 @@ function bounded (messages: AgentMessage[], history: AgentHistory): AgentMessage
   return messages.length > history ? messages.slice(messages.length - history) : messages
 }
 
-/** One more sentence sent to the caller: it extends the assistant's answer in progress, or begins one. */
+/**
+ * One more sentence sent to the caller: it extends the assistant's answer
+ * in progress when that is the conversation's last message, or begins one.
+ * After a tool entry (the state entered again after a tool call) or once the
+ * answer was trimmed away, a sentence begins a new answer: extending the
+ * last message then would overwrite the tool entry.
+ */
 export function said (memory: AgentMemory, sentence: string, history: AgentHistory): AgentMemory {
   const { speaking } = memory
-  if (speaking === undefined) {
+  const answer = memory.messages.at(-1)
+  if (speaking === undefined || answer?.role !== 'assistant') {
     return { messages: bounded([...memory.messages, { role: 'assistant', text: sentence }], history), speaking: { sentences: [sentence], played: 0 } }
   }
   const messages = [...memory.messages]
-  const last = messages.length - 1
-  const answer = messages[last] as { role: 'assistant', text: string }
-  messages[last] = { role: 'assistant', text: `${answer.text} ${sentence}` }
+  messages[messages.length - 1] = { role: 'assistant', text: `${answer.text} ${sentence}` }
   return { messages, speaking: { sentences: [...speaking.sentences, sentence], played: speaking.played } }
 }
 
@@ -70,7 +75,9 @@ export function cutOff (memory: AgentMemory): AgentMemory {
   const messages = [...memory.messages]
   // The answer being spoken is the conversation's last assistant message: tool calls come after their text.
   let index = messages.length - 1
-  while (messages[index].role !== 'assistant') index--
+  while (index >= 0 && messages[index].role !== 'assistant') index--
+  // A small history trimmed the answer away: there is nothing left to cut.
+  if (index < 0) return { messages }
   messages[index] = { role: 'assistant', text: heard.join(' '), interrupted: true }
   return { messages }
 }

@@ -40,13 +40,32 @@ export function streamModel (model: AgentModel, request: ModelRequest, system: o
   return hook === undefined ? model.stream(request) : hook.stream(request, () => model.stream(request))
 }
 
+/**
+ * A copy of a value as JSON carries it, or undefined when JSON cannot
+ * (a BigInt, a cycle). Options may hold what JSON cannot (a function, a
+ * client): a recording keeps what it can and leaves the rest out, because
+ * recording must never change what the call does.
+ */
+export function jsonCopy<T> (value: T): T | undefined {
+  try {
+    return value === undefined ? undefined : JSON.parse(JSON.stringify(value)) as T
+  } catch {
+    return undefined
+  }
+}
+
+/** The request as a recording keeps it: each part copied as JSON, one that cannot be left out. */
+function recordable ({ instructions, messages, tools, options }: RecordedRequest): RecordedRequest {
+  return { instructions, messages: jsonCopy(messages) ?? [], tools: jsonCopy(tools) ?? [], options: jsonCopy(options) }
+}
+
 /** A hook that asks the model and hands each call's record to `keep` once it has ended, however it ended. */
 export function recordingHook (keep: (record: ModelCallRecord) => void, now: () => number = Date.now): ModelCallHook {
   return {
     async * stream (request, ask) {
       const { signal, ...asked } = request
       const start = now()
-      const record: ModelCallRecord = { at: start, request: structuredClone(asked), parts: [] }
+      const record: ModelCallRecord = { at: start, request: recordable(asked), parts: [] }
       try {
         for await (const part of ask()) {
           record.parts.push({ ms: now() - start, part })

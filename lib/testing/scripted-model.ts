@@ -45,7 +45,8 @@ export function scriptedModel (answers: readonly ScriptedAnswer[], options: Scri
     aborted: 0,
     async * stream (request: ModelRequest): AsyncIterable<ModelPart> {
       const { signal, ...seen } = request
-      model.requests.push(structuredClone(seen))
+      // Kept as given: options may hold what cannot be cloned (a function), and the messages are never changed after.
+      model.requests.push(seen)
       const answer = answers[next++]
       if (answer === undefined) throw new Error(`the scripted model has only ${answers.length} answers`)
       const { text, tool, error, delay = 0, firstDelay = delay } = typeof answer === 'string' ? { text: answer } : answer
