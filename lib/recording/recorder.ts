@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { CallTurn, Logger } from '../sessions'
 import { InvalidOptionError } from '../errors'
 import { modelLine, recordLine } from './format'
+import { maskNumbersIn } from './redact'
 import { recordingHook, type ModelCallHook } from '../agent/model-calls'
 
 /** Where recordings go: one file per call in a directory, or every call into one stream. */
@@ -48,7 +49,9 @@ export class Recorder {
   }
 
   /** Keeps what each model call of the call's agent states returned; hand it to the registry's `modelCalls` option. */
-  readonly modelCalls = (sessionId: string): ModelCallHook => recordingHook((record) => this.#write(sessionId, modelLine(sessionId, record)))
+  readonly modelCalls = (sessionId: string): ModelCallHook => recordingHook((record, session) => {
+    this.#write(sessionId, modelLine(sessionId, this.#options.redactPhoneNumbers === false ? record : maskNumbersIn(record, session)))
+  })
 
   #write (sessionId: string, line: string): void {
     if ('stream' in this.#options) {

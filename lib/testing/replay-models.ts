@@ -1,4 +1,5 @@
 import type { ModelCallHook, ModelCallRecord, RecordedRequest } from '../agent/model-calls'
+import { wholeRequests } from '../agent/recorded-requests'
 import { pauseOn, type TestClock } from './clock'
 import { sameJson } from './same-json'
 
@@ -23,6 +24,7 @@ export interface ModelDifference {
  */
 export function replayingModelCalls (sessionId: string, records: readonly ModelCallRecord[], clock: TestClock, replyTimeout: number, differs: (difference: ModelDifference) => void): ModelCallHook {
   let next = 0
+  const requests = wholeRequests(records.map((record) => record.request))
   return {
     async * stream (request) {
       const { signal, ...replayed } = request
@@ -32,7 +34,8 @@ export function replayingModelCalls (sessionId: string, records: readonly ModelC
         differs({ sessionId, position, replayed })
         throw new Error(`the recording has no answer for model call ${position}`)
       }
-      if (!sameJson(replayed, record.request)) differs({ sessionId, position, recorded: record.request, replayed })
+      const recorded = requests[position - 1]
+      if (!sameJson(replayed, recorded)) differs({ sessionId, position, recorded, replayed })
       const start = clock.now()
       for (const { ms, part } of record.parts) {
         if (ms >= replyTimeout) await pauseOn(clock, start + ms - clock.now(), signal)

@@ -108,5 +108,5 @@ t.test('a recording leaves out each part of a request JSON cannot carry, and the
   const parts: ModelPart[] = []
   for await (const part of hook.stream(request, answer)) parts.push(part)
   t.same(parts, [{ type: 'text', text: 'ok' }])
-  t.same(kept, [{ at: 5, request: { instructions: 'i', messages: [], tools: [] }, parts: [{ ms: 0, part: { type: 'text', text: 'ok' } }] }])
+  t.same(kept, [{ at: 5, n: 1, request: { instructions: 'i', messages: [], tools: [] }, parts: [{ ms: 0, part: { type: 'text', text: 'ok' } }] }])
 })

@@ -146,7 +146,12 @@ t.test('wrong options are refused when the flow is built, naming the state', asy
     [{ tools: { ok: { parameters: Type.Object({}) } } }, /tool ok needs then/],
     [{ modelTimeout: 0 }, /modelTimeout must be a positive number/],
     [{ timeout: Infinity }, /timeout must be a positive number/],
-    [{ history: 0 }, /history must be a positive integer or a function/]
+    [{ history: 0 }, /history must be a positive integer/],
+    [{ history: null }, /history must be a positive integer, \{ messages\?, characters\? \}/],
+    [{ history: [40] }, /history must be/],
+    [{ history: { messages: 1.5 } }, /history must be/],
+    [{ history: { characters: 0 } }, /history must be/],
+    [{ turnLimit: -1 }, /turnLimit must be a positive integer \(characters\)/]
   ]
   for (const [change, message] of cases) {
     t.throws(() => agent({ ...base, ...change } as never), InvalidFragmentError)
