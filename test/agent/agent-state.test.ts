@@ -151,7 +151,9 @@ t.test('wrong options are refused when the flow is built, naming the state', asy
     [{ history: [40] }, /history must be/],
     [{ history: { messages: 1.5 } }, /history must be/],
     [{ history: { characters: 0 } }, /history must be/],
-    [{ turnLimit: -1 }, /turnLimit must be a positive integer \(characters\)/]
+    [{ turnLimit: -1 }, /turnLimit must be a positive integer \(characters\)/],
+    [{ noInput: 'Hello?', onNoInput: 'x' }, /noInput must be an array of lines/],
+    [{ noInput: ['Hello?'] }, /noInput needs onNoInput/]
   ]
   for (const [change, message] of cases) {
     t.throws(() => agent({ ...base, ...change } as never), InvalidFragmentError)
