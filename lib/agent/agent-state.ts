@@ -149,7 +149,8 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
         }
       },
       failed: { type: 'final', output: ({ event }: Args): ModelFailed => ({ result: 'error', error: errorMessage(event) }) },
-      noInput: { type: 'final', output: { result: 'no-input' } }
+      // Only a state that gives up on silence has a way there: `check` finds an unreachable state.
+      ...(options.onNoInput === undefined ? {} : { noInput: { type: 'final', output: { result: 'no-input' } } })
     },
     onDone: [
       ...Object.entries(tools).flatMap(([name, tool]) => doneTransitions(tool.then, { type: 'tool', params: { name } })),

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 import { emit } from 'xstate'
 import { agent, fastifyAiFlow, hangup, menu, setupFlow, speak, toMermaid, type AgentModel, type SpeakFlowAction } from '../../lib'
 import { scriptedModel, TestClock } from '../../lib/testing'
+import { checkFlow } from '../../lib/tools/check'
 import { event, eventually, post } from '../fixtures/helpers'
 
 interface Options { noInput?: Array<string | SpeakFlowAction>, silence?: string, limit?: boolean, voice?: Record<string, unknown> }
@@ -93,4 +94,9 @@ t.test('voice applies to every line the state says: greeting, silence, filler an
     { text: 'We open at noon.', ...voice },
     { text: 'On Sundays too.', ...voice, user_input_timeout_seconds: 8 }
   ], 'an author\'s own speak keeps the barge_in it sets')
+})
+
+t.test('check finds nothing to say about an agent that gives up on silence, nor about one that does not', async (t) => {
+  t.same(checkFlow(desk(scriptedModel([]), { noInput: ['a'] })), [])
+  t.same(checkFlow(desk(scriptedModel([]), { limit: false })), [], 'no unreachable no-input state')
 })

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { emit } from 'xstate'
 import { agent, InvalidFragmentError, setupFlow, speak, toMermaid, type AgentMemory, type AgentMessage, type AgentModel, type SpeakFlowAction } from '../../lib'
 import { scriptedModel, simulateCall } from '../../lib/testing'
+import { requestOfCall } from '../../lib/testing/scripted-model'
 import { cutOff, noted, played, said } from '../../lib/agent/memory'
 import { SentenceSplitter } from '../../lib/agent/sentences'
 
@@ -180,4 +181,17 @@ t.test('in a diagram an agent is one state, its exits labelled with its tools', 
   t.match(chart, /talk : agent/)
   t.match(chart, /talk --> booked : book/)
   t.match(chart, /talk --> failed : model failed/)
+})
+
+t.test('a scripted model per call counts the call\'s requests from its conversation: a caller turn, and a refused tool call, each ask once', async (t) => {
+  const model = scriptedModel([{ tool: { name: 'nope' } }, 'First.', 'Second.'], { perCall: true })
+  for (const id of ['one', 'two']) {
+    const call = simulateCall(flow(model), { replyTimeout: 100 })
+    t.teardown(() => call.close())
+    await call.start()
+    t.same(texts(await call.say('a')), ['First.'], `call ${id}: the refused call took the first answer, the next request the second`)
+    t.same(texts(await call.say('b')), ['Second.'])
+    t.same(texts(await call.say('c')), ['Sorry: the scripted model has only 3 answers for a call'])
+  }
+  t.equal(requestOfCall([]), 0)
 })
