@@ -131,7 +131,7 @@ t.test('masking a session\'s numbers: short values and a missing session leave e
 })
 
 t.test('model calls asked in the same ms are read in the order they were asked, a line without its place first', async (t) => {
-  const line = (n: number | undefined, text: string): string => JSON.stringify({ sessionId: 's', model: { at: 7, n, request: { instructions: text, messages: [], tools: [] }, parts: [] } })
-  const [call] = parseRecording([line(2, 'second'), line(1, 'first'), line(undefined, 'older')].join('\n'))
-  t.same(call.models?.map((model) => model.request.instructions), ['older', 'first', 'second'])
+  const line = (n: number | undefined, text: string, at = 7): string => JSON.stringify({ sessionId: 's', model: { at, n, request: { instructions: text, messages: [], tools: [] }, parts: [] } })
+  const [call] = parseRecording([line(1, 'later', 8), line(2, 'second'), line(undefined, 'older'), line(1, 'first'), line(undefined, 'older too')].join('\n'))
+  t.same(call.models?.map((model) => model.request.instructions), ['older', 'older too', 'first', 'second', 'later'])
 })
