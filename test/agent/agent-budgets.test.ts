@@ -115,6 +115,22 @@ t.test('a recorded model call masks the caller\'s number wherever it appears, an
   t.match(changed.modelDifferences, [{ position: 3, recorded: { messages: [{ text: 'One.' }, {}, {}, {}] }, replayed: { messages: [{ text: 'b' }, {}, {}] } }], 'a difference shows the whole requests')
 })
 
+t.test('a caller who says their own number: masked in the model call\'s line, and the call still replays without a difference', async (t) => {
+  const { stream, text } = recorded()
+  const app = await plugin(t, { flow: desk(scriptedModel(['Noted.', 'Bye.'])), record: { stream } })
+  await post(app, event('session_start', 'o'))
+  await post(app, event('user_speak', 'o', { text: 'Call me on +1234567890' }))
+  await post(app, event('user_speak', 'o', { text: 'Thanks' }))
+  const calls = parseRecording(text())
+  t.same(calls[0].models?.[0].request.messages, [{ role: 'caller', text: 'Call me on +********90' }])
+  const result = await replayRecording(calls, desk(scriptedModel([])))
+  t.same([result.differences, result.modelDifferences], [[], []])
+  for (const changed of ['Thank', 'Thinks']) {
+    const other = await replayRecording(calls.map((call) => ({ ...call, turns: call.turns.map((turn) => turn.event.type === 'user_speak' && turn.event.text === 'Thanks' ? { ...turn, event: { ...turn.event, text: changed } } : turn) })), desk(scriptedModel([])))
+    t.match(other.modelDifferences, [{ position: 2, replayed: { messages: [{}, {}, { text: changed }] } }], 'another request still differs, of another length or not')
+  }
+})
+
 t.test('with redactPhoneNumbers false, the recorded model calls keep the number', async (t) => {
   const { stream, text } = recorded()
   const app = await plugin(t, { flow: desk(scriptedModel(['Hi.'])), record: { stream, redactPhoneNumbers: false } })
