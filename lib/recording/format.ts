@@ -96,6 +96,6 @@ export function parseRecording (text: string): RecordedCall[] {
     else call.turns.push(value as RecordedTurn)
   })
   // A model call is written when it ends; replay asks in the order they began.
-  for (const call of calls.values()) call.models?.sort((a, b) => a.at - b.at)
+  for (const call of calls.values()) call.models?.sort((a, b) => a.at - b.at || (a.n ?? 0) - (b.n ?? 0))
   return [...calls.values()]
 }

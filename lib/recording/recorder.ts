@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { CallTurn, Logger } from '../sessions'
 import { InvalidOptionError } from '../errors'
 import { modelLine, recordLine } from './format'
+import { maskNumbersIn } from './redact'
 import { recordingHook, type ModelCallHook } from '../agent/model-calls'
 
 /** What a Node stream has to be told about its errors. */
@@ -73,7 +74,9 @@ export class Recorder {
   }
 
   /** Keeps what each model call of the call's agent states returned; hand it to the registry's `modelCalls` option. */
-  readonly modelCalls = (sessionId: string): ModelCallHook => recordingHook((record) => this.#write(sessionId, modelLine(sessionId, record)))
+  readonly modelCalls = (sessionId: string): ModelCallHook => recordingHook((record, session) => {
+    this.#write(sessionId, modelLine(sessionId, this.#options.redactPhoneNumbers === false ? record : maskNumbersIn(record, session)))
+  })
 
   #write (sessionId: string, line: string): void {
     if ('stream' in this.#options) {

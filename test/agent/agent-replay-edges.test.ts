@@ -53,8 +53,8 @@ t.test('a recording keeps what a model threw that is not an Error, and nothing b
   }
   await t.rejects(async () => { for await (const part of hook.stream({ ...request, signal: controller.signal }, stopped)) t.fail(String(part)) })
   t.same(kept, [
-    { at: 1000, request: { instructions: 'i', messages: [], tools: [] }, parts: [{ ms: 0, part: { type: 'text', text: 'a' } }], error: 'no credit' },
-    { at: 1000, request: { instructions: 'i', messages: [], tools: [] }, parts: [], aborted: true }
+    { at: 1000, n: 1, request: { instructions: 'i', messages: [], tools: [] }, parts: [{ ms: 0, part: { type: 'text', text: 'a' } }], error: 'no credit' },
+    { at: 1000, n: 2, request: { instructions: 'i', messages: [], tools: [] }, parts: [], aborted: true }
   ])
 })
 
