@@ -34,7 +34,7 @@ declare module 'fastify' {
 
 async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Promise<void> {
   const options = resolveOptions(opts)
-  const recorder = options.record === undefined ? undefined : await Recorder.open(options.record, fastify.log)
+  const recorder = options.record === undefined ? undefined : await Recorder.open(options.record, fastify.log, { replyTimeout: options.replyTimeout, flowVersion: options.flowVersion })
   // Asks once, now, whether the application registered an OpenTelemetry SDK.
   const telemetry = new CallTelemetry({ flowVersion: options.flowVersion, log: fastify.log })
   const registry = new SessionRegistry({ ...options, log: fastify.log, observe: recorder?.observe, modelCalls: recorder?.modelCalls, telemetry })

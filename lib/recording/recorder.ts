@@ -3,7 +3,7 @@ import { appendFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { CallTurn, Logger } from '../sessions'
 import { InvalidOptionError } from '../errors'
-import { modelLine, recordLine } from './format'
+import { modelLine, recordLine, type RecordedOptions } from './format'
 import { maskNumbersIn } from './redact'
 import { recordingHook, type ModelCallHook } from '../agent/model-calls'
 
@@ -46,31 +46,34 @@ export function recordingFile (dir: string, sessionId: string): string {
  */
 export class Recorder {
   readonly #options: RecordOptions
+  /** Kept on every turn's line, for a replay to serve the call as it was served. */
+  readonly #served: RecordedOptions | undefined
   readonly #log: Logger
   readonly #writes = new Map<string, Promise<void>>()
 
   /** A stream's `error` event, which would end the process with no listener. */
   readonly #streamFailed = (err: Error): void => { this.#log.warn({ err }, 'writing the call recording failed') }
 
-  private constructor (options: RecordOptions, log: Logger) {
+  private constructor (options: RecordOptions, log: Logger, served: RecordedOptions | undefined) {
     this.#options = options
+    this.#served = served
     this.#log = log
     if ('stream' in options) (options.stream as Partial<Emitter>).on?.('error', this.#streamFailed)
   }
 
-  /** A recorder, with its directory created. */
-  static async open (options: RecordOptions, log: Logger): Promise<Recorder> {
+  /** A recorder, with its directory created; `served`, the plugin options a replay of its lines depends on. */
+  static async open (options: RecordOptions, log: Logger, served?: RecordedOptions): Promise<Recorder> {
     if ('dir' in options) {
       await mkdir(options.dir, { recursive: true }).catch((err: Error) => {
         throw new InvalidOptionError(`record.dir ${JSON.stringify(options.dir)} cannot be made: ${err.message}`)
       })
     }
-    return new Recorder(options, log)
+    return new Recorder(options, log, served)
   }
 
   /** Takes one turn; hand it to the registry's `observe` option. */
   readonly observe = (turn: CallTurn): void => {
-    this.#write(turn.event.session.id, recordLine(turn, this.#options.redactPhoneNumbers !== false))
+    this.#write(turn.event.session.id, recordLine(turn, this.#options.redactPhoneNumbers !== false, this.#served))
   }
 
   /** Keeps what each model call of the call's agent states returned; hand it to the registry's `modelCalls` option. */
