@@ -1,5 +1,6 @@
 import t from 'tap'
-import { emit, setup, type AnyStateMachine, type InspectionEvent } from 'xstate'
+import { emit, setup, type AnyStateMachine, type AnyStateNode, type InspectionEvent } from 'xstate'
+import { fragmentOf } from '../../lib/flow/fragments/exits'
 import { flowVersionOf, hangup, setupFlow, speak } from '../../lib'
 import { runScript } from '../../lib/testing'
 import { coverageLines } from '../../lib/testing/coverage-record'
@@ -137,4 +138,20 @@ t.test('flowCoverage counts states and transitions, and scripts the states never
   const lost = setupFlow().createMachine({ id: 'lost', initial: 'a', states: { a: {}, b: {} } })
   const one = JSON.stringify({ flow: flowVersionOf(lost), state: 'lost.a' })
   t.same(flowCoverage(lost, readVisits(one, lost)).states.unvisited.map((state) => Object.keys(state)), [['node']], 'no script for a state nothing reaches')
+})
+
+t.test('flowCoverage counts a fragment as one state with its exits; expand counts its inside and its plumbing', async (t) => {
+  const none = readVisits('', everyFragment)
+  const collapsed = flowCoverage(everyFragment, none)
+  const expanded = flowCoverage(everyFragment, none, { expand: true })
+  const within = (node: AnyStateNode, outer: AnyStateNode): boolean => node !== outer && node.path.join('.').startsWith(outer.path.join('.') + '.')
+  const fragments = collapsed.states.unvisited.map(({ node }) => node).filter((node) => fragmentOf(node) !== undefined)
+  t.ok(fragments.length >= 3, 'the fragments are counted, as states')
+  t.notOk(collapsed.states.unvisited.some(({ node }) => fragments.some((fragment) => node.id.startsWith(fragment.id + '.'))), 'nothing inside them is')
+  t.ok(expanded.states.total > collapsed.states.total, `expanded, their inside counts too (${collapsed.states.total} → ${expanded.states.total})`)
+  const plumbing = ({ node, transition }: { node: AnyStateNode, transition: { target?: readonly AnyStateNode[] } }): boolean =>
+    fragmentOf(node) !== undefined && (transition.target ?? []).every((target) => within(target, node))
+  t.notOk(collapsed.transitions.untaken.some(plumbing), "a fragment's transitions that stay inside it are not the author's")
+  t.ok(expanded.transitions.untaken.some(plumbing), 'expanded, they count')
+  t.ok(collapsed.transitions.untaken.every(({ node }) => !fragments.some((fragment) => within(node, fragment))), 'no transition from inside a fragment')
 })
