@@ -2,6 +2,7 @@ import type { RawData, WebSocket } from 'ws'
 import { PingTimeoutError, SendBufferFullError } from '../errors'
 import type { ActionSink, Logger, SessionRegistry } from '../sessions'
 import { readFrame, type FrameEvent } from './frames'
+import type { UnknownEventTypes } from './unknown-types'
 
 export interface ConnectionOptions {
   registry: SessionRegistry
@@ -10,6 +11,7 @@ export interface ConnectionOptions {
   maxDepth: number
   maxBufferedBytes: number
   pingInterval: number
+  unknownTypes: UnknownEventTypes
 }
 
 /** Close codes this transport sends. */
@@ -74,6 +76,7 @@ export class WebSocketConnection {
 
   #dispatch (event: FrameEvent): void {
     const id = event.session.id
+    this.#options.unknownTypes.note(event.type, this.#log)
     try {
       this.#options.registry.dispatch(event, { log: this.#log, sink: this.sink, transport: 'websocket' })
         .catch((err: unknown) => this.#log.error({ err, sessionId: id, event: event.type }, 'the event could not be handled'))

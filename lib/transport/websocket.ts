@@ -4,6 +4,7 @@ import type { SessionRegistry } from '../sessions'
 import { tokenCheck } from './token'
 import { WebSocketConnection } from './websocket-connection'
 import { answerError } from './error-answer'
+import type { UnknownEventTypes } from './unknown-types'
 
 export interface WebSocketTransportOptions {
   path: string
@@ -13,6 +14,7 @@ export interface WebSocketTransportOptions {
   maxBufferedBytes: number
   pingInterval: number
   registry: SessionRegistry
+  unknownTypes: UnknownEventTypes
 }
 
 /**
@@ -21,7 +23,7 @@ export interface WebSocketTransportOptions {
  * timer pings every open socket.
  */
 export async function websocketTransport (app: FastifyInstance, options: WebSocketTransportOptions): Promise<void> {
-  const { path, token, registry, maxPayload, maxDepth, maxBufferedBytes, pingInterval } = options
+  const { path, token, registry, maxPayload, maxDepth, maxBufferedBytes, pingInterval, unknownTypes } = options
   app.setErrorHandler(answerError)
   const connections = new Set<WebSocketConnection>()
   const timer = setInterval(() => {
@@ -34,7 +36,7 @@ export async function websocketTransport (app: FastifyInstance, options: WebSock
     onRequest: token === undefined ? undefined : tokenCheck(token)
   }, function aiFlowSocket (socket, request) {
     const log = request.log.child({ transport: 'websocket' })
-    const connection = new WebSocketConnection(socket, { registry, log, maxPayload, maxDepth, maxBufferedBytes, pingInterval })
+    const connection = new WebSocketConnection(socket, { registry, log, maxPayload, maxDepth, maxBufferedBytes, pingInterval, unknownTypes })
     connections.add(connection)
     socket.on('close', () => connections.delete(connection))
     log.info({ liveSockets: connections.size }, 'WebSocket opened')
