@@ -89,5 +89,6 @@ t.test("speechText reads what a reply's speak says, text or SSML, without narrow
   t.equal(speechText(speak({ ssml: '<speak>Hi</speak>' })), '<speak>Hi</speak>')
   t.equal(speechText(hangup()), undefined)
   t.equal(speechText(undefined), undefined)
-  t.equal(speechText({ type: 'speak', session_id: 'c1', text: 'From the wire' }), 'From the wire', 'an action as sent, with its session_id')
+  const sent = { type: 'speak', session_id: 'c1', text: 'From the wire' }
+  t.equal(speechText(sent), 'From the wire', 'an action as sent, with its session_id')
 })

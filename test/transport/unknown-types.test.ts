@@ -16,7 +16,7 @@ const flow = setupFlow({ types: { events: {} as { type: 'booking_confirmed' } } 
   on: { booking_confirmed: { actions: emit(speak('Your table is booked.')) } }
 })
 
-async function start (t: Tap.Test, options: Partial<FastifyAiFlowOptions> = {}) {
+async function start (t: { teardown: (fn: () => unknown) => void }, options: Partial<FastifyAiFlowOptions> = {}) {
   const logs = new LogCollector()
   const app = Fastify({ logger: { level: 'warn', stream: logs } })
   await app.register(fastifyAiFlow, { flow, path: '/webhook', ...options })
