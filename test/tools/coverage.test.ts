@@ -155,3 +155,22 @@ t.test('flowCoverage counts a fragment as one state with its exits; expand count
   t.ok(expanded.transitions.untaken.some(plumbing), 'expanded, they count')
   t.ok(collapsed.transitions.untaken.every(({ node }) => !fragments.some((fragment) => within(node, fragment))), 'no transition from inside a fragment')
 })
+
+t.test("a transition of a fragment's own state into its inside is plumbing too; one back to the fragment itself is an exit", async (t) => {
+  const flow = setup({}).createMachine({
+    id: 'own',
+    initial: 'ask',
+    states: {
+      ask: {
+        meta: { fragment: 'prompt' },
+        initial: 'listening',
+        states: { listening: {}, again: {} },
+        on: { user_speak: '.again', dtmf_received: { target: 'ask', reenter: true }, session_end: 'bye' }
+      },
+      bye: {}
+    }
+  })
+  const none = readVisits('', flow)
+  t.same(flowCoverage(flow, none).transitions.untaken.map(({ eventType }) => eventType), ['dtmf_received', 'session_end'])
+  t.same(flowCoverage(flow, none, { expand: true }).transitions.untaken.map(({ eventType }) => eventType), ['user_speak', 'dtmf_received', 'session_end'])
+})
