@@ -3,6 +3,7 @@ import { PingTimeoutError, SendBufferFullError } from '../errors'
 import type { ActionSink, Logger, SessionRegistry } from '../sessions'
 import { readFrame, type FrameEvent, type FrameLimits } from './frames'
 import type { SocketCalls } from './socket-calls'
+import type { UnknownEventTypes } from './unknown-types'
 
 export interface ConnectionOptions extends FrameLimits {
   registry: SessionRegistry
@@ -11,6 +12,7 @@ export interface ConnectionOptions extends FrameLimits {
   log: Logger
   maxBufferedBytes: number
   pingInterval: number
+  unknownTypes: UnknownEventTypes
 }
 
 /** Close codes this transport sends. */
@@ -75,6 +77,7 @@ export class WebSocketConnection {
 
   #dispatch (event: FrameEvent): void {
     const id = event.session.id
+    this.#options.unknownTypes.note(event.type, this.#log)
     try {
       this.#options.registry.dispatch(event, { log: this.#log, sink: this.sink, transport: 'websocket' })
         .catch((err: unknown) => this.#log.error({ err, sessionId: id, event: event.type }, 'the event could not be handled'))

@@ -5,6 +5,7 @@ import { tokenCheck } from './token'
 import { WebSocketConnection } from './websocket-connection'
 import { SocketCalls } from './socket-calls'
 import { answerError } from './error-answer'
+import type { UnknownEventTypes } from './unknown-types'
 
 export interface WebSocketTransportOptions {
   path: string
@@ -14,6 +15,7 @@ export interface WebSocketTransportOptions {
   maxBufferedBytes: number
   pingInterval: number
   registry: SessionRegistry
+  unknownTypes: UnknownEventTypes
 }
 
 /**
@@ -22,7 +24,7 @@ export interface WebSocketTransportOptions {
  * timer pings every open socket.
  */
 export async function websocketTransport (app: FastifyInstance, options: WebSocketTransportOptions): Promise<void> {
-  const { path, token, registry, maxPayload, maxDepth, maxBufferedBytes, pingInterval } = options
+  const { path, token, registry, maxPayload, maxDepth, maxBufferedBytes, pingInterval, unknownTypes } = options
   // The application's prototype-poisoning rules, which Fastify applies to the webhook's body.
   const onProtoPoisoning = app.initialConfig.onProtoPoisoning as ProtoAction
   const onConstructorPoisoning = app.initialConfig.onConstructorPoisoning as ConstructorAction
@@ -45,7 +47,7 @@ export async function websocketTransport (app: FastifyInstance, options: WebSock
   }, function aiFlowSocket (socket, request) {
     const log = request.log.child({ transport: 'websocket' })
     const connection = new WebSocketConnection(socket, {
-      registry, calls, log, maxPayload, maxDepth, maxBufferedBytes, pingInterval, onProtoPoisoning, onConstructorPoisoning
+      registry, calls, log, maxPayload, maxDepth, maxBufferedBytes, pingInterval, onProtoPoisoning, onConstructorPoisoning, unknownTypes
     })
     connections.add(connection)
     socket.on('close', () => connections.delete(connection))

@@ -45,7 +45,16 @@ const noIds = (text: string): string => text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0
 
 t.test('every code example of the walk-through names its file in examples/', async (t) => {
   const blocks = [...page.matchAll(/```ts\n(.*)\n/g)].map((match) => match[1])
-  t.same(blocks, ['// examples/callback-flow.ts', '// examples/callback-flow.test.ts', '// examples/recording-server.ts'])
+  t.same(blocks, ['// examples/callback-flow.ts', '// examples/callback-flow.test.ts', '// examples/callback-flow.node-test.ts', '// examples/recording-server.ts'])
+})
+
+t.test('the node:test command runs the node:test file: its tests pass', async (t) => {
+  const command = 'node --import tsx --test examples/callback-flow.node-test.ts'
+  t.equal(blockAfter('// examples/callback-flow.node-test.ts\n', 'sh'), command + '\n', 'the page gives the command')
+  const { code, stdout } = await run(command.split(' ').slice(1))
+  t.equal(code, 0, 'node:test exits 0')
+  t.match(stdout, /^# tests 2$/m)
+  t.match(stdout, /^# pass 2$/m, 'both tests pass')
 })
 
 t.test('the simulate transcript is what the CLI prints', async (t) => {
