@@ -29,6 +29,14 @@ t.test('the known defects are still there: each one\'s shrunk schedule still bre
 })
 
 const skip = knownOff()
+
+t.test('a planted bug is caught and shrunk: a store lock that two turns can hold at once', async (t) => {
+  const result = await explore({ runs: 200, seed: 42, skip, plant: 'shared-lock' })
+  t.notOk(result.ok, 'the simulation fails')
+  t.ok((result.counterexample?.length ?? Infinity) <= 6, `to a schedule of a few steps:\n${describeAll(result.counterexample ?? [])}`)
+  t.match(result.report, /^Replay: npm run sim -- --seed 42 --path "[\d:]+"$/m, 'with its seed and path')
+  t.comment(result.report?.split('\n\nThe run, step by step')[0])
+})
 const random = randomInt(2 ** 31)
 
 for (const seed of [...SEEDS, random]) {
