@@ -11,11 +11,12 @@ t.setTimeout(300_000)
 
 /** Seeds every run explores, so that what passed once keeps passing; one more is drawn afresh each time. */
 const SEEDS = [42, 7, 20261207]
-const RUNS = 50
+const RUNS = 40
 
 t.test('the known defects are still there: each one\'s shrunk schedule still breaks its invariant', async (t) => {
   for (const [name, defect] of Object.entries(KNOWN_DEFECTS)) {
     const others = knownOff(Object.fromEntries(Object.entries(KNOWN_DEFECTS).filter(([other]) => other !== name)))
+    for (const off of defect.off) others.delete(off)
     // The schedule fixes the steps; the store's answers may come in any order: one of ten orders is enough.
     const broken: string[] = []
     for (let order = 1; order <= 10 && !broken.includes(defect.breaks); order++) {
@@ -31,7 +32,7 @@ t.test('the known defects are still there: each one\'s shrunk schedule still bre
 const skip = knownOff()
 
 t.test('a planted bug is caught and shrunk: a store lock that two turns can hold at once', async (t) => {
-  const result = await explore({ runs: 200, seed: 42, skip, plant: 'shared-lock' })
+  const result = await explore({ runs: 200, seed: 42, skip, plant: 'shared-lock', maxSteps: 12 })
   t.notOk(result.ok, 'the simulation fails')
   t.ok((result.counterexample?.length ?? Infinity) <= 6, `to a schedule of a few steps:\n${describeAll(result.counterexample ?? [])}`)
   t.match(result.report, /^Replay: npm run sim -- --seed 42 --path "[\d:]+"$/m, 'with its seed and path')
