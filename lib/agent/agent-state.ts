@@ -9,7 +9,7 @@ import { REPLY_DEADLINE } from '../flow/reply-deadline'
 import type { FlowEvent } from '../flow/setup-flow'
 import { doneTransitions, type AnyNext } from '../flow/fragments/next'
 import { fragmentMeta } from '../flow/fragments/exits'
-import type { AnyFlowTypes, FlowFragment, FlowTypes, Next } from '../flow/fragments/fragment'
+import type { AnyFlowTypes, FlowFragment, FlowTypes, FragmentLeaf, Next } from '../flow/fragments/fragment'
 import type { AnySay, Say } from '../flow/fragments/say'
 import { checkAgentOptions } from './check'
 import { messageOf } from '../error-message'
@@ -161,6 +161,21 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
 }
 
 /**
+ * The states inside an agent state, as the state-value type sees them:
+ * `{ booking: 'listening' }` while it waits for the caller, `thinking` while
+ * the model answers, and `called`, `failed` or `noInput` as it ends.
+ */
+export interface AgentInside {
+  states: {
+    listening: FragmentLeaf
+    thinking: FragmentLeaf
+    called: FragmentLeaf
+    failed: FragmentLeaf
+    noInput: FragmentLeaf
+  }
+}
+
+/**
  * A state where a language model talks with the caller: each caller turn
  * goes to `model` with the conversation so far and this state's
  * `instructions`; each complete sentence of its answer is spoken as soon as
@@ -195,7 +210,7 @@ export function agent<
   TAction extends ParameterizedObject = never,
   TGuard extends ParameterizedObject = never,
   TDelay extends string = never
-> (options: AgentOptions<TTools, FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay> {
+> (options: AgentOptions<TTools, FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay, AgentInside> {
   checkAgentOptions(options)
-  return agentState(options as unknown as AnyAgentOptions) as FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay>
+  return agentState(options as unknown as AnyAgentOptions) as FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay, AgentInside>
 }

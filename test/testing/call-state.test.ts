@@ -5,6 +5,8 @@ import { runScript, simulateCall, type FlowStateValue } from '../../lib/testing'
 import { listening } from '../fixtures/kit-servers'
 import { bookingFlow, echoFlow, menuFlow } from '../fixtures/simulator-flows'
 import { flow as pizza } from '../../examples/pizza-flow'
+import { restaurantFlow } from '../../examples/restaurant-agent'
+import { scriptedModel } from '../../lib/testing'
 
 t.test("call.matches asks where the call is, nested states included, as XState's matches does", async (t) => {
   const call = simulateCall(bookingFlow)
@@ -97,4 +99,19 @@ t.test("call.matches and the state-value type see a fragment's states (checked b
   const ended: FlowStateValue<typeof pizza> = { toppings: 'matched' }
   const listeningNow: FlowStateValue<typeof pizza> = { toppings: { listening: { noInput: 'reprompt1', noMatch: 'none' } } }
   t.same([ended, listeningNow].map((value) => call.matches(value)), [false, false])
+})
+
+t.test("call.matches and the state-value type see an agent state's states (checked by the typecheck, run here too)", async (t) => {
+  const call = simulateCall(restaurantFlow(scriptedModel(['We open at noon.'])))
+  t.teardown(() => call.close())
+  await call.start()
+  t.ok(call.matches({ host: 'listening' }), 'the agent waits for the caller')
+  t.ok(call.matches('host'))
+  await call.say('When do you open?')
+  t.ok(call.matches({ host: 'listening' }), 'answered, it listens again')
+  t.notOk(call.matches({ host: 'thinking' }))
+  // @ts-expect-error an agent state has no state of that name inside
+  t.notOk(call.matches({ host: 'talking' }))
+  const ended: FlowStateValue<ReturnType<typeof restaurantFlow>> = { host: 'called' }
+  t.equal(call.matches(ended), false)
 })
