@@ -11,14 +11,11 @@ import { recordProblem } from './record'
 import type { SessionRecord } from './store'
 import { REPLY_DEADLINE, type ReplyDeadlineEvent } from '../flow/reply-deadline'
 import { hookModelCalls, type ModelCallHook } from '../agent/model-calls'
+import { realClock } from './real-clock'
 
 export type { Clock } from './xstate-adapter'
 
-/** Real time, for flows that run without a test clock: a pending delay keeps no process alive. */
-export const realClock: Clock = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
-}
+export { realClock } from './real-clock'
 
 export interface ActorHostOptions {
   flow: AnyStateMachine
@@ -45,6 +42,16 @@ export interface ActorHostOptions {
   telemetry?: CallTelemetry
   /** Takes part in the model calls of each call's agent states. */
   modelCalls?: (callId: string) => ModelCallHook
+}
+
+/** How a call is brought in line with its record. */
+export interface Restore {
+  /** The live copy here is the call's current state: the store's mode decides (`CallRecords.current`). */
+  current: boolean
+  /** Which owners of the record's work live: the work of those that do is not run again here. */
+  alive?: ReadonlySet<string>
+  /** The call is ending: its flow hears only its end. */
+  ending?: boolean
 }
 
 const none: ReadonlySet<AnyActorRef> = new Set()
@@ -113,9 +120,9 @@ export class ActorHost {
    * failed. Returns the work the event is not to wait for: `known`, and
    * what a restored snapshot begins again, which is an earlier event's.
    */
-  prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>, alive: ReadonlySet<string> = nobody): ReadonlySet<AnyActorRef> {
+  prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>, { current, alive = nobody, ending = false }: Restore): ReadonlySet<AnyActorRef> {
     if (call.failed) return known
-    if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return known
+    if (call.actor !== undefined && current) return known
     if (call.actor !== undefined) call.park()
     if (record === undefined) {
       this.start(call)
@@ -142,7 +149,10 @@ export class ActorHost {
       call.fail()
       return known
     }
-    this.start(call, record.snapshot, flow, { work: record.work ?? [], alive })
+    const work = record.work ?? []
+    // An ending call only hears its end: its work is not begun again, nor are its overdue delays fired.
+    this.start(call, record.snapshot, flow, { work, alive: ending ? new Set(work.map((item) => item.owner)) : alive })
+    if (ending) return known
     this.#rearm(call, record)
     const restarted = this.runningWork(call)
     return restarted.size === 0 ? known : new Set([...known, ...restarted])

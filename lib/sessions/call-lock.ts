@@ -1,5 +1,6 @@
 import { CallBusyError, LockLostError, StoreUnavailableError } from '../errors'
 import type { Call } from './call'
+import { storeCall } from './record-io'
 import type { LockChange, SessionRecord, SessionStore } from './store'
 
 /** How long a shared store's lock outlives the reply deadline, should its holder die, when the store cannot renew it. */
@@ -66,7 +67,7 @@ export function keepLease (store: SessionStore, call: Call): () => void {
   if (renew === undefined) return noop
   const timer = setInterval(() => {
     // A renewal that fails or comes too late costs the lock, which the save then finds out and says.
-    renew.call(store, call.id, token, RENEWED_LEASE).catch(noop)
+    storeCall(() => renew.call(store, call.id, token, RENEWED_LEASE)).catch(noop)
   }, RENEWED_LEASE / 3).unref()
   return () => clearInterval(timer)
 }

@@ -27,7 +27,11 @@ export interface CallRecords {
   load (call: Call, claim: Claim | undefined): Promise<SessionRecord | undefined> | SessionRecord | undefined
   /** What is known of a call now, untouched. */
   read (id: string, call: Call | undefined): Promise<SessionRecord | undefined>
-  /** Whether the call's copy here is the record's: a copy another instance has moved on from is not. */
+  /**
+   * Whether the call's live copy here may go on, given its record: a copy
+   * another instance has moved on from may not, nor (with a shared store)
+   * one whose record is gone: the call ended, or expired, elsewhere.
+   */
   current (call: Call, record: SessionRecord | undefined): boolean
   /** Keeps the call's lock while its turn runs, however long; returns what stops that. */
   keepLock (call: Call): () => void

@@ -2,7 +2,7 @@ import type { AnyActorRef } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
 import { FlowError, TooManyCallsError } from '../errors'
 import { storeCall } from './record-io'
-import { ActorHost, realClock } from './actor-host'
+import { ActorHost, realClock, type Clock } from './actor-host'
 import { Call, type ActionSink } from './call'
 import { callRecords, type CallRecords } from './call-records'
 import { CallTasks } from './call-tasks'
@@ -34,6 +34,11 @@ interface TurnInput {
 
 export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
 
+/** How long a turn without an event that failed (a store blip) waits before it is tried again, in ms. */
+const SETTLE_RETRY = 1000
+/** How long closing waits for work that does not heed its signal, at most, in ms. */
+const CLOSE_PATIENCE = 500
+
 /**
  * Every call this instance serves, each with its own actor and its own
  * queue. Calls idle for `sessionTtl` expire; at most `maxSessions` live at once.
@@ -55,6 +60,11 @@ export class SessionRegistry {
   /** With a shared store: due delays polled, this instance announced. */
   readonly #duties: SharedStoreDuties | undefined
   readonly #work: WorkRunner
+  readonly #clock: Clock
+  /** The timers of turns without an event waiting to be tried again. */
+  readonly #retries = new Set<unknown>()
+  readonly #unwatchEnds: (() => void) | undefined
+  #closed = false
 
   constructor (options: RegistryOptions) {
     this.#options = options
@@ -62,14 +72,17 @@ export class SessionRegistry {
     const clock = options.clock as (RegistryOptions['clock'] & { now?: () => number }) | undefined
     this.#now = clock?.now === undefined ? Date.now : () => (clock.now as () => number)()
     const { telemetry } = options
-    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout, now: this.#now, telemetry })
+    this.#clock = options.clock ?? realClock
+    const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
+    const shared = options.store.lock !== undefined
+    // A shared record outlives the sweep that looks for it: the instance that served the call's last event finds it, and reports it expired.
+    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl + (shared ? 2 * every : 0), lockWait: options.replyTimeout, now: this.#now, telemetry })
     this.#tasks = new CallTasks(this.#records)
-    // A call's work is stopped when the call is let go here, so the call is here when its work ends.
-    this.#work = new WorkRunner((id, result) => this.#post(this.#calls.get(id) as Call, {
+    this.#work = new WorkRunner((id, result) => this.#post(id, {
       apply: (actor) => {
         if (!this.#work.apply(actor, result)) options.log.debug({ sessionId: id, work: result.key }, 'work ended for a state the call has left')
       }
-    }), (id, news) => this.#post(this.#calls.get(id) as Call, {
+    }), (id, news) => this.#post(id, {
       apply: (actor) => {
         if (!this.#work.tell(actor, news)) options.log.debug({ sessionId: id, work: news.key, emitted: news.event.type }, 'work emitted for a state the call has left')
       }
@@ -86,15 +99,21 @@ export class SessionRegistry {
       now: this.#now,
       log: options.log,
       changed: (call) => this.#settleLater(call),
-      due: (call, input) => this.#post(call, input),
+      due: (call, input) => this.#post(call.id, input),
       work: this.#work,
       modelCalls: options.modelCalls,
       telemetry
     })
-    this.#due = new LocalDueCalls(options.clock ?? realClock, this.#now, (id) => this.wake(id))
-    if (this.#records.shared) this.#duties = new SharedStoreDuties(options.store, this.#work.instance, this.#now, (id) => this.wake(id))
+    this.#due = new LocalDueCalls(this.#clock, this.#now, (id) => this.wake(id))
+    if (this.#records.shared) {
+      this.#duties = new SharedStoreDuties(options.store, this.#work.instance, this.#now, (id) => this.wake(id))
+      // A call ended on another instance: its turn here finds its record gone, and lets go of it.
+      this.#unwatchEnds = options.store.onEnded?.((id) => {
+        const call = this.#calls.get(id)
+        if (call !== undefined) this.#settleLater(call)
+      })
+    }
     this.#live = new LiveActors(options.liveActors ?? Infinity, (call) => this.#park(call))
-    const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
     this.#sweeper = setInterval(() => this.sweep(), every).unref()
   }
 
@@ -183,6 +202,8 @@ export class SessionRegistry {
    * its record (here, or from another instance) and fires what is due.
    */
   wake (id: string): void {
+    // A due-poll answered after close adopts nothing.
+    if (this.#closed) return
     this.#settleLater(this.#calls.get(id) ?? this.#adopt(id))
   }
 
@@ -192,24 +213,52 @@ export class SessionRegistry {
     for (const call of this.#calls.values()) {
       if (call.lastEventAt + this.#options.sessionTtl > now) break
       if (call.inFlight > 0) continue
-      this.#options.log.debug({ sessionId: call.id }, 'call expired')
-      this.#options.telemetry?.callEnded(call.id, 'expired', call.actor?.getSnapshot().value, call.version)
-      this.#remove(call)
-      // A shared store expires the record itself: another instance may be serving the call.
-      if (this.#records.shared) continue
-      this.#options.store.delete(call.id).catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'deleting an expired call failed'))
+      this.#expire(call)
     }
   }
 
+  /**
+   * Lets go of a call idle here for `sessionTtl`. A shared store expires the
+   * record itself, and another instance may have served the call since, or
+   * ended it: only the instance that served its last event, finding its
+   * record as it left it, reports it expired.
+   */
+  #expire (call: Call): void {
+    const { telemetry, log, store } = this.#options
+    const state = call.actor?.getSnapshot().value
+    log.debug({ sessionId: call.id }, 'call expired')
+    this.#remove(call)
+    if (!this.#records.shared) {
+      telemetry?.callEnded(call.id, 'expired', state, call.version)
+      storeCall(() => store.delete(call.id)).catch((err) => log.warn({ err, sessionId: call.id }, 'deleting an expired call failed'))
+      return
+    }
+    storeCall(() => store.get(call.id)).then((record) => {
+      if (record?.updatedAt === call.lastEventAt) telemetry?.callEnded(call.id, 'expired', state, call.version)
+      else telemetry?.callLeft(call.id)
+    }, () => telemetry?.callLeft(call.id))
+  }
+
+  /**
+   * Lets go of every call: events in flight are answered first, then every
+   * piece of work (a model's stream too) is stopped through its signal and
+   * waited for (work that ignores its signal, briefly), and the store is closed.
+   */
   async close (): Promise<void> {
+    this.#closed = true
     clearInterval(this.#sweeper)
     this.#duties?.stop()
+    this.#unwatchEnds?.()
     this.#due.clear()
+    for (const retry of this.#retries) this.#clock.clearTimeout(retry)
+    this.#retries.clear()
     // Events in flight finish first: their replies go out and their locks are released.
     await this.#tasks.drain()
+    const stopped = this.#work.stop(Math.min(this.#options.replyTimeout, CLOSE_PATIENCE))
     for (const call of this.#calls.values()) call.end()
     this.#calls.clear()
     this.#live.clear()
+    await stopped
     await this.#options.store.close?.()
   }
 
@@ -241,11 +290,11 @@ export class SessionRegistry {
     const record = loading instanceof Promise ? await loading : loading
     const renewal = this.#records.keepLock(call)
     try {
+      const current = call.actor !== undefined && this.#records.current(call, record)
       if (event === undefined) {
-        // From here on, whatever happens to the call needs a turn of its own.
-        call.settling = false
-        if (record === undefined && call.actor === undefined && !call.failed) return await this.#forget(call)
-        if (call.actor !== undefined && !this.#records.current(call, record) && call.inbox.every((input) => input.actor !== undefined)) return this.#drop(call)
+        // Gone from the store: the call ended or expired (with a shared store, perhaps elsewhere).
+        if (record === undefined && (call.actor === undefined ? !call.failed : !current)) return await this.#forget(call)
+        if (call.actor !== undefined && !current && call.inbox.every((input) => input.actor !== undefined)) return this.#drop(call)
       } else {
         this.#touch(call, sink)
         traced?.begin()
@@ -254,7 +303,7 @@ export class SessionRegistry {
       // Restore the call from its record, or start it; the work running then is not this turn's to wait for.
       call.openReply(event !== undefined)
       const alive = await this.#livingOwners(call, record)
-      const known = this.#host.prepare(call, record, this.#host.runningWork(call), alive)
+      const known = this.#host.prepare(call, record, this.#host.runningWork(call), { current, alive })
       if (record !== undefined) this.#restored(call, log)
       // Deliver what is due first (delays, ended work), then the event; wait for the work it started.
       this.#host.applyInbox(call)
@@ -297,8 +346,31 @@ export class SessionRegistry {
   #settleLater (call: Call): void {
     if (call.settling) return
     call.settling = true
-    this.#tasks.run(call, (claim) => this.#turn(call, claim, { log: this.#options.log, replyable: false }), true, true)
-      .catch((err) => this.#options.log.error({ err, sessionId: call.id }, 'keeping what a call did between its events failed'))
+    // It never rejects: a turn that failed is tried again.
+    this.#tasks.run(call, (claim) => this.#settle(call, claim), true, true)
+  }
+
+  /**
+   * The turn without an event. One that fails (the store did not answer)
+   * is tried again a little later: what came for the call waits in its
+   * inbox meanwhile, and no other such turn is queued for it.
+   */
+  async #settle (call: Call, claim: Claim | undefined): Promise<AiFlowAction[]> {
+    // From here on, whatever happens to the call needs a turn of its own.
+    call.settling = false
+    try {
+      return await this.#turn(call, claim, { log: this.#options.log, replyable: false })
+    } catch (err) {
+      this.#options.log.error({ err, sessionId: call.id }, 'keeping what a call did between its events failed; it is tried again')
+      call.settling = true
+      const retry = this.#clock.setTimeout(() => {
+        this.#retries.delete(retry)
+        call.settling = false
+        if (this.#calls.get(call.id) === call) this.#settleLater(call)
+      }, SETTLE_RETRY)
+      this.#retries.add(retry)
+      return []
+    }
   }
 
   /** The call is live again: its record no longer needs its delays watched here, nor (in-process) keeping. */
@@ -316,7 +388,13 @@ export class SessionRegistry {
 
   /** A call woken for nothing: gone from the store, it is gone from here too. */
   async #forget (call: Call): Promise<AiFlowAction[]> {
-    if (call.waiting === 0) this.#remove(call)
+    if (call.waiting === 0) {
+      // With a shared store, the instance that ended the call reported it; without, the store expired it.
+      const telemetry = this.#options.telemetry
+      if (this.#records.shared) telemetry?.callLeft(call.id)
+      else telemetry?.callEnded(call.id, 'expired', call.actor?.getSnapshot().value, call.version)
+      this.#remove(call)
+    }
     await this.#records.delete(call)
     return []
   }
@@ -330,7 +408,9 @@ export class SessionRegistry {
   }
 
   /** Something happened to the call: the turn running applies it, or else a turn of its own. */
-  #post (call: Call, input: CallInput): void {
+  #post (id: string, input: CallInput): void {
+    // A call's work is stopped whenever the call is let go here (ended, expired, the registry closed), and its delays with its actor.
+    const call = this.#calls.get(id) as Call
     call.inbox.push(input)
     call.wake()
     if (call.inFlight === 0) this.#settleLater(call)
@@ -360,7 +440,7 @@ export class SessionRegistry {
       const held = call.pending
       call.pending = []
       call.openReply(true)
-      this.#host.prepare(call, record, new Set())
+      this.#host.prepare(call, record, new Set(), { current: call.actor !== undefined && this.#records.current(call, record), ending: true })
       call.actor?.send(event)
       call.closeReply()
       call.pending = held

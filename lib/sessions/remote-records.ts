@@ -31,8 +31,9 @@ export class RemoteRecords implements CallRecords {
     return await this.#store.get(id)
   }
 
+  /** One instance serves the call: a record gone from the store (evicted, expired) leaves the live copy the only one. */
   current (call: Call, record: SessionRecord | undefined): boolean {
-    return record?.revision === call.revision
+    return record === undefined || record.revision === call.revision
   }
 
   keepLock (): () => void {

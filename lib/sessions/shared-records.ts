@@ -39,6 +39,7 @@ export class SharedRecords implements CallRecords {
     return await this.#store.get(id)
   }
 
+  /** Another instance may have moved the call on, or ended it: the store's record is the call. */
   current (call: Call, record: SessionRecord | undefined): boolean {
     return record?.revision === call.revision
   }
