@@ -1,7 +1,7 @@
 import { CallBusyError, LockLostError, StoreUnavailableError } from '../errors'
 import type { Call } from './call'
 import { storeCall } from './record-io'
-import type { LockChange, SessionRecord, SessionStore } from './store'
+import type { LockChange, SessionRecord, SessionStore } from '../stores/store'
 
 /** How long a shared store's lock outlives the reply deadline, should its holder die, when the store cannot renew it. */
 const LEASE_MARGIN = 2000

@@ -1,12 +1,11 @@
 import type { Call } from './call'
 import type { Claim } from './call-lock'
 import { InProcessRecords } from './in-process-records'
-import { MemoryStore } from './memory-store'
 import { RemoteRecords } from './remote-records'
 import { SharedRecords } from './shared-records'
 import { timedStore } from './timed-store'
 import type { CallTelemetry } from '../telemetry'
-import type { SessionRecord, SessionStore } from './store'
+import type { SessionRecord, SessionStore } from '../stores/store'
 
 /**
  * A call's record as the turn of one of its events needs it: where it is
@@ -63,6 +62,6 @@ export interface RecordsOptions {
 export function callRecords (store: SessionStore, options: RecordsOptions): CallRecords {
   const telemetry = options.telemetry
   const used = telemetry?.enabled === true ? timedStore(store, telemetry) : store
-  if (store instanceof MemoryStore) return new InProcessRecords(used, options)
+  if (store.inProcess === true) return new InProcessRecords(used, options)
   return store.lock === undefined ? new RemoteRecords(used, options) : new SharedRecords(used, options)
 }

@@ -1,6 +1,6 @@
 import type { AnyActor, AnyActorRef } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
-import type { SessionRecord } from './store'
+import type { SessionRecord } from '../stores/store'
 import { pendingTimers } from './xstate-adapter'
 import { capturedWork } from './work-runner'
 

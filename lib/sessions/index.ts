@@ -27,11 +27,10 @@
  */
 export { SessionRegistry, type RegistryOptions, type DispatchOptions, type CallWatcher } from './registry'
 export type { ActionSink } from './call'
-export { MemoryStore } from './memory-store'
-export type { SessionStore, SessionRecord, LockedRecord, LockOptions, LockChange } from './store'
+export type { SessionStore, SessionRecord, LockedRecord, LockOptions, LockChange } from '../stores/store'
 export { callView, type CallView } from './call-view'
 export type { Logger } from './logger'
 export type { CallTurn } from './call-turn'
 export type { Clock } from './xstate-adapter'
-export type { TimerRecord, WorkRecord } from './store'
+export type { TimerRecord, WorkRecord } from '../stores/store'
 export type { CallStatus } from './call'

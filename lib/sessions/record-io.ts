@@ -1,6 +1,6 @@
 import { StoreUnavailableError } from '../errors'
 import type { Call } from './call'
-import type { SessionRecord } from './store'
+import type { SessionRecord } from '../stores/store'
 
 /** Runs a store operation; what the store threw becomes `FST_AIFLOW_STORE_UNAVAILABLE`, so that its event gets 503. */
 export async function storeCall<T> (operation: () => Promise<T>): Promise<T> {

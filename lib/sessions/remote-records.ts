@@ -1,7 +1,7 @@
 import type { Call } from './call'
 import type { CallRecords, RecordsOptions } from './call-records'
 import { commit, storeCall } from './record-io'
-import type { SessionRecord, SessionStore } from './store'
+import type { SessionRecord, SessionStore } from '../stores/store'
 
 /**
  * Records in a store outside the process that does not lock: every event

@@ -1,5 +1,5 @@
 import { storeCall } from './record-io'
-import type { SessionStore } from './store'
+import type { SessionStore } from '../stores/store'
 
 /** How often each instance asks a shared store for calls with a delay due, in ms (plus up to half again, at random). */
 const DUE_POLL = 200

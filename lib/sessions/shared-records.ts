@@ -2,7 +2,7 @@ import type { Call } from './call'
 import { claimLock, keepLease, releaseLock, type Claim } from './call-lock'
 import type { CallRecords, RecordsOptions } from './call-records'
 import { commit } from './record-io'
-import type { SessionRecord, SessionStore } from './store'
+import type { SessionRecord, SessionStore } from '../stores/store'
 
 /** While work runs, its call is looked at this often (ms) by some instance, which runs it again if its owner is gone. */
 const WORK_CHECK = 3000

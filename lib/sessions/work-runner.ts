@@ -5,16 +5,9 @@ import type { EventObject } from 'xstate'
 import { activeWork, actorAt, actorPath, routeWork, settleWork, tellInvoker, type RunWork } from './xstate-adapter'
 import type { CallTelemetry } from '../telemetry'
 import type { WorkEnd } from '../telemetry/work-spans'
+import type { WorkRecord } from '../stores/store'
 
-/** A piece of promise work running for a call, as the call's record keeps it. */
-export interface WorkRecord {
-  /** Its idempotency key: the call, the revision its start was saved with, and its invocation's path. */
-  key: string
-  /** Its invocation's place in the call's actor tree: the ids from the root down, joined by `/`. */
-  path: string
-  /** The instance that runs it. */
-  owner: string
-}
+export type { WorkRecord } from '../stores/store'
 
 /** What became of a piece of work, for the call's next turn to apply. */
 export interface WorkResult {
