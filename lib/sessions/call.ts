@@ -67,18 +67,22 @@ export class Call {
   #quiet = 0
   /** What happened to the call since its last turn, for the next turn to apply. */
   inbox: CallInput[] = []
-  /** A turn without an event is queued: it will apply the inbox and keep what the flow did on its own. */
-  settling = false
+  /**
+   * The turn without an event: `queued` (it will apply the inbox and keep
+   * what the flow did on its own), or `held` while a failed one waits to be
+   * tried again; none is queued meanwhile.
+   */
+  #settle: 'none' | 'queued' | 'held' = 'none'
   /** Wakes the turn waiting for work: something landed in the inbox. */
   wake: () => void = noop
   /** Called when the call's last turn is done with something left in its inbox. */
-  idle: () => void = noop
+  readonly #idle: () => void
   /**
    * Takes what the flow emits while no reply is open, for transports that
    * can push (WebSocket). Without one, such actions wait for the next reply.
    * The transport of the call's latest event owns it.
    */
-  sink: ActionSink | undefined
+  #sink: ActionSink | undefined
   /** Actions on their way to the sink: those of one tick leave together, as one frame. */
   outbox: AiFlowAction[] = []
   /** Ends the current event's wait for work early: a newer event has come. */
@@ -86,11 +90,67 @@ export class Call {
   /** The last task queued; undefined while none is queued or running. */
   #tail: Promise<unknown> | undefined
 
-  constructor (id: string, session: Session, now: number) {
+  constructor (id: string, session: Session, now: number, idle: () => void = noop) {
     this.id = id
     this.session = session
     this.startedAt = now
     this.lastEventAt = now
+    this.#idle = idle
+  }
+
+  /** The transport of the call's latest event, when it can push: it takes what the flow emits between events. */
+  get sink (): ActionSink | undefined {
+    return this.#sink
+  }
+
+  /** An event came, over `sink` (undefined: a transport that cannot push): what the previous one is owed leaves first. */
+  touched (now: number, sink: ActionSink | undefined): void {
+    this.lastEventAt = now
+    this.flush()
+    this.#sink = sink
+  }
+
+  /** The sink lets go of the call: what the flow emits from now on waits for its next event. */
+  released (): void {
+    this.#sink = undefined
+    this.flush()
+  }
+
+  /** Asks for a turn without an event; false when one is queued already, or held back. */
+  queueSettle (): boolean {
+    if (this.#settle !== 'none') return false
+    this.#settle = 'queued'
+    return true
+  }
+
+  /** The turn without an event begins: whatever happens to the call from now on needs another. */
+  settleStarted (): void {
+    this.#settle = 'none'
+  }
+
+  /** A turn without an event failed: none is queued until `releaseSettles`, when it is tried again. */
+  holdSettles (): void {
+    this.#settle = 'held'
+  }
+
+  releaseSettles (): void {
+    this.#settle = 'none'
+  }
+
+  /** What a turn said and could not send: it leads the next reply. */
+  holdForNextReply (actions: AiFlowAction[]): void {
+    if (actions.length > 0) this.pending = actions.concat(this.pending)
+  }
+
+  /** Another instance moved the call on: this copy and what it would have said go; its record holds the call. */
+  movedOn (): void {
+    this.stored()
+  }
+
+  /** The call's record is kept, with what waited for a reply: the actor stops, and the record brings it back. */
+  stored (): void {
+    this.#stop('parked')
+    this.pending = []
   }
 
   /** Events queued behind the one running, here or on another instance. */
@@ -124,7 +184,7 @@ export class Call {
       // The last task done: the tail goes, and with it the last reply.
       if (--this.inFlight === 0) {
         this.#tail = undefined
-        if (this.inbox.length > 0) this.idle()
+        if (this.inbox.length > 0) this.#idle()
       }
     }
   }
@@ -163,7 +223,7 @@ export class Call {
   /** Routes an action the flow emitted: into the open reply, or to the next one. */
   collect (action: AiFlowAction): void {
     if (this.#reply !== null) this.#reply.push(action)
-    else if (this.sink !== undefined) this.push([action])
+    else if (this.#sink !== undefined) this.push([action])
     else this.pending.push(action)
   }
 
@@ -188,7 +248,7 @@ export class Call {
     if (this.outbox.length === 0) return
     const batch = this.outbox
     this.outbox = []
-    if (this.sink === undefined || !this.sink(batch)) this.pending.push(...batch)
+    if (this.#sink === undefined || !this.#sink(batch)) this.pending.push(...batch)
   }
 
   get status (): CallStatus {
