@@ -3,7 +3,7 @@ import { formatProblems, validateAction, type AiFlowAction, type FlowAction, typ
 import { CorruptRecordError, FlowError, FlowVersionError, InvalidActionError } from '../errors'
 import { messageOf } from '../error-message'
 import { activeWork, anySettled, armTimers, CallClock, fireTimer, type Clock } from './xstate-adapter'
-import { noop, type Call, type CallInput } from './call'
+import type { Call, CallInput } from './call'
 import type { RestoredWork, WorkRunner } from './work-runner'
 import type { CallTelemetry } from '../telemetry'
 import type { Logger } from './logger'
@@ -106,10 +106,8 @@ export class ActorHost {
 
   /** Applies what happened to the call since its last turn, in order; what a stale copy armed is dropped. */
   applyInbox (call: Call): void {
-    const inbox = call.inbox
-    if (inbox.length === 0) return
-    call.inbox = []
-    for (const input of inbox) {
+    if (call.inbox.length === 0) return
+    for (const input of call.takeInbox()) {
       const actor = call.actor
       if (actor !== undefined && !call.failed && (input.actor === undefined || input.actor === actor)) input.apply(actor)
     }
@@ -128,21 +126,19 @@ export class ActorHost {
       this.start(call)
       return known
     }
-    call.parked = undefined
     const problem = recordProblem(record, call.id)
     if (problem !== undefined) {
+      call.dropRecord()
       this.fail(call, new CorruptRecordError(problem))
       return known
     }
-    call.version = record.version
-    call.revision = record.revision
+    call.matches(record)
     const flow = this.#flowOf(record)
     if (flow === undefined) {
       this.fail(call, new FlowVersionError(record.version, this.#options.flowVersion))
       return known
     }
-    call.session = record.session
-    call.startedAt = record.startedAt
+    call.resumes(record)
     // What the record still has to send, not what a stale copy of the call held.
     call.replaceReply(record.pending)
     if (record.failed) {
@@ -210,7 +206,7 @@ export class ActorHost {
         const work = activeWork(actor, known)
         if (work.length === 0) return false
         const { settled, cancel } = anySettled(work)
-        await Promise.race([settled, new Promise<void>((resolve) => { call.interrupt = resolve; call.wake = resolve })])
+        await Promise.race([settled, new Promise<void>((resolve) => { call.waitFor(resolve) })])
         cancel()
         if (expired && call.actor === actor && !call.failed) {
           // The reply goes now: what the flow says on the deadline (a filler) goes with it.
@@ -223,8 +219,7 @@ export class ActorHost {
       }
     } finally {
       clearTimeout(deadline)
-      call.interrupt = noop
-      call.wake = noop
+      call.stopWaiting()
     }
   }
 
@@ -249,10 +244,9 @@ export class ActorHost {
     const fallback = this.#options.fallback(call.session).map((action) => toWire(action, call.id))
     if (call.replaceReply(fallback)) return
     if (call.sink !== undefined) {
-      call.outbox = []
-      call.push(fallback)
+      call.replaceOutbox(fallback)
     } else {
-      call.pending = fallback
+      call.replacePending(fallback)
       if (call.inFlight === 0) this.#options.changed(call)
     }
   }

@@ -28,10 +28,7 @@ export function claimLock (store: SessionStore, call: Call, replyTimeout: number
   const claim = lock.call(store, call.id, {
     wait: replyTimeout,
     lease: store.renew === undefined ? replyTimeout + LEASE_MARGIN : RENEWED_LEASE,
-    onContention: () => {
-      call.contended = true
-      call.interrupt()
-    }
+    onContention: () => call.contention()
   }).catch((err) => {
     throw err instanceof CallBusyError ? err : new StoreUnavailableError(String(err), { cause: err })
   })
@@ -44,9 +41,7 @@ export function claimLock (store: SessionStore, call: Call, replyTimeout: number
  * been lost, nothing is written and the call's copy here is dropped.
  */
 export async function releaseLock (store: SessionStore, call: Call, change?: LockChange): Promise<void> {
-  const token = call.token as string
-  call.token = undefined
-  call.contended = false
+  const token = call.unlocked()
   let held: boolean
   try {
     held = await (store.unlock as NonNullable<SessionStore['unlock']>)(call.id, token, change)

@@ -242,8 +242,7 @@ export class SessionRegistry {
   #post (id: string, input: CallInput): void {
     // A call's work is stopped whenever the call is let go here (ended, expired, the registry closed), and its delays with its actor.
     const call = this.#calls.get(id) as Call
-    call.inbox.push(input)
-    call.wake()
+    call.post(input)
     if (call.inFlight === 0) this.#settleLater(call)
   }
 

@@ -30,7 +30,7 @@ export class SharedRecords implements CallRecords {
 
   async load (call: Call, claim: Claim | undefined): Promise<SessionRecord | undefined> {
     const { record, token } = await (claim as Claim)
-    call.token = token
+    call.locked(token)
     return record
   }
 

@@ -153,3 +153,45 @@ t.test('a shared store whose announce and renew throw at once costs no crash: th
   gates.open('tides')
   t.same(await lookup, [{ type: 'speak', session_id: 'r', text: 'The tides is fine.' }])
 })
+
+t.test('an event whose look at who runs its call\'s work fails gets 503, and frees the call\'s lock for the next', async (t) => {
+  keepAlive(t)
+  const gates = new Gates()
+  const records = new Map<string, SessionRecord>()
+  const unlocks: Array<LockChange | undefined> = []
+  let presentFails = false
+  // A shared store in memory: one lock holder at a time is all these events need.
+  const store: SessionStore = {
+    get: async (id) => records.get(id),
+    set: async (id, record) => { records.set(id, record) },
+    delete: async (id) => { records.delete(id) },
+    lock: async (id) => ({ record: records.get(id), token: 't' }),
+    unlock: async (id, _token, change) => {
+      unlocks.push(change)
+      if (change !== undefined && 'set' in change) records.set(id, structuredClone(change.set))
+      return true
+    },
+    present: async (instances) => {
+      if (presentFails) throw new Error('the store did not answer')
+      return instances
+    }
+  }
+  const lines: Line[] = []
+  const log = logger(lines)
+  const instance = (): SessionRegistry => {
+    const sessions = new SessionRegistry({ ...resolveOptions({ flow: chatFlow(gates), store, replyTimeout: 50 }), log })
+    t.teardown(() => sessions.close())
+    return sessions
+  }
+  const owner = instance()
+  const other = instance()
+  await owner.dispatch(event('session_start', 'w') as never, { log })
+  // The lookup outlives its reply: the record names its owner.
+  t.same(await owner.dispatch(event('user_speak', 'w', { text: 'look up rain' }) as never, { log }), [])
+  t.match(records.get('w'), { work: [{ key: /^w:/ }] })
+  presentFails = true
+  await t.rejects(other.dispatch(event('dtmf_received', 'w', { digit: '1' }) as never, { log }), { code: 'FST_AIFLOW_STORE_UNAVAILABLE' })
+  t.same(unlocks.at(-1), undefined, 'the lock was freed, with nothing written')
+  presentFails = false
+  gates.open('rain')
+})
