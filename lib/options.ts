@@ -1,7 +1,7 @@
 import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
 import { formatProblems, validateAction, type FlowAction } from './protocol'
 import { flowVersionOf, hangup, speak } from './flow'
-import { MemoryStore, type SessionStore } from './sessions'
+import { MemoryStore, type SessionStore } from './stores'
 import { InvalidOptionError } from './errors'
 import { resolveOutboundOptions, type OutboundOptions } from './outbound'
 import type { RecordOptions } from './recording'

@@ -3,22 +3,19 @@ import { formatProblems, validateAction, type AiFlowAction, type FlowAction, typ
 import { CorruptRecordError, FlowError, FlowVersionError, InvalidActionError } from '../errors'
 import { messageOf } from '../error-message'
 import { activeWork, anySettled, armTimers, CallClock, fireTimer, type Clock } from './xstate-adapter'
-import { noop, type Call, type CallInput } from './call'
+import type { Call, CallInput } from './call'
 import type { RestoredWork, WorkRunner } from './work-runner'
 import type { CallTelemetry } from '../telemetry'
 import type { Logger } from './logger'
 import { recordProblem } from './record'
-import type { SessionRecord } from './store'
+import type { SessionRecord } from '../stores/store'
 import { REPLY_DEADLINE, type ReplyDeadlineEvent } from '../flow/reply-deadline'
 import { hookModelCalls, type ModelCallHook } from '../agent/model-calls'
+import { realClock } from './real-clock'
 
 export type { Clock } from './xstate-adapter'
 
-/** Real time, for flows that run without a test clock: a pending delay keeps no process alive. */
-export const realClock: Clock = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
-}
+export { realClock } from './real-clock'
 
 export interface ActorHostOptions {
   flow: AnyStateMachine
@@ -45,6 +42,16 @@ export interface ActorHostOptions {
   telemetry?: CallTelemetry
   /** Takes part in the model calls of each call's agent states. */
   modelCalls?: (callId: string) => ModelCallHook
+}
+
+/** How a call is brought in line with its record. */
+export interface Restore {
+  /** The live copy here is the call's current state: the store's mode decides (`CallRecords.current`). */
+  current: boolean
+  /** Which owners of the record's work live: the work of those that do is not run again here. */
+  alive?: ReadonlySet<string>
+  /** The call is ending: its flow hears only its end. */
+  ending?: boolean
 }
 
 const none: ReadonlySet<AnyActorRef> = new Set()
@@ -99,10 +106,8 @@ export class ActorHost {
 
   /** Applies what happened to the call since its last turn, in order; what a stale copy armed is dropped. */
   applyInbox (call: Call): void {
-    const inbox = call.inbox
-    if (inbox.length === 0) return
-    call.inbox = []
-    for (const input of inbox) {
+    if (call.inbox.length === 0) return
+    for (const input of call.takeInbox()) {
       const actor = call.actor
       if (actor !== undefined && !call.failed && (input.actor === undefined || input.actor === actor)) input.apply(actor)
     }
@@ -113,36 +118,37 @@ export class ActorHost {
    * failed. Returns the work the event is not to wait for: `known`, and
    * what a restored snapshot begins again, which is an earlier event's.
    */
-  prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>, alive: ReadonlySet<string> = nobody): ReadonlySet<AnyActorRef> {
+  prepare (call: Call, record: SessionRecord | undefined, known: ReadonlySet<AnyActorRef>, { current, alive = nobody, ending = false }: Restore): ReadonlySet<AnyActorRef> {
     if (call.failed) return known
-    if (call.actor !== undefined && (record === undefined || record.revision === call.revision)) return known
+    if (call.actor !== undefined && current) return known
     if (call.actor !== undefined) call.park()
     if (record === undefined) {
       this.start(call)
       return known
     }
-    call.parked = undefined
     const problem = recordProblem(record, call.id)
     if (problem !== undefined) {
+      call.dropRecord()
       this.fail(call, new CorruptRecordError(problem))
       return known
     }
-    call.version = record.version
-    call.revision = record.revision
+    call.matches(record)
     const flow = this.#flowOf(record)
     if (flow === undefined) {
       this.fail(call, new FlowVersionError(record.version, this.#options.flowVersion))
       return known
     }
-    call.session = record.session
-    call.startedAt = record.startedAt
+    call.resumes(record)
     // What the record still has to send, not what a stale copy of the call held.
     call.replaceReply(record.pending)
     if (record.failed) {
       call.fail()
       return known
     }
-    this.start(call, record.snapshot, flow, { work: record.work ?? [], alive })
+    const work = record.work ?? []
+    // An ending call only hears its end: its work is not begun again, nor are its overdue delays fired.
+    this.start(call, record.snapshot, flow, { work, alive: ending ? new Set(work.map((item) => item.owner)) : alive })
+    if (ending) return known
     this.#rearm(call, record)
     const restarted = this.runningWork(call)
     return restarted.size === 0 ? known : new Set([...known, ...restarted])
@@ -200,7 +206,7 @@ export class ActorHost {
         const work = activeWork(actor, known)
         if (work.length === 0) return false
         const { settled, cancel } = anySettled(work)
-        await Promise.race([settled, new Promise<void>((resolve) => { call.interrupt = resolve; call.wake = resolve })])
+        await Promise.race([settled, new Promise<void>((resolve) => { call.waitFor(resolve) })])
         cancel()
         if (expired && call.actor === actor && !call.failed) {
           // The reply goes now: what the flow says on the deadline (a filler) goes with it.
@@ -213,8 +219,7 @@ export class ActorHost {
       }
     } finally {
       clearTimeout(deadline)
-      call.interrupt = noop
-      call.wake = noop
+      call.stopWaiting()
     }
   }
 
@@ -239,10 +244,9 @@ export class ActorHost {
     const fallback = this.#options.fallback(call.session).map((action) => toWire(action, call.id))
     if (call.replaceReply(fallback)) return
     if (call.sink !== undefined) {
-      call.outbox = []
-      call.push(fallback)
+      call.replaceOutbox(fallback)
     } else {
-      call.pending = fallback
+      call.replacePending(fallback)
       if (call.inFlight === 0) this.#options.changed(call)
     }
   }

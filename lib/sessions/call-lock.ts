@@ -1,6 +1,7 @@
 import { CallBusyError, LockLostError, StoreUnavailableError } from '../errors'
 import type { Call } from './call'
-import type { LockChange, SessionRecord, SessionStore } from './store'
+import { storeCall } from './record-io'
+import type { LockChange, SessionRecord, SessionStore } from '../stores/store'
 
 /** How long a shared store's lock outlives the reply deadline, should its holder die, when the store cannot renew it. */
 const LEASE_MARGIN = 2000
@@ -27,10 +28,7 @@ export function claimLock (store: SessionStore, call: Call, replyTimeout: number
   const claim = lock.call(store, call.id, {
     wait: replyTimeout,
     lease: store.renew === undefined ? replyTimeout + LEASE_MARGIN : RENEWED_LEASE,
-    onContention: () => {
-      call.contended = true
-      call.interrupt()
-    }
+    onContention: () => call.contention()
   }).catch((err) => {
     throw err instanceof CallBusyError ? err : new StoreUnavailableError(String(err), { cause: err })
   })
@@ -43,9 +41,7 @@ export function claimLock (store: SessionStore, call: Call, replyTimeout: number
  * been lost, nothing is written and the call's copy here is dropped.
  */
 export async function releaseLock (store: SessionStore, call: Call, change?: LockChange): Promise<void> {
-  const token = call.token as string
-  call.token = undefined
-  call.contended = false
+  const token = call.unlocked()
   let held: boolean
   try {
     held = await (store.unlock as NonNullable<SessionStore['unlock']>)(call.id, token, change)
@@ -66,7 +62,7 @@ export function keepLease (store: SessionStore, call: Call): () => void {
   if (renew === undefined) return noop
   const timer = setInterval(() => {
     // A renewal that fails or comes too late costs the lock, which the save then finds out and says.
-    renew.call(store, call.id, token, RENEWED_LEASE).catch(noop)
+    storeCall(() => renew.call(store, call.id, token, RENEWED_LEASE)).catch(noop)
   }, RENEWED_LEASE / 3).unref()
   return () => clearInterval(timer)
 }

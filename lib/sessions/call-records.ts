@@ -1,12 +1,11 @@
 import type { Call } from './call'
 import type { Claim } from './call-lock'
 import { InProcessRecords } from './in-process-records'
-import { MemoryStore } from './memory-store'
 import { RemoteRecords } from './remote-records'
 import { SharedRecords } from './shared-records'
 import { timedStore } from './timed-store'
 import type { CallTelemetry } from '../telemetry'
-import type { SessionRecord, SessionStore } from './store'
+import type { SessionRecord, SessionStore } from '../stores/store'
 
 /**
  * A call's record as the turn of one of its events needs it: where it is
@@ -27,7 +26,11 @@ export interface CallRecords {
   load (call: Call, claim: Claim | undefined): Promise<SessionRecord | undefined> | SessionRecord | undefined
   /** What is known of a call now, untouched. */
   read (id: string, call: Call | undefined): Promise<SessionRecord | undefined>
-  /** Whether the call's copy here is the record's: a copy another instance has moved on from is not. */
+  /**
+   * Whether the call's live copy here may go on, given its record: a copy
+   * another instance has moved on from may not, nor (with a shared store)
+   * one whose record is gone: the call ended, or expired, elsewhere.
+   */
   current (call: Call, record: SessionRecord | undefined): boolean
   /** Keeps the call's lock while its turn runs, however long; returns what stops that. */
   keepLock (call: Call): () => void
@@ -59,6 +62,6 @@ export interface RecordsOptions {
 export function callRecords (store: SessionStore, options: RecordsOptions): CallRecords {
   const telemetry = options.telemetry
   const used = telemetry?.enabled === true ? timedStore(store, telemetry) : store
-  if (store instanceof MemoryStore) return new InProcessRecords(used, options)
+  if (store.inProcess === true) return new InProcessRecords(used, options)
   return store.lock === undefined ? new RemoteRecords(used, options) : new SharedRecords(used, options)
 }

@@ -12,7 +12,8 @@ export type CallTask<T> = (claim: Claim | undefined) => Promise<T>
 export class CallTasks {
   readonly #records: CallRecords
   #busy = 0
-  #drained: (() => void) | undefined
+  /** Every drain waiting: each is told when no task is left. */
+  readonly #drained: Array<() => void> = []
 
   constructor (records: CallRecords) {
     this.#records = records
@@ -32,14 +33,14 @@ export class CallTasks {
 
   /** Resolves once no task is running or queued, those queued meanwhile included. */
   async drain (): Promise<void> {
-    while (this.#busy > 0) await new Promise<void>((resolve) => { this.#drained = resolve })
+    while (this.#busy > 0) await new Promise<void>((resolve) => { this.#drained.push(resolve) })
   }
 
   async #counted<T> (running: Promise<T>): Promise<T> {
     try {
       return await running
     } finally {
-      if (--this.#busy === 0) this.#drained?.()
+      if (--this.#busy === 0) for (const drained of this.#drained.splice(0)) drained()
     }
   }
 }

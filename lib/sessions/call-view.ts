@@ -1,5 +1,5 @@
 import type { Session } from '../protocol'
-import type { SessionRecord } from './store'
+import type { SessionRecord } from '../stores/store'
 
 /** A read-only copy of one call's state. */
 export interface CallView {

@@ -1,6 +1,6 @@
 import type { AnyActor, AnyActorRef } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
-import type { SessionRecord } from './store'
+import type { SessionRecord } from '../stores/store'
 import { pendingTimers } from './xstate-adapter'
 import { capturedWork } from './work-runner'
 
@@ -41,61 +41,226 @@ export type ActionSink = (actions: AiFlowAction[]) => boolean
  */
 export class Call {
   readonly id: string
-  session: Session
+  #session: Session
   #status: CallStatus = 'new'
   #actor: AnyActor | undefined
   /** The revision of the stored record the actor matches. */
-  revision = 0
+  #revision = 0
   /** The flow version the call was started with; undefined: this instance's. */
-  version: string | undefined
+  #version: string | undefined
   /** A parked call's record, until an in-process store has it. */
-  parked: SessionRecord | undefined
+  #parked: SessionRecord | undefined
   /** A shared store's lock on the call, held while one of its events runs. */
-  token: string | undefined
+  #token: string | undefined
   /** An event of the call waits for its lock on another instance. */
-  contended = false
-  startedAt: number
-  lastEventAt: number
+  #contended = false
+  #startedAt: number
+  #lastEventAt: number
   /** Emitted after their reply had gone; they lead the next reply. */
-  pending: AiFlowAction[] = []
+  #pending: AiFlowAction[] = []
   /** While a turn runs, what the flow emits goes here: the turn's reply. */
   #reply: AiFlowAction[] | null = null
   #answering = false
   /** Events queued or running. */
-  inFlight = 0
+  #inFlight = 0
   /** Turns without an event, queued or running: they never cut another turn's wait short. */
   #quiet = 0
   /** What happened to the call since its last turn, for the next turn to apply. */
-  inbox: CallInput[] = []
-  /** A turn without an event is queued: it will apply the inbox and keep what the flow did on its own. */
-  settling = false
+  #inbox: CallInput[] = []
+  /**
+   * The turn without an event: `queued` (it will apply the inbox and keep
+   * what the flow did on its own), or `held` while a failed one waits to be
+   * tried again; none is queued meanwhile.
+   */
+  #settle: 'none' | 'queued' | 'held' = 'none'
   /** Wakes the turn waiting for work: something landed in the inbox. */
-  wake: () => void = noop
+  #wake: () => void = noop
   /** Called when the call's last turn is done with something left in its inbox. */
-  idle: () => void = noop
+  readonly #idle: () => void
   /**
    * Takes what the flow emits while no reply is open, for transports that
    * can push (WebSocket). Without one, such actions wait for the next reply.
    * The transport of the call's latest event owns it.
    */
-  sink: ActionSink | undefined
+  #sink: ActionSink | undefined
   /** Actions on their way to the sink: those of one tick leave together, as one frame. */
-  outbox: AiFlowAction[] = []
+  #outbox: AiFlowAction[] = []
   /** Ends the current event's wait for work early: a newer event has come. */
-  interrupt: () => void = noop
+  #interrupt: () => void = noop
   /** The last task queued; undefined while none is queued or running. */
   #tail: Promise<unknown> | undefined
 
-  constructor (id: string, session: Session, now: number) {
+  constructor (id: string, session: Session, now: number, idle: () => void = noop) {
     this.id = id
-    this.session = session
-    this.startedAt = now
-    this.lastEventAt = now
+    this.#session = session
+    this.#startedAt = now
+    this.#lastEventAt = now
+    this.#idle = idle
+  }
+
+  get session (): Session { return this.#session }
+  get revision (): number { return this.#revision }
+  get version (): string | undefined { return this.#version }
+  get parked (): SessionRecord | undefined { return this.#parked }
+  get token (): string | undefined { return this.#token }
+  get lastEventAt (): number { return this.#lastEventAt }
+  get pending (): readonly AiFlowAction[] { return this.#pending }
+  get inFlight (): number { return this.#inFlight }
+  get inbox (): readonly CallInput[] { return this.#inbox }
+  get outbox (): readonly AiFlowAction[] { return this.#outbox }
+
+  /** Ends the current event's wait for work early: a newer event came, or its deadline. */
+  interrupt (): void {
+    this.#interrupt()
+  }
+
+  /** Something happened to the call: the next turn applies it, and the turn waiting for work looks again. */
+  post (input: CallInput): void {
+    this.#inbox.push(input)
+    this.#wake()
+  }
+
+  /** Hands what happened since the last turn to the turn that applies it. */
+  takeInbox (): CallInput[] {
+    const inbox = this.#inbox
+    this.#inbox = []
+    return inbox
+  }
+
+  /** The turn waits for work: `resolve` is called when a newer event comes or something is posted. */
+  waitFor (resolve: () => void): void {
+    this.#interrupt = resolve
+    this.#wake = resolve
+  }
+
+  stopWaiting (): void {
+    this.#interrupt = noop
+    this.#wake = noop
+  }
+
+  /** This copy is restored from `record`: the call's version and revision are the record's. */
+  matches (record: SessionRecord): void {
+    this.#parked = undefined
+    this.#version = record.version
+    this.#revision = record.revision
+  }
+
+  /** The call resumes as the record holds it: its session and its start. */
+  resumes (record: SessionRecord): void {
+    this.#session = record.session
+    this.#startedAt = record.startedAt
+  }
+
+  /** The call's record was written at `revision`. */
+  savedAs (revision: number): void {
+    this.#revision = revision
+  }
+
+  /** The record of a call being parked, kept here until an in-process store has it. */
+  keepRecord (record: SessionRecord): void {
+    this.#parked = record
+  }
+
+  /** The store has `record`; false when the call was taken back meanwhile (restored or ended), so what was written is stale. */
+  recordStored (record: SessionRecord): boolean {
+    if (this.#parked === record) this.#parked = undefined
+    else if (this.#parked === undefined) return false
+    return true
+  }
+
+  /** The record kept here is no longer the call's (it ended). */
+  dropRecord (): void {
+    this.#parked = undefined
+  }
+
+  /** The shared store's lock is this turn's, under `token`. */
+  locked (token: string | undefined): void {
+    this.#token = token
+  }
+
+  /** The lock is let go: returns its token; no event waits behind it any longer as far as this copy knows. */
+  unlocked (): string {
+    const token = this.#token as string
+    this.#token = undefined
+    this.#contended = false
+    return token
+  }
+
+  /** An event of the call lined up behind this one on another instance: the turn running stops waiting for work. */
+  contention (): void {
+    this.#contended = true
+    this.#interrupt()
+  }
+
+  /** The flow failed: its fallback goes to the sink in place of what was on its way. */
+  replaceOutbox (actions: AiFlowAction[]): void {
+    this.#outbox = []
+    this.push(actions)
+  }
+
+  /** The flow failed: its fallback leads the next reply in place of what waited. */
+  replacePending (actions: AiFlowAction[]): void {
+    this.#pending = actions
+  }
+
+  /** The transport of the call's latest event, when it can push: it takes what the flow emits between events. */
+  get sink (): ActionSink | undefined {
+    return this.#sink
+  }
+
+  /** An event came, over `sink` (undefined: a transport that cannot push): what the previous one is owed leaves first. */
+  touched (now: number, sink: ActionSink | undefined): void {
+    this.#lastEventAt = now
+    this.flush()
+    this.#sink = sink
+  }
+
+  /** The sink lets go of the call: what the flow emits from now on waits for its next event. */
+  released (): void {
+    this.#sink = undefined
+    this.flush()
+  }
+
+  /** Asks for a turn without an event; false when one is queued already, or held back. */
+  queueSettle (): boolean {
+    if (this.#settle !== 'none') return false
+    this.#settle = 'queued'
+    return true
+  }
+
+  /** The turn without an event begins: whatever happens to the call from now on needs another. */
+  settleStarted (): void {
+    this.#settle = 'none'
+  }
+
+  /** A turn without an event failed: none is queued until `releaseSettles`, when it is tried again. */
+  holdSettles (): void {
+    this.#settle = 'held'
+  }
+
+  releaseSettles (): void {
+    this.#settle = 'none'
+  }
+
+  /** What a turn said and could not send: it leads the next reply. */
+  holdForNextReply (actions: AiFlowAction[]): void {
+    if (actions.length > 0) this.#pending = actions.concat(this.#pending)
+  }
+
+  /** Another instance moved the call on: this copy and what it would have said go; its record holds the call. */
+  movedOn (): void {
+    this.stored()
+  }
+
+  /** The call's record is kept, with what waited for a reply: the actor stops, and the record brings it back. */
+  stored (): void {
+    this.#stop('parked')
+    this.#pending = []
   }
 
   /** Events queued behind the one running, here or on another instance. */
   get waiting (): number {
-    return Math.max(0, this.inFlight - this.#quiet - 1) + (this.contended ? 1 : 0)
+    return Math.max(0, this.#inFlight - this.#quiet - 1) + (this.#contended ? 1 : 0)
   }
 
   /**
@@ -106,9 +271,9 @@ export class Call {
    * invocation whose state is left.
    */
   enqueue<T> (task: () => Promise<T>, defer = false, quiet = false): Promise<T> {
-    this.inFlight++
+    this.#inFlight++
     if (quiet) this.#quiet++
-    else this.interrupt()
+    else this.#interrupt()
     const run = this.#run(this.#tail ?? (defer ? nextTick : undefined), task, quiet)
     this.#tail = run
     return run
@@ -122,9 +287,9 @@ export class Call {
       return await task()
     } finally {
       // The last task done: the tail goes, and with it the last reply.
-      if (--this.inFlight === 0) {
+      if (--this.#inFlight === 0) {
         this.#tail = undefined
-        if (this.inbox.length > 0) this.idle()
+        if (this.#inbox.length > 0) this.#idle()
       }
     }
   }
@@ -136,9 +301,9 @@ export class Call {
 
   /** Opens the turn's reply, led by what waited for it; `answering` an event, or (a turn without one) for the next reply. */
   openReply (answering: boolean): void {
-    this.#reply = this.pending
+    this.#reply = this.#pending
     this.#answering = answering
-    this.pending = []
+    this.#pending = []
   }
 
   /**
@@ -163,32 +328,32 @@ export class Call {
   /** Routes an action the flow emitted: into the open reply, or to the next one. */
   collect (action: AiFlowAction): void {
     if (this.#reply !== null) this.#reply.push(action)
-    else if (this.sink !== undefined) this.push([action])
-    else this.pending.push(action)
+    else if (this.#sink !== undefined) this.push([action])
+    else this.#pending.push(action)
   }
 
   /** Forgets the call that ended; the next event starts a new one. */
   restart (now: number): void {
     this.#stop('new')
-    this.version = undefined
-    this.pending = []
-    this.startedAt = now
-    this.lastEventAt = now
+    this.#version = undefined
+    this.#pending = []
+    this.#startedAt = now
+    this.#lastEventAt = now
   }
 
   /** Queues actions for the sink; what is queued within one tick is handed over at once. */
   push (actions: AiFlowAction[]): void {
     if (actions.length === 0) return
-    if (this.outbox.length === 0) queueMicrotask(() => this.flush())
-    this.outbox.push(...actions)
+    if (this.#outbox.length === 0) queueMicrotask(() => this.flush())
+    this.#outbox.push(...actions)
   }
 
   /** Hands the queued actions to the sink, or keeps them for the next reply when it cannot take them. */
   flush (): void {
-    if (this.outbox.length === 0) return
-    const batch = this.outbox
-    this.outbox = []
-    if (this.sink === undefined || !this.sink(batch)) this.pending.push(...batch)
+    if (this.#outbox.length === 0) return
+    const batch = this.#outbox
+    this.#outbox = []
+    if (this.#sink === undefined || !this.#sink(batch)) this.#pending.push(...batch)
   }
 
   get status (): CallStatus {
@@ -230,24 +395,24 @@ export class Call {
     this.#actor = undefined
     this.#status = status
     actor?.stop()
-    if (status !== 'parked') this.inbox = []
-    this.interrupt()
+    if (status !== 'parked') this.#inbox = []
+    this.#interrupt()
   }
 
-  toRecord (version: string, revision = this.revision): SessionRecord {
+  toRecord (version: string, revision = this.#revision): SessionRecord {
     const actor = this.actor
     return {
-      version: this.version ?? version,
+      version: this.#version ?? version,
       snapshot: actor?.getPersistedSnapshot(),
       timers: actor === undefined ? [] : pendingTimers(actor),
       work: actor === undefined ? [] : capturedWork(actor),
       // A copy: the store may keep this very object, and the call's own array changes later.
-      pending: this.pending.length === 0 ? none as AiFlowAction[] : this.pending.slice(),
-      session: this.session,
+      pending: this.#pending.length === 0 ? none as AiFlowAction[] : this.#pending.slice(),
+      session: this.#session,
       failed: this.failed,
       revision,
-      startedAt: this.startedAt,
-      updatedAt: this.lastEventAt
+      startedAt: this.#startedAt,
+      updatedAt: this.#lastEventAt
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { Call } from './call'
 import type { CallRecords, RecordsOptions } from './call-records'
 import { storeCall } from './record-io'
-import type { SessionRecord, SessionStore } from './store'
+import type { SessionRecord, SessionStore } from '../stores/store'
 
 /**
  * Records in this process's memory (`MemoryStore`). A live actor holds all
@@ -46,18 +46,17 @@ export class InProcessRecords implements CallRecords {
   }
 
   save (call: Call): undefined {
-    call.revision++
+    call.savedAs(call.revision + 1)
     return undefined
   }
 
   /** The call keeps its record until the store has it, and for good should the write fail. */
   park (call: Call): Promise<void> {
     const record = call.toRecord(this.#options.version)
-    call.parked = record
+    call.keepRecord(record)
     return storeCall(() => this.#store.set(call.id, record, this.#options.ttl)).then(async () => {
-      if (call.parked === record) call.parked = undefined
       // Taken back (restored or ended) before the store had it: what was just written is stale.
-      else if (call.parked === undefined) await this.#store.delete(call.id)
+      if (!call.recordStored(record)) await this.#store.delete(call.id)
     })
   }
 
@@ -67,7 +66,7 @@ export class InProcessRecords implements CallRecords {
   }
 
   async delete (call: Call): Promise<void> {
-    call.parked = undefined
+    call.dropRecord()
     await storeCall(() => this.#store.delete(call.id))
   }
 }

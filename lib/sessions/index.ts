@@ -1,8 +1,10 @@
 /*
  * The session engine: one actor per call, and the call's record between
- * its events. Every change to a call is a turn of that call, the same
- * function (`SessionRegistry#turn`) whether it brings an event, a delay
- * that came due, or work that ended:
+ * its events. Every change to a call is a turn of that call: the turn of
+ * an event (`CallTurns#event`), or the turn without one that applies a
+ * delay that came due or work that ended (`CallTurns#settle`), each read
+ * top to bottom in call-turns.ts; the registry holds the calls and lines
+ * their turns up:
  *
  * 1. Take the call's place in line, as the event arrives (with a shared
  *    store, a ticket for the call's lock too): the call's turns run one at
@@ -27,11 +29,10 @@
  */
 export { SessionRegistry, type RegistryOptions, type DispatchOptions, type CallWatcher } from './registry'
 export type { ActionSink } from './call'
-export { MemoryStore } from './memory-store'
-export type { SessionStore, SessionRecord, LockedRecord, LockOptions, LockChange } from './store'
+export type { SessionStore, SessionRecord, LockedRecord, LockOptions, LockChange } from '../stores/store'
 export { callView, type CallView } from './call-view'
 export type { Logger } from './logger'
 export type { CallTurn } from './call-turn'
 export type { Clock } from './xstate-adapter'
-export type { TimerRecord, WorkRecord } from './store'
+export type { TimerRecord, WorkRecord } from '../stores/store'
 export type { CallStatus } from './call'

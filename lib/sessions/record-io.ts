@@ -1,6 +1,6 @@
 import { StoreUnavailableError } from '../errors'
 import type { Call } from './call'
-import type { SessionRecord } from './store'
+import type { SessionRecord } from '../stores/store'
 
 /** Runs a store operation; what the store threw becomes `FST_AIFLOW_STORE_UNAVAILABLE`, so that its event gets 503. */
 export async function storeCall<T> (operation: () => Promise<T>): Promise<T> {
@@ -18,7 +18,7 @@ export async function storeCall<T> (operation: () => Promise<T>): Promise<T> {
  */
 export function commit (call: Call, version: string, write: (record: SessionRecord) => Promise<void>): Promise<void> {
   const revision = call.revision + 1
-  return write(call.toRecord(version, revision)).then(() => { call.revision = revision }, (err: unknown) => {
+  return write(call.toRecord(version, revision)).then(() => { call.savedAs(revision) }, (err: unknown) => {
     call.park()
     throw err
   })

@@ -1,5 +1,5 @@
 import { validateAction } from '../protocol'
-import type { SessionRecord, TimerRecord } from './store'
+import type { SessionRecord, TimerRecord } from '../stores/store'
 
 function isWork (value: unknown): boolean {
   const work = value as Record<string, unknown> | null

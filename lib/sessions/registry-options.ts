@@ -4,7 +4,7 @@ import type { FlowAction, Session } from '../protocol'
 import type { Clock } from './actor-host'
 import type { ActionSink } from './call'
 import type { Logger } from './logger'
-import type { SessionStore } from './store'
+import type { SessionStore } from '../stores/store'
 import type { CallTurn } from './call-turn'
 import type { CallTelemetry, Transport } from '../telemetry'
 

@@ -1,38 +1,26 @@
-import type { AnyActorRef } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
-import { FlowError, TooManyCallsError } from '../errors'
-import { storeCall } from './record-io'
+import { TooManyCallsError } from '../errors'
+import type { SessionRecord } from '../stores/store'
 import { ActorHost, realClock } from './actor-host'
-import { Call, type ActionSink } from './call'
+import { Call, type ActionSink, type CallInput } from './call'
 import { callRecords, type CallRecords } from './call-records'
 import { CallTasks } from './call-tasks'
+import { CallTurns, type CallHolder, type EventInput } from './call-turns'
 import { LocalDueCalls } from './due-calls'
 import { SharedStoreDuties } from './shared-duties'
-import { pendingTimers, routePromiseWork } from './xstate-adapter'
+import { routePromiseWork } from './xstate-adapter'
 import { WorkRunner } from './work-runner'
-import type { CallInput } from './call'
 import { LiveActors } from './live-actors'
 import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
-import type { SessionRecord } from './store'
 import type { CallTurn } from './call-turn'
 import type { CallWatcher, DispatchOptions, IncomingEvent, RegistryOptions } from './registry-options'
-import type { Claim } from './call-lock'
-import type { EventTurn } from '../telemetry'
-
-/** What a turn is given: an event (none for a turn that applies what happened since the last) and where its reply goes. */
-interface TurnInput {
-  event?: IncomingEvent
-  log: Logger
-  /** False when the transport cannot carry a reply: what the flow emits waits for the next one. */
-  replyable: boolean
-  sink?: ActionSink
-  /** The event's telemetry, while it is on. */
-  traced?: EventTurn
-}
 
 export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
+
+/** How long closing waits for work that does not heed its signal, at most, in ms. */
+const CLOSE_PATIENCE = 500
 
 /**
  * Every call this instance serves, each with its own actor and its own
@@ -55,6 +43,9 @@ export class SessionRegistry {
   /** With a shared store: due delays polled, this instance announced. */
   readonly #duties: SharedStoreDuties | undefined
   readonly #work: WorkRunner
+  readonly #turns: CallTurns
+  readonly #unwatchEnds: (() => void) | undefined
+  #closed = false
 
   constructor (options: RegistryOptions) {
     this.#options = options
@@ -62,39 +53,37 @@ export class SessionRegistry {
     const clock = options.clock as (RegistryOptions['clock'] & { now?: () => number }) | undefined
     this.#now = clock?.now === undefined ? Date.now : () => (clock.now as () => number)()
     const { telemetry } = options
-    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl, lockWait: options.replyTimeout, now: this.#now, telemetry })
+    const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
+    const shared = options.store.lock !== undefined
+    // A shared record outlives the sweep that looks for it: the instance that served the call's last event finds it, and reports it expired.
+    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl + (shared ? 2 * every : 0), lockWait: options.replyTimeout, now: this.#now, telemetry })
     this.#tasks = new CallTasks(this.#records)
-    // A call's work is stopped when the call is let go here, so the call is here when its work ends.
-    this.#work = new WorkRunner((id, result) => this.#post(this.#calls.get(id) as Call, {
-      apply: (actor) => {
-        if (!this.#work.apply(actor, result)) options.log.debug({ sessionId: id, work: result.key }, 'work ended for a state the call has left')
-      }
-    }), (id, news) => this.#post(this.#calls.get(id) as Call, {
-      apply: (actor) => {
-        if (!this.#work.tell(actor, news)) options.log.debug({ sessionId: id, work: news.key, emitted: news.event.type }, 'work emitted for a state the call has left')
-      }
-    }), telemetry)
+    const stale = (id: string, key: string, emitted?: string): void => options.log.debug({ sessionId: id, work: key, emitted }, `work ${emitted === undefined ? 'ended' : 'emitted'} for a state the call has left`)
+    this.#work = new WorkRunner(
+      (id, result) => this.#post(id, { apply: (actor) => { if (!this.#work.apply(actor, result)) stale(id, result.key) } }),
+      (id, news) => this.#post(id, { apply: (actor) => { if (!this.#work.tell(actor, news)) stale(id, news.key, news.event.type) } }),
+      telemetry)
     for (const flow of [options.flow, ...Object.values(options.flows)]) routePromiseWork(flow)
     this.#host = new ActorHost({
-      flow: options.flow,
-      flowVersion: options.flowVersion,
-      flows: options.flows,
-      replyTimeout: options.replyTimeout,
+      ...options,
       fallback: () => options.fallback,
-      inspect: options.inspect,
-      clock: options.clock,
       now: this.#now,
-      log: options.log,
       changed: (call) => this.#settleLater(call),
-      due: (call, input) => this.#post(call, input),
-      work: this.#work,
-      modelCalls: options.modelCalls,
-      telemetry
+      due: (call, input) => this.#post(call.id, input),
+      work: this.#work
     })
-    this.#due = new LocalDueCalls(options.clock ?? realClock, this.#now, (id) => this.wake(id))
-    if (this.#records.shared) this.#duties = new SharedStoreDuties(options.store, this.#work.instance, this.#now, (id) => this.wake(id))
-    this.#live = new LiveActors(options.liveActors ?? Infinity, (call) => this.#park(call))
-    const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
+    const clockOfFlows = options.clock ?? realClock
+    this.#due = new LocalDueCalls(clockOfFlows, this.#now, (id) => this.wake(id))
+    if (this.#records.shared) {
+      this.#duties = new SharedStoreDuties(options.store, this.#work.instance, this.#now, (id) => this.wake(id))
+      // A call ended on another instance: its turn here finds its record gone, and lets go of it.
+      this.#unwatchEnds = options.store.onEnded?.((id) => {
+        const call = this.#calls.get(id)
+        if (call !== undefined) this.#settleLater(call)
+      })
+    }
+    this.#live = new LiveActors(options.liveActors ?? Infinity, (call) => this.#turns.park(call))
+    this.#turns = new CallTurns({ options, records: this.#records, host: this.#host, work: this.#work, due: this.#due, live: this.#live, clock: clockOfFlows, holder: this.#holder() })
     this.#sweeper = setInterval(() => this.sweep(), every).unref()
   }
 
@@ -119,18 +108,19 @@ export class SessionRegistry {
     const traced = this.#options.telemetry?.eventStarted(event, transport, request)
     const input = { event, log, replyable, sink, traced }
     const reply = this.#observers.size === 0
-      ? this.#tasks.run(current, (claim) => this.#turn(current, claim, input))
-      : this.#observed(current, claim => this.#turn(current, claim, input), input)
+      ? this.#tasks.run(current, (claim) => this.#turns.event(current, claim, input))
+      : this.#observed(current, input)
     traced?.follow(reply)
     return reply
   }
 
   /** The turn, and then every observer (recording, simulators, live view) told of it. */
-  #observed (call: Call, turn: (claim: Claim | undefined) => Promise<AiFlowAction[]>, { event, log, sink }: TurnInput): Promise<AiFlowAction[]> {
+  #observed (call: Call, input: EventInput): Promise<AiFlowAction[]> {
+    const { event, log, sink } = input
     const at = Date.now()
     return this.#tasks.run(call, async (claim) => {
-      const reply = await turn(claim)
-      const observed = { at, event: event as IncomingEvent, reply, state: call.actor?.getSnapshot().value, pushed: sink !== undefined }
+      const reply = await this.#turns.event(call, claim, input)
+      const observed = { at, event, reply, state: call.actor?.getSnapshot().value, pushed: sink !== undefined }
       for (const observe of this.#observers) this.#observe(observe, observed, log, call.id)
       return reply
     })
@@ -144,8 +134,7 @@ export class SessionRegistry {
   release (id: string, sink: ActionSink): void {
     const call = this.#calls.get(id)
     if (call?.sink !== sink) return
-    call.sink = undefined
-    call.flush()
+    call.released()
     if (call.pending.length > 0) this.#settleLater(call)
   }
 
@@ -183,6 +172,8 @@ export class SessionRegistry {
    * its record (here, or from another instance) and fires what is due.
    */
   wake (id: string): void {
+    // A due-poll answered after close adopts nothing.
+    if (this.#closed) return
     this.#settleLater(this.#calls.get(id) ?? this.#adopt(id))
   }
 
@@ -192,24 +183,29 @@ export class SessionRegistry {
     for (const call of this.#calls.values()) {
       if (call.lastEventAt + this.#options.sessionTtl > now) break
       if (call.inFlight > 0) continue
-      this.#options.log.debug({ sessionId: call.id }, 'call expired')
-      this.#options.telemetry?.callEnded(call.id, 'expired', call.actor?.getSnapshot().value, call.version)
-      this.#remove(call)
-      // A shared store expires the record itself: another instance may be serving the call.
-      if (this.#records.shared) continue
-      this.#options.store.delete(call.id).catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'deleting an expired call failed'))
+      this.#turns.expire(call)
     }
   }
 
+  /**
+   * Lets go of every call: events in flight are answered first, then every
+   * piece of work (a model's stream too) is stopped through its signal and
+   * waited for (work that ignores its signal, briefly), and the store is closed.
+   */
   async close (): Promise<void> {
+    this.#closed = true
     clearInterval(this.#sweeper)
     this.#duties?.stop()
+    this.#unwatchEnds?.()
     this.#due.clear()
+    this.#turns.stop()
     // Events in flight finish first: their replies go out and their locks are released.
     await this.#tasks.drain()
+    const stopped = this.#work.stop(Math.min(this.#options.replyTimeout, CLOSE_PATIENCE))
     for (const call of this.#calls.values()) call.end()
     this.#calls.clear()
     this.#live.clear()
+    await stopped
     await this.#options.store.close?.()
   }
 
@@ -230,203 +226,55 @@ export class SessionRegistry {
     throw err
   }
 
-  /**
-   * One turn of a call, top to bottom: its event, or (without one) what
-   * happened to it since its last turn. Its place in line (with a shared
-   * store, in the lock's queue too) was taken when the event arrived.
-   */
-  async #turn (call: Call, claim: Claim | undefined, { event, log, replyable, sink, traced }: TurnInput): Promise<AiFlowAction[]> {
-    // Load the call's record, once its lock (if any) is ours; the lock is renewed while the turn runs.
-    const loading = this.#records.load(call, claim)
-    const record = loading instanceof Promise ? await loading : loading
-    const renewal = this.#records.keepLock(call)
-    try {
-      if (event === undefined) {
-        // From here on, whatever happens to the call needs a turn of its own.
-        call.settling = false
-        if (record === undefined && call.actor === undefined && !call.failed) return await this.#forget(call)
-        if (call.actor !== undefined && !this.#records.current(call, record) && call.inbox.every((input) => input.actor !== undefined)) return this.#drop(call)
-      } else {
-        this.#touch(call, sink)
-        traced?.begin()
-        if (event.type === 'session_end') return await this.#end(call, event, record, log)
-      }
-      // Restore the call from its record, or start it; the work running then is not this turn's to wait for.
-      call.openReply(event !== undefined)
-      const alive = await this.#livingOwners(call, record)
-      const known = this.#host.prepare(call, record, this.#host.runningWork(call), alive)
-      if (record !== undefined) this.#restored(call, log)
-      // Deliver what is due first (delays, ended work), then the event; wait for the work it started.
-      this.#host.applyInbox(call)
-      traced?.delivering(call.actor?.getSnapshot().value, call.version ?? this.#options.flowVersion)
-      const waiting = call.actor === undefined || event === undefined ? undefined : this.#host.deliver(call, event, known)
-      const deadlineHit = waiting !== undefined && await waiting
-      traced?.waited(deadlineHit)
-      let reply = call.closeReply()
-      if (call.sink === undefined && (event === undefined || !replyable) && reply.length > 0) {
-        call.pending = reply.concat(call.pending)
-        reply = []
-      }
-      // Save before anything leaves: an event is answered only once its state is kept.
-      const saving = this.#save(call)
-      if (saving !== undefined) await saving
-      this.#work.abandon(call.id, call.actor)
-      traced?.settled(call.actor?.getSnapshot().value)
-      if (call.sink !== undefined && (sink !== undefined || event === undefined)) call.push(reply)
-      this.#live.touch(call)
-      return reply
-    } finally {
-      renewal()
-      // Release: only a turn that saved nothing (or failed) still holds the lock.
-      const releasing = this.#records.release(call)
-      if (releasing !== undefined) await releasing
-    }
-  }
-
-  /** An event came: the call is the most recently active, and its transport takes what the flow emits later. */
-  #touch (call: Call, sink: ActionSink | undefined): void {
-    call.lastEventAt = Date.now()
-    this.#calls.delete(call.id)
-    this.#calls.set(call.id, call)
-    // What the call's previous transport is owed leaves before the call changes hands.
-    call.flush()
-    call.sink = sink
-  }
-
-  /** A turn without an event, queued once however many changes call for it. */
+  /** A turn without an event, queued once however many changes call for it. It never rejects: one that failed is tried again. */
   #settleLater (call: Call): void {
-    if (call.settling) return
-    call.settling = true
-    this.#tasks.run(call, (claim) => this.#turn(call, claim, { log: this.#options.log, replyable: false }), true, true)
-      .catch((err) => this.#options.log.error({ err, sessionId: call.id }, 'keeping what a call did between its events failed'))
-  }
-
-  /** The call is live again: its record no longer needs its delays watched here, nor (in-process) keeping. */
-  #restored (call: Call, log: Logger): void {
-    this.#due.set(call.id, undefined)
-    this.#records.restored(call)?.catch((err) => log.warn({ err, sessionId: call.id }, 'a restored call\'s record could not be deleted'))
-  }
-
-  #drop (call: Call): AiFlowAction[] {
-    this.#options.log.warn({ sessionId: call.id, dropped: call.pending.length }, 'the call moved on elsewhere; what this copy did since is dropped')
-    call.pending = []
-    call.park()
-    return []
-  }
-
-  /** A call woken for nothing: gone from the store, it is gone from here too. */
-  async #forget (call: Call): Promise<AiFlowAction[]> {
-    if (call.waiting === 0) this.#remove(call)
-    await this.#records.delete(call)
-    return []
+    if (call.queueSettle()) this.#tasks.run(call, (claim) => this.#turns.settle(call, claim), true, true)
   }
 
   /** Holds a call here from now on; without its session, its record's stands in once loaded. */
   #adopt (id: string, session = { id } as Session): Call {
-    const call = new Call(id, session, Date.now())
-    call.idle = () => this.#settleLater(call)
+    const call: Call = new Call(id, session, Date.now(), () => this.#settleLater(call))
     this.#calls.set(id, call)
     return call
   }
 
   /** Something happened to the call: the turn running applies it, or else a turn of its own. */
-  #post (call: Call, input: CallInput): void {
-    call.inbox.push(input)
-    call.wake()
+  #post (id: string, input: CallInput): void {
+    // A call's work is stopped whenever the call is let go here (ended, expired, the registry closed), and its delays with its actor.
+    const call = this.#calls.get(id) as Call
+    call.post(input)
     if (call.inFlight === 0) this.#settleLater(call)
   }
 
-  /**
-   * Which owners of the record's work live. When one is gone, the call's
-   * copy here (if any) goes too: restored from the record, it runs that
-   * work again, here, where it only stood in for it.
-   */
-  async #livingOwners (call: Call, record: SessionRecord | undefined): Promise<ReadonlySet<string> | undefined> {
-    const work = record?.work
-    // A record is untrusted: one that fails its checks is refused when the call is restored.
-    if (!Array.isArray(work) || work.length === 0 || recordProblem(record, call.id) !== undefined) return undefined
-    const others = [...new Set(work.map((item) => item.owner))].filter((owner) => owner !== this.#work.instance)
-    const { present } = this.#options.store
-    // Without a store that knows who lives, no other instance runs this call's work.
-    if (others.length === 0 || !this.#records.shared || present === undefined) return undefined
-    const alive = new Set(await storeCall(() => present.call(this.#options.store, others)))
-    if (alive.size < others.length && call.actor !== undefined) call.park()
-    return alive
-  }
-
-  async #end (call: Call, event: IncomingEvent, record: SessionRecord | undefined, log: Logger): Promise<AiFlowAction[]> {
-    if (call.actor !== undefined || record !== undefined) {
-      // What the flow says as the call ends is never sent: nothing is executed after session_end.
-      const held = call.pending
-      call.pending = []
-      call.openReply(true)
-      this.#host.prepare(call, record, new Set())
-      call.actor?.send(event)
-      call.closeReply()
-      call.pending = held
+  /** What the turns ask of the calls held here. */
+  #holder (): CallHolder {
+    return {
+      touched: (call) => {
+        // The map is kept in order of last activity.
+        this.#calls.delete(call.id)
+        this.#calls.set(call.id, call)
+      },
+      letGo: (call) => this.#remove(call),
+      restart: (call) => {
+        call.restart(Date.now())
+        this.#ended(call)
+      },
+      changed: (call) => { for (const watcher of this.#watchers) watcher(call.id, false) },
+      settleLater: (call) => { if (this.#calls.get(call.id) === call) this.#settleLater(call) }
     }
-    this.#options.telemetry?.callEnded(call.id, 'session_end', call.actor?.getSnapshot().value, call.version)
-    if (call.pending.length > 0) log.info({ sessionId: call.id, dropped: call.pending.length }, 'the call ended before these actions could be sent')
-    // Events already queued behind session_end begin a new call on this same
-    // object, in order: dropped from the map, it would run beside a newer one.
-    if (call.waiting > 0) this.#restart(call)
-    else this.#remove(call)
-    await this.#records.delete(call)
-    return []
-  }
-
-  /** The call ended with events queued behind it: watchers see it end, and its next save begins the new one. */
-  #restart (call: Call): void {
-    call.restart(Date.now())
-    this.#due.set(call.id, undefined)
-    this.#live.forget(call)
-    for (const watcher of this.#watchers) watcher(call.id, true)
   }
 
   #remove (call: Call): void {
-    this.#due.set(call.id, undefined)
     this.#work.abandon(call.id)
     call.end()
     this.#calls.delete(call.id)
+    this.#ended(call)
+  }
+
+  /** The call as it was is over here: watchers see it end. */
+  #ended (call: Call): void {
+    this.#due.set(call.id, undefined)
     this.#live.forget(call)
     for (const watcher of this.#watchers) watcher(call.id, true)
   }
-
-  /** Stops an idle call's actor, once its record is kept: its next event brings it back. */
-  #park (call: Call): boolean {
-    if (!this.#host.parkable(call)) return false
-    try {
-      this.#records.park(call)?.catch((err) => this.#options.log.warn({ err, sessionId: call.id }, 'a parked call could not be stored; it waits in memory'))
-      // A shared store knows when the call's delays are due from its every save; an in-process one is watched here.
-      if (!this.#records.shared) this.#due.set(call.id, firstDue(call))
-    } catch (err) {
-      // Parking runs in another call's turn: a call whose state cannot be kept fails alone.
-      this.#host.fail(call, new FlowError(`its state could not be kept: ${String(err)}`, { cause: err }))
-      return true
-    }
-    call.park()
-    // They are in the record, which leads the next reply with them.
-    call.pending = []
-    return true
-  }
-
-  /** Keeps the call's state (there may be nothing to write), then tells the watchers. */
-  #save (call: Call): Promise<void> | undefined {
-    const saving = this.#records.save(call)
-    if (saving === undefined) {
-      this.#changed(call)
-      return undefined
-    }
-    return saving.then(() => this.#changed(call))
-  }
-
-  #changed (call: Call): void {
-    for (const watcher of this.#watchers) watcher(call.id, false)
-  }
-}
-
-/** When the call's first delay is due, if it has one. */
-function firstDue (call: Call): number | undefined {
-  // Only a live call is parked.
-  return pendingTimers(call.actor as AnyActorRef)[0]?.dueAt
 }

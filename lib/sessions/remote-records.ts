@@ -1,7 +1,7 @@
 import type { Call } from './call'
 import type { CallRecords, RecordsOptions } from './call-records'
 import { commit, storeCall } from './record-io'
-import type { SessionRecord, SessionStore } from './store'
+import type { SessionRecord, SessionStore } from '../stores/store'
 
 /**
  * Records in a store outside the process that does not lock: every event
@@ -31,8 +31,9 @@ export class RemoteRecords implements CallRecords {
     return await this.#store.get(id)
   }
 
+  /** One instance serves the call: a record gone from the store (evicted, expired) leaves the live copy the only one. */
   current (call: Call, record: SessionRecord | undefined): boolean {
-    return record?.revision === call.revision
+    return record === undefined || record.revision === call.revision
   }
 
   keepLock (): () => void {

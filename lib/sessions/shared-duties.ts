@@ -1,4 +1,5 @@
-import type { SessionStore } from './store'
+import { storeCall } from './record-io'
+import type { SessionStore } from '../stores/store'
 
 /** How often each instance asks a shared store for calls with a delay due, in ms (plus up to half again, at random). */
 const DUE_POLL = 200
@@ -32,7 +33,8 @@ export class SharedStoreDuties {
     }
     const { announce } = store
     if (announce !== undefined) {
-      const say = (): void => { announce.call(store, instance, ANNOUNCE * 3).catch(noop) }
+      // A store that throws at once must not take the process down: it fails like one that rejects.
+      const say = (): void => { storeCall(() => announce.call(store, instance, ANNOUNCE * 3)).catch(noop) }
       say()
       this.#announcer = setInterval(say, ANNOUNCE).unref()
     }

@@ -2,7 +2,7 @@ import type { Call } from './call'
 import { claimLock, keepLease, releaseLock, type Claim } from './call-lock'
 import type { CallRecords, RecordsOptions } from './call-records'
 import { commit } from './record-io'
-import type { SessionRecord, SessionStore } from './store'
+import type { SessionRecord, SessionStore } from '../stores/store'
 
 /** While work runs, its call is looked at this often (ms) by some instance, which runs it again if its owner is gone. */
 const WORK_CHECK = 3000
@@ -30,7 +30,7 @@ export class SharedRecords implements CallRecords {
 
   async load (call: Call, claim: Claim | undefined): Promise<SessionRecord | undefined> {
     const { record, token } = await (claim as Claim)
-    call.token = token
+    call.locked(token)
     return record
   }
 
@@ -39,6 +39,7 @@ export class SharedRecords implements CallRecords {
     return await this.#store.get(id)
   }
 
+  /** Another instance may have moved the call on, or ended it: the store's record is the call. */
   current (call: Call, record: SessionRecord | undefined): boolean {
     return record?.revision === call.revision
   }

@@ -1,5 +1,5 @@
 import type { CallTelemetry } from '../telemetry'
-import type { SessionStore } from './store'
+import type { SessionStore } from '../stores/store'
 
 /**
  * The store, with every operation on a call timed by telemetry (a span

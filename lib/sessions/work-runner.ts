@@ -5,16 +5,9 @@ import type { EventObject } from 'xstate'
 import { activeWork, actorAt, actorPath, routeWork, settleWork, tellInvoker, type RunWork } from './xstate-adapter'
 import type { CallTelemetry } from '../telemetry'
 import type { WorkEnd } from '../telemetry/work-spans'
+import type { WorkRecord } from '../stores/store'
 
-/** A piece of promise work running for a call, as the call's record keeps it. */
-export interface WorkRecord {
-  /** Its idempotency key: the call, the revision its start was saved with, and its invocation's path. */
-  key: string
-  /** Its invocation's place in the call's actor tree: the ids from the root down, joined by `/`. */
-  path: string
-  /** The instance that runs it. */
-  owner: string
-}
+export type { WorkRecord } from '../stores/store'
 
 /** What became of a piece of work, for the call's next turn to apply. */
 export interface WorkResult {
@@ -44,9 +37,12 @@ interface Running {
   settled: boolean
   /** Ends its telemetry span (`noSpan` when it has none, or has ended it). */
   end: WorkEnd
+  /** Resolves once its promise has settled, whatever became of it. */
+  done: Promise<void>
 }
 
 const noSpan: WorkEnd = () => {}
+const settledPromise = Promise.resolve()
 
 /** What the flow calls the work: its name in `setup({ actors })`, else (inline logic) its invocation's id. */
 function srcOf (ref: AnyActorRef): string {
@@ -147,6 +143,26 @@ export class WorkRunner {
     }
   }
 
+  /**
+   * Stops every piece of work, through its signal, and forgets it: what it
+   * does from now on reaches no call. Resolves once each has settled, or
+   * after `patience` ms for work that does not heed its signal.
+   */
+  async stop (patience: number): Promise<void> {
+    const stopped = [...this.#running.values()]
+    this.#running.clear()
+    this.#calls.clear()
+    for (const running of stopped) {
+      running.end(true)
+      running.controller.abort()
+    }
+    if (stopped.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, patience) })
+    await Promise.race([Promise.all(stopped.map((running) => running.done)), late])
+    clearTimeout(timer)
+  }
+
   #forget (key: string, running: Running): void {
     this.#running.delete(key)
     const count = (this.#calls.get(running.callId) as number) - 1
@@ -155,7 +171,7 @@ export class WorkRunner {
   }
 
   #run (callId: string, key: string, path: string, run: RunWork, src: string): void {
-    const running: Running = { callId, controller: new AbortController(), settled: false, end: this.#telemetry?.workStarted(callId, src) ?? noSpan }
+    const running: Running = { callId, controller: new AbortController(), settled: false, end: this.#telemetry?.workStarted(callId, src) ?? noSpan, done: settledPromise }
     this.#running.set(key, running)
     this.#calls.set(callId, (this.#calls.get(callId) ?? 0) + 1)
     const settle = (ok: boolean, data: unknown): void => {
@@ -170,6 +186,6 @@ export class WorkRunner {
     const tell = (event: EventObject): void => {
       if (this.#running.get(key) === running && !running.settled) this.#told(callId, { key, path, event })
     }
-    run(running.controller.signal, tell).then((data) => settle(true, data), (err: unknown) => settle(false, err))
+    running.done = run(running.controller.signal, tell).then((data) => settle(true, data), (err: unknown) => settle(false, err))
   }
 }

@@ -1,4 +1,7 @@
 import type { ActorOptions, AnyActorLogic, AnyActorRef, AnyStateMachine, EventObject } from 'xstate'
+import type { TimerRecord } from '../stores/store'
+
+export type { TimerRecord } from '../stores/store'
 
 /*
  * Everything that reaches into XState's internals lives in this file, with
@@ -16,19 +19,6 @@ import type { ActorOptions, AnyActorLogic, AnyActorRef, AnyStateMachine, EventOb
 
 /** What runs a flow's delays: XState's clock interface, which it does not export by name. */
 export type Clock = NonNullable<ActorOptions<AnyStateMachine>['clock']>
-
-/** A delayed event of a call's actor tree, as its record keeps it. */
-export interface TimerRecord {
-  /** XState's id of the scheduled event, unique for its source actor. */
-  id: string
-  /** The actor that scheduled it: the ids from the call's root actor down, joined by `/` ('' is the root). */
-  source: string
-  /** The actor it is sent to, named the same way. */
-  target: string
-  event: EventObject
-  /** When it is due, in ms on the registry's clock (Unix time unless a test clock runs the flow). */
-  dueAt: number
-}
 
 interface ScheduledEvent {
   source: AnyActorRef

@@ -137,6 +137,15 @@ export class CallTelemetry {
     this.#recordEnd(turns, callId, summary, stats.current)
   }
 
+  /**
+   * The call is no longer held here, and its end is another instance's to
+   * report (it ended there, or goes on there): its counts here go, with no
+   * summary, so that \`aiflow.calls.active\` counts only the calls held.
+   */
+  callLeft (callId: string): void {
+    this.#calls.delete(callId)
+  }
+
   /** Stops reporting: the application is closing. */
   close (): void {
     this.#turns?.metrics?.close()

@@ -17,7 +17,7 @@ t.test('emitted actions go to the open reply, else to a push sink, else wait for
   call.collect(hangup)
   t.same(call.pending, [hangup])
   const pushed: AiFlowAction[][] = []
-  call.sink = (actions) => { pushed.push(actions); return true }
+  call.touched(0, (actions: AiFlowAction[]) => { pushed.push(actions); return true })
   call.collect(bargeIn)
   call.collect(hangup)
   t.same(pushed, [], 'handed over once the tick is done')
@@ -28,13 +28,13 @@ t.test('emitted actions go to the open reply, else to a push sink, else wait for
 
 t.test('what a sink cannot take, or what is left when the sink is gone, waits for the next reply', async (t) => {
   const call = new Call('c', { id: 'c' }, 0)
-  call.sink = () => false
+  call.touched(0, () => false)
   call.collect(hangup)
   await Promise.resolve()
   t.same(call.pending, [hangup], 'refused by the sink')
-  call.sink = () => t.fail('the sink was released') as never
+  call.touched(0, () => t.fail('the sink was released') as never)
   call.collect(bargeIn)
-  call.sink = undefined
+  call.released()
   await Promise.resolve()
   t.same(call.pending, [hangup, bargeIn], 'released before the tick ended')
   call.push([])
@@ -77,7 +77,7 @@ t.test('a flow that fails while a push transport holds the call sends the fallba
   })
   const call = new Call('c', { id: 'c' }, 0)
   const pushed: AiFlowAction[][] = []
-  call.sink = (actions) => { pushed.push(actions); return true }
+  call.touched(0, (actions: AiFlowAction[]) => { pushed.push(actions); return true })
   call.collect(bargeIn)
   host.fail(call, new Error('late'))
   host.fail(call, new Error('again'))

@@ -247,7 +247,7 @@ t.test('a call with actions on their way to its transport cannot be parked until
   const call = new Call('pushed', { id: 'pushed' }, 0)
   host.start(call)
   const sent: unknown[] = []
-  call.sink = (actions) => sent.push(actions) > 0
+  call.touched(0, (actions: unknown[]) => sent.push(actions) > 0)
   call.push([{ type: 'hangup', session_id: 'pushed' }])
   t.notOk(host.parkable(call))
   await Promise.resolve()

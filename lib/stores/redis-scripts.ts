@@ -61,12 +61,16 @@ return { ticket, -1 }
  * due time). ARGV: ticket, what to write ('set', 'delete' or 'keep'),
  * record JSON, ttl ms, channel, id, due time ('' when the call has no delay).
  * Returns 1, or 0 when the ticket no longer holds the lock (nothing written).
+ * Deleting a record says so on the channel (`ended:<id>`): other instances
+ * holding the call let go of it.
  */
 export const UNLOCK = `
 if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
 if ARGV[2] == 'delete' then
+  local ended = redis.call('HEXISTS', KEYS[1], 'record')
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[3], ARGV[6])
+  if ended == 1 then redis.call('PUBLISH', ARGV[5], 'ended:' .. ARGV[6]) end
 else
   redis.call('HDEL', KEYS[1], 'holder', 'until')
   if ARGV[2] == 'set' then

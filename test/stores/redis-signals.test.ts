@@ -1,5 +1,5 @@
 import t from 'tap'
-import { LockWait } from '../../lib/sessions/redis-signals'
+import { LockWait } from '../../lib/stores/redis-signals'
 
 t.test('a wait woken during a try does not sleep after it', async (t) => {
   let done = 0

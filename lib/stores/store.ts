@@ -1,9 +1,33 @@
 import type { AiFlowAction, Session } from '../protocol'
-import type { TimerRecord } from './xstate-adapter'
-import type { WorkRecord } from './work-runner'
 
-export type { TimerRecord } from './xstate-adapter'
-export type { WorkRecord } from './work-runner'
+/*
+ * The contract between the session engine (lib/sessions) and the stores
+ * that keep its calls: the engine knows only this file, and every store
+ * implements it from this folder (or from an application's own code).
+ */
+
+/** A delayed event of a call's actor tree, as its record keeps it. */
+export interface TimerRecord {
+  /** XState's id of the scheduled event, unique for its source actor. */
+  id: string
+  /** The actor that scheduled it: the ids from the call's root actor down, joined by `/` ('' is the root). */
+  source: string
+  /** The actor it is sent to, named the same way. */
+  target: string
+  event: { type: string, [key: string]: unknown }
+  /** When it is due, in ms on the registry's clock (Unix time unless a test clock runs the flow). */
+  dueAt: number
+}
+
+/** A piece of promise work running for a call, as the call's record keeps it. */
+export interface WorkRecord {
+  /** Its idempotency key: the call, the revision its start was saved with, and its invocation's path. */
+  key: string
+  /** Its invocation's place in the call's actor tree: the ids from the root down, joined by `/`. */
+  path: string
+  /** The instance that runs it. */
+  owner: string
+}
 
 /**
  * What is kept of one call between its events. Everything in it is plain
@@ -72,6 +96,13 @@ export type LockChange = { set: SessionRecord, ttl: number, due?: number } | { d
  * app.register(fastifyAiFlow, { flow, store: new MemoryStore() })
  */
 export interface SessionStore {
+  /**
+   * The records are in this process's memory (`MemoryStore`): a live actor
+   * holds all its record would, and a crash loses both, so the engine writes
+   * a record only to park its call, and reads it (then deletes it) only to
+   * bring the call back.
+   */
+  readonly inProcess?: boolean
   get (id: string): Promise<SessionRecord | undefined>
   /** Saves a record that expires after `ttl` ms without another save. */
   set (id: string, record: SessionRecord, ttl: number): Promise<void>
@@ -112,4 +143,12 @@ export interface SessionStore {
   announce? (instance: string, ttl: number): Promise<void>
   /** With `announce`: those of `instances` that have said they live and not yet lapsed. */
   present? (instances: string[]): Promise<string[]>
+  /**
+   * With `lock`: calls `listener` with the id of each call whose record an
+   * `unlock` deleted, on any instance, so that every instance lets go of
+   * the call at once. Returns what stops it. A message lost costs time, not
+   * correctness: a call held here and ended elsewhere is found gone at its
+   * next turn, or let go of after `sessionTtl`.
+   */
+  onEnded? (listener: (id: string) => void): () => void
 }

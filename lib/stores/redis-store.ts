@@ -162,6 +162,10 @@ export class RedisStore implements SessionStore {
     return await this.#redis.zrangebyscore(this.#dueKey, '-inf', until, 'LIMIT', 0, limit)
   }
 
+  onEnded (listener: (id: string) => void): () => void {
+    return this.#signals.onEnded(listener)
+  }
+
   async close (): Promise<void> {
     this.#signals.close()
     await this.#redis.quit().catch(() => this.#redis.disconnect())

@@ -12,6 +12,7 @@ interface Entry {
  * written only when the call is parked.
  */
 export class MemoryStore implements SessionStore {
+  readonly inProcess = true
   readonly #entries = new Map<string, Entry>()
   readonly #timer: NodeJS.Timeout
 

@@ -45,13 +45,16 @@ export class LockWait {
  * What instances tell each other about a call's lock, on one channel:
  * `queued:<id>` when an event lines up behind the lock (its holder should
  * not wait for more work), `released:<id>` when the lock is freed while
- * events wait (they try again at once). A lost message costs time, never
- * order: waiting events also try again every little while.
+ * events wait (they try again at once), `ended:<id>` when a call's record
+ * was deleted (every instance holding the call lets go of it). A lost
+ * message costs time, never order: waiting events also try again every
+ * little while, and a call ended elsewhere is found gone at its next turn.
  */
 export class LockSignals {
   readonly #subscriber: Redis
   readonly #watchers = new Map<string, { notify: () => void, count: number }>()
   readonly #waits = new Map<string, Set<LockWait>>()
+  readonly #ended = new Set<(id: string) => void>()
 
   constructor (redis: Redis, channel: string) {
     // Its own connection, which waits for Redis however long it takes: subscribing is all it does.
@@ -89,7 +92,14 @@ export class LockSignals {
     return wait
   }
 
+  /** Calls `listener` with the id of every call ended anywhere; returns what stops it. */
+  onEnded (listener: (id: string) => void): () => void {
+    this.#ended.add(listener)
+    return () => { this.#ended.delete(listener) }
+  }
+
   close (): void {
+    this.#ended.clear()
     this.#subscriber.disconnect()
   }
 
@@ -97,6 +107,7 @@ export class LockSignals {
     const colon = message.indexOf(':')
     const id = message.slice(colon + 1)
     if (message.startsWith('queued:')) this.#watchers.get(id)?.notify()
+    else if (message.startsWith('ended:')) for (const listener of this.#ended) listener(id)
     else for (const wait of this.#waits.get(id) ?? []) wait.wake()
   }
 }

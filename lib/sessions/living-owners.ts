@@ -1,0 +1,22 @@
+import type { SessionRecord, SessionStore } from '../stores/store'
+import type { Call } from './call'
+import { recordProblem } from './record'
+import { storeCall } from './record-io'
+
+/**
+ * Which owners of the record's work live, as far as a `shared` store that
+ * knows who lives can tell (undefined: no other instance runs this call's
+ * work). When one is gone, the call's copy here (if any) goes too: restored
+ * from the record, it runs that work again, here, where it only stood in for it.
+ */
+export async function livingOwners (call: Call, record: SessionRecord | undefined, instance: string, shared: SessionStore | undefined): Promise<ReadonlySet<string> | undefined> {
+  const work = record?.work
+  // A record is untrusted: one that fails its checks is refused when the call is restored.
+  if (!Array.isArray(work) || work.length === 0 || recordProblem(record, call.id) !== undefined) return undefined
+  const others = [...new Set(work.map((item) => item.owner))].filter((owner) => owner !== instance)
+  const present = shared?.present
+  if (others.length === 0 || present === undefined) return undefined
+  const alive = new Set(await storeCall(() => present.call(shared, others)))
+  if (alive.size < others.length && call.actor !== undefined) call.park()
+  return alive
+}
