@@ -13,6 +13,7 @@ import { checkFlow } from '../../lib/tools/check'
 import { toMermaid } from '../../lib/tools/mermaid'
 import { HOURS, MENU, MUSIC, dentistFlow, flow } from '../../examples/dentist-line'
 import { buildApp, event, post } from '../fixtures/helpers'
+import { shownOutput } from '../fixtures/docs-commands'
 
 // Issue 21's acceptance: menu, digits, an agent with a silence limit and a parallel region,
 // covered to 100 % of its exits by a handful of calls, drawn by `diagram --html` and the live view.
@@ -80,6 +81,7 @@ t.test('those calls cover every state and every exit of the line, as coverage co
     '  states       13/13  100 %',
     '  transitions  15/15  100 %'
   ].join('\n'))
+  t.equal(shownOutput('docs/examples.md', 'npx fastify-ai-flow coverage examples/dentist-line.ts'), report + '\n', 'docs/examples.md shows that report')
   const expanded = await coverageReport(flow, { file: record, shown: 'flow-coverage.jsonl', expand: true }, 'dentist-line.ts', paint(false))
   const [, taken, total] = /transitions +(\d+)\/(\d+) /.exec(expanded[2]) ?? []
   t.ok(Number(total) > 15 && Number(taken) < Number(total), `with --expand the fragments' own transitions count too, and no call aims at most of them: ${expanded[2].trim()}`)
