@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -13,7 +14,7 @@ import { checkFlow } from '../../lib/tools/check'
 import { toMermaid } from '../../lib/tools/mermaid'
 import { HOURS, MENU, MUSIC, dentistFlow, flow } from '../../examples/dentist-line'
 import { buildApp, event, post } from '../fixtures/helpers'
-import { shownOutput } from '../fixtures/docs-commands'
+import { cli, shownOutput } from '../fixtures/docs-commands'
 
 // Issue 21's acceptance: menu, digits, an agent with a silence limit and a parallel region,
 // covered to 100 % of its exits by a handful of calls, drawn by `diagram --html` and the live view.
@@ -89,6 +90,34 @@ t.test('those calls cover every state and every exit of the line, as coverage co
 
 t.test('check finds no problem', async (t) => {
   t.same(checkFlow(flow), [])
+})
+
+t.test('the CLI, run on the file as a user runs it, checks it clean and counts the same coverage', async (t) => {
+  // Outside tap's coverage (`env -i`), through tsx, as `npx fastify-ai-flow` runs from a clone.
+  const run = (...args: string[]) => spawnSync('env', ['-i', `PATH=${process.env.PATH as string}`, process.execPath, ...cli, ...args], { cwd: root, encoding: 'utf8' })
+  const checked = run('check', 'examples/dentist-line.ts', '--types')
+  t.equal(checked.stdout, 'dentist-line.ts (dentist): no problems found\n')
+  t.equal(checked.status, 0)
+  const covered = run('coverage', 'examples/dentist-line.ts', '--record', path.resolve(record))
+  t.match(covered.stdout, /^dentist-line\.ts \(dentist\), from .*\n {2}states {7}13\/13 {2}100 %\n {2}transitions {2}15\/15 {2}100 %\n$/)
+  t.equal(covered.status, 0)
+})
+
+t.test('served by the plugin, the scripted model books call after call: it answers by each call\'s conversation', async (t) => {
+  const { app } = await buildApp({ flow })
+  t.teardown(() => app.close())
+  for (const id of ['first-patient', 'second-patient']) {
+    const said = async (type: string, fields: Record<string, unknown> = {}): Promise<unknown[]> => {
+      const { body = [] } = await post(app, event(type, id, fields))
+      return (Array.isArray(body) ? body : [body]).map((action: any) => action.text ?? action.type)
+    }
+    await said('session_start')
+    await said('dtmf_received', { digit: '1' })
+    for (const digit of '1234567') await said('dtmf_received', { digit })
+    t.same(await said('dtmf_received', { digit: '8' }), ['Thank you. When would you like to come in?'])
+    t.same(await said('user_speak', { text: 'A check-up, please' }), ['Of course.', 'Which day and time would suit you?'])
+    t.same(await said('user_speak', { text: 'Tuesday morning' }), ['Let me book that.', 'mix_audio', 'You are booked for Tuesday at 10:30. See you then!', 'hangup'])
+  }
 })
 
 // Debian's chromium package; another path can be given in CHROMIUM_PATH.
