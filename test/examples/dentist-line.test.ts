@@ -165,4 +165,14 @@ t.test('the live view draws the line in its Flow panel and highlights a call in 
   // A box's text is its name and, for a fragment, what it is.
   const active = await page.$$eval('#diagram svg g.active', (nodes) => nodes.map((node) => node.textContent))
   t.same(active.sort(), ['patientcollect digits', 'playing'], 'the patient number and the music, side by side')
+  const where = await page.$$eval('tr.call[data-id="patient-call"] td.where .path', (paths) => paths.map((element) => element.textContent))
+  t.same(where, ['line.call.patient', 'line.music.playing'], 'the call list names a state of each region')
+
+  for (const digit of '12345678') await post(app, event('dtmf_received', 'patient-call', { digit }))
+  await post(app, event('user_input_timeout', 'patient-call'))
+  await page.locator('#transcript li', { hasText: 'Which day would suit you?' }).waitFor()
+  // Polled from here: the page's policy forbids the eval that Playwright's waitForFunction uses.
+  const highlighted = async () => (await page.$$eval('#diagram svg g.active', (nodes) => nodes.map((node) => node.textContent))).sort()
+  for (const end = Date.now() + 15_000; (await highlighted()).join() !== 'bookingagent,off' && Date.now() < end;) await page.waitForTimeout(50)
+  t.same(await highlighted(), ['bookingagent', 'off'], 'in the agent, the music stopped by the silence')
 })
