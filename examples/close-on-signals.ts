@@ -16,10 +16,13 @@ export function closeOnSignals (app: FastifyInstance): void {
       app.log.info({ signal }, 'closing')
       app.close().then(() => {
         app.log.info('closed')
-        process.exit(0)
       }, (err: unknown) => {
         app.log.error({ err }, 'closing failed')
-        process.exit(1)
+        process.exitCode = 1
+      }).finally(() => {
+        // Node exits by itself once nothing is left to do, after the log is written out; a
+        // handle something else left open gets a second, then the process exits regardless.
+        setTimeout(() => process.exit(), 1000).unref()
       })
     })
   }

@@ -14,13 +14,14 @@ function logLines (server: ExampleServer): Line[] {
 }
 
 async function stop (server: ExampleServer, signal: NodeJS.Signals): Promise<number | null> {
-  const exited = once(server.process, 'exit')
+  // 'close', not 'exit': it comes once the child's output has been read to the end.
+  const exited = once(server.process, 'close')
   server.process.kill(signal)
   const [code] = await exited
   return code as number | null
 }
 
-function closedAfter (t: Pick<typeof import('tap')['default'], 'equal' | 'ok'>, server: ExampleServer, signal: NodeJS.Signals): void {
+function closedAfter (t: Pick<typeof import('tap'), 'equal' | 'ok'>, server: ExampleServer, signal: NodeJS.Signals): void {
   const messages = logLines(server).map((line) => line.msg)
   t.equal(logLines(server).find((line) => line.msg === 'closing')?.signal, signal, `it says it closes on ${signal}`)
   t.ok(messages.indexOf('closed') > messages.indexOf('closing'), 'and that it closed, before it exited')

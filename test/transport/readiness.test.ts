@@ -56,7 +56,7 @@ test('a wrong readiness option throws at registration', async (t) => {
     [{ timeout: 0 }, /readiness.timeout must be a positive integer, got 0/]
   ] as const) {
     const app = Fastify()
-    await t.rejects(app.register(fastifyAiFlow, { flow: assistant, readiness: readiness as never }).ready(), { code: 'FST_AIFLOW_INVALID_OPTION', message })
+    await t.rejects(async () => await app.register(fastifyAiFlow, { flow: assistant, readiness: readiness as never }).ready(), { code: 'FST_AIFLOW_INVALID_OPTION', message })
   }
 })
 
