@@ -121,6 +121,13 @@ test('closing with the in-memory store logs how many live calls it dropped', asy
   t.equal(line?.liveCalls, 2)
 })
 
+test('closing with the in-memory store and one call says so in the singular', async (t) => {
+  const { app, logs } = await appWith(t)
+  await app.inject({ method: 'POST', url: '/webhook', payload: { type: 'session_start', session: { id: 'dropped-alone', account_id: 'a', phone_number: '+1' } } })
+  await app.close()
+  t.equal(logs.find('closing: 1 live call dropped, the in-memory store keeps nothing')[0]?.liveCalls, 1)
+})
+
 test('closing with the in-memory store and no call says none was dropped', async (t) => {
   const { app, logs } = await appWith(t)
   await app.close()
