@@ -25,6 +25,6 @@ export function buildServer ({ token, logger = false, redisUrl, telemetry }: Dem
   // Before the plugin: it asks at registration whether an OpenTelemetry SDK is there.
   telemetry?.install(app)
   const store = redisUrl === undefined ? undefined : new RedisStore({ url: redisUrl })
-  app.register(fastifyAiFlow, { flow: demoFlow, path: '/webhook', websocket: { path: '/ws' }, token, store })
+  app.register(fastifyAiFlow, { flow: demoFlow, path: '/webhook', websocket: { path: '/ws' }, token, store, readiness: true })
   return app
 }

@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import { fastifyAiFlow } from '../lib'
+import { closeOnSignals } from './close-on-signals'
 import { flow } from './ivr-menu'
 
 const token = process.env.LIVE_VIEW_TOKEN ?? randomBytes(24).toString('base64url')
@@ -20,6 +21,7 @@ const token = process.env.LIVE_VIEW_TOKEN ?? randomBytes(24).toString('base64url
 async function main (): Promise<void> {
   const app = Fastify({ logger: { level: 'warn' } })
   await app.register(fastifyAiFlow, { flow, liveView: { path: '/inspect', token } })
+  closeOnSignals(app)
   const url = await app.listen({ port: Number(process.env.PORT ?? 3002), host: '127.0.0.1' })
   console.log(`Inspector: open ${url}/inspect#token=${token}`)
   console.log(`Calls: npx fastify-ai-flow simulate ${url}/webhook`)

@@ -7,7 +7,8 @@ import { helloFlow } from './hello-flow'
 const app = Fastify({ logger: true })
 app.register(fastifyAiFlow, {
   flow: helloFlow,
-  store: new RedisStore({ url: process.env.REDIS_URL, prefix: 'hello:' })
+  store: new RedisStore({ url: process.env.REDIS_URL, prefix: 'hello:' }),
+  readiness: true // GET /ready for the balancer: 503 while closing or while Redis does not answer
 })
 
 export default app

@@ -1,6 +1,7 @@
 import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace-node'
 import { buildServer } from './app'
 import { startTelemetry } from './telemetry'
+import { closeOnSignals } from './close-on-signals'
 
 // Pretty logs for a person at a terminal; JSON lines for everything else.
 const logger = process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : true
@@ -12,15 +13,7 @@ const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST ?? '127.0.0.1'
 app.addHook('onClose', async () => await telemetry.shutdown())
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    app.log.info({ signal }, 'closing the demo server')
-    app.close().catch((err) => {
-      app.log.error({ err }, 'closing the demo server failed')
-      process.exitCode = 1
-    })
-  })
-}
+closeOnSignals(app)
 
 app.listen({ port, host }).catch((err) => {
   app.log.error({ err }, 'the demo server could not start')

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import fastifyWebsocket from '@fastify/websocket'
 import { resolveOptions, type FastifyAiFlowOptions, type ResolvedOptions } from './options'
-import { SessionRegistry, type CallView } from './sessions'
+import { MemoryStore, SessionRegistry, type CallView } from './sessions'
 import { httpTransport } from './transport/http'
 import { liveViewRoutes } from './live-view/routes'
 import { websocketTransport } from './transport/websocket'
@@ -13,6 +13,7 @@ import { OutboundNotConfiguredError } from './errors'
 import { Recorder } from './recording'
 import { socketErrorHandler } from './transport/socket-errors'
 import { CallTelemetry } from './telemetry'
+import { checkReadiness, readinessRoute, type Readiness } from './transport/readiness'
 
 /** What the plugin adds to the Fastify instance as `fastify.aiFlow`. */
 export interface AiFlowDecorator {
@@ -25,6 +26,12 @@ export interface AiFlowDecorator {
    * The call's events arrive like any other's, with `session.direction` `"outbound"`.
    */
   call (request: OutboundCallRequest): Promise<OutboundCallResult>
+  /**
+   * Whether this instance can serve calls: not closing, and its store
+   * answers within the `readiness` option's timeout (500 ms without it).
+   * What the `readiness` route answers, for a health check of one's own.
+   */
+  readiness (): Promise<Readiness>
 }
 
 declare module 'fastify' {
@@ -56,6 +63,14 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
     await fastify.register(liveViewRoutes, { prefix: opts.prefix, ...options.liveView, registry, flow: options.flow })
   }
 
+  // Set before Fastify stops accepting connections, so that balancers stop sending calls here first.
+  let closing = false
+  fastify.addHook('preClose', async () => { closing = true })
+  const probe = { store: options.store, timeout: options.readiness?.timeout ?? 500, closing: () => closing }
+  if (options.readiness !== undefined) {
+    await fastify.register(readinessRoute, { prefix: opts.prefix, path: options.readiness.path, ...probe })
+  }
+
   const { outbound } = options
   fastify.decorate('aiFlow', {
     get liveCalls () { return registry.size },
@@ -63,14 +78,22 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
     call: async (request: OutboundCallRequest) => {
       if (outbound === undefined) throw new OutboundNotConfiguredError()
       return await placeCall(request, outbound)
-    }
+    },
+    readiness: async () => await checkReadiness(probe, fastify.log)
   })
 
   fastify.addHook('onClose', async () => {
+    // Nothing else holds the calls of an in-memory store: say how many go with this instance.
+    if (options.store instanceof MemoryStore) logDropped(fastify, registry.size)
     await registry.close()
     telemetry.close()
     await recorder?.close()
   })
+}
+
+function logDropped (fastify: FastifyInstance, liveCalls: number): void {
+  if (liveCalls === 0) fastify.log.info({ liveCalls }, 'closing: no live call to drop')
+  else fastify.log.warn({ liveCalls }, `closing: ${liveCalls} live call${liveCalls === 1 ? '' : 's'} dropped, the in-memory store keeps nothing`)
 }
 
 const WRONG_CONTEXT = 'fastify-ai-flow is registered in a prefixed context: use its prefix option instead, or register @fastify/websocket at the root first'
@@ -97,7 +120,8 @@ async function serveWebSocket (fastify: FastifyInstance, options: ResolvedOption
 export const fastifyAiFlow = fp(aiFlow, { name: 'fastify-ai-flow', fastify: '5.x' })
 export default fastifyAiFlow
 
-export type { FastifyAiFlowOptions, LiveViewOptions } from './options'
+export type { FastifyAiFlowOptions, LiveViewOptions, ReadinessOptions } from './options'
+export type { Readiness } from './transport/readiness'
 export { defaultFallback } from './options'
 export * from './protocol'
 export * from './flow'

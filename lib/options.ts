@@ -58,6 +58,18 @@ export interface FastifyAiFlowOptions {
    * Phone numbers are masked unless `redactPhoneNumbers: false`.
    */
   record?: RecordOptions
+  /**
+   * Serves a readiness check for load balancers and orchestrators:
+   * `true` for the defaults, or its settings. Off by default.
+   */
+  readiness?: boolean | ReadinessOptions
+}
+
+export interface ReadinessOptions {
+  /** Where the check is served, after `prefix`. Default `/ready`. */
+  path?: string
+  /** How long the store has to answer the check's lookup, in ms. Default 500. */
+  timeout?: number
 }
 
 export interface LiveViewOptions {
@@ -78,9 +90,10 @@ export interface WebSocketOptions {
   pingInterval?: number
 }
 
-export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'websocket' | 'outbound' | 'record' | 'liveView'>> &
+export type ResolvedOptions = Required<Omit<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'websocket' | 'outbound' | 'record' | 'liveView' | 'readiness'>> &
 Pick<FastifyAiFlowOptions, 'token' | 'inspect' | 'prefix' | 'record'> & {
   liveView: Required<LiveViewOptions> | undefined
+  readiness: Required<ReadinessOptions> | undefined
   websocket: Required<WebSocketOptions> | undefined
   outbound: Required<OutboundOptions> | undefined
 }
@@ -176,6 +189,15 @@ function checkWebSocket (value: unknown): Required<WebSocketOptions> | undefined
   }
 }
 
+function checkReadiness (value: unknown): Required<ReadinessOptions> | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value !== true && (typeof value !== 'object' || value === null)) fail('readiness', value, 'true, false or an object')
+  const given: ReadinessOptions = value === true ? {} : value
+  const { path = '/ready' } = given
+  if (typeof path !== 'string' || !path.startsWith('/')) fail('readiness.path', path, 'a string starting with /')
+  return { path, timeout: positiveInteger('readiness.timeout', given.timeout, 500) }
+}
+
 /** How long a reply waits for promise work its event started, unless told otherwise, in ms. */
 export const DEFAULT_REPLY_TIMEOUT = 3000
 
@@ -210,6 +232,7 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     websocket: checkWebSocket(options.websocket),
     outbound: options.outbound === undefined ? undefined : resolveOutboundOptions(options.outbound),
     record: checkRecord(options.record),
-    liveView: checkLiveView(options.liveView)
+    liveView: checkLiveView(options.liveView),
+    readiness: checkReadiness(options.readiness)
   }
 }

@@ -22,6 +22,8 @@ t.test("the README's Redis example keeps the call in Redis until it ends", async
   t.match(await post(app, event('dtmf_received', id, { digit: '7' })), { body: [{ type: 'speak' }, { type: 'hangup' }] })
   t.equal((await post(app, event('session_end', id))).status, 204)
   t.equal(await redis.exists(`hello:{${id}}`), 0)
+  const ready = await app.inject({ method: 'GET', url: '/ready' })
+  t.same([ready.statusCode, ready.json()], [200, { ready: true }], 'its readiness check asks Redis and answers ready')
 })
 
 t.test('the demo keeps its calls in Redis when given a URL: two demo servers share a call', async (t) => {
