@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import fastifyWebsocket from '@fastify/websocket'
 import { resolveOptions, type FastifyAiFlowOptions, type ResolvedOptions } from './options'
-import { MemoryStore, SessionRegistry, type CallView } from './sessions'
+import { SessionRegistry, type CallView } from './sessions'
 import { httpTransport } from './transport/http'
 import { liveViewRoutes } from './live-view/routes'
 import { websocketTransport } from './transport/websocket'
@@ -84,7 +84,7 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
 
   fastify.addHook('onClose', async () => {
     // Nothing else holds the calls of an in-memory store: say how many go with this instance.
-    if (options.store instanceof MemoryStore) logDropped(fastify, registry.size)
+    if (options.store.inProcess === true) logDropped(fastify, registry.size)
     await registry.close()
     telemetry.close()
     await recorder?.close()
