@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { assign, emit } from 'xstate'
-import { agent, hangup, menu, setupFlow, speak, transfer, type AgentMemory, type AgentModel } from '../lib'
+import { agent, functionTool, hangup, menu, setupFlow, speak, transfer, type AgentMemory, type AgentModel } from '../lib'
 
 export interface Booking { date: string, time: string, people: number }
 
@@ -9,6 +9,18 @@ export interface RestaurantContext {
   agent?: AgentMemory
   booking?: Booking
 }
+
+/** Tables booked, by date and time: an in-memory calendar standing in for the restaurant's own. */
+export const calendar = new Map<string, number>([['2026-12-24 20:00', 40]])
+
+/** Seats Luigi's has at one time. */
+const SEATS = 40
+
+const SLOT = Type.Object({
+  date: Type.String({ description: 'The day, as YYYY-MM-DD', pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
+  time: Type.String({ description: 'The time, as HH:MM', pattern: '^\\d{2}:\\d{2}$' }),
+  people: Type.Integer({ minimum: 1, maximum: 12 })
+})
 
 const PERSON = { target_phone_number: '+4921100000', caller_id_name: 'Luigi\'s', caller_id_number: '+4921100001' }
 
@@ -30,16 +42,21 @@ export function restaurantFlow (model: AgentModel) {
         greeting: ({ context }) => context.booking === undefined ? 'Welcome to Luigi\'s! How can I help you?' : 'What shall I change?',
         instructions: 'You answer the phone at Luigi\'s, an Italian restaurant open 12:00 to 23:00 every day. ' +
           'Keep every answer to one or two short sentences: the caller hears them. To book, ask for the date, time and ' +
-          'number of people, then call book_table. Call transfer_to_person when the caller asks for a person, and ' +
+          'number of people, check them with check_availability, then call book_table. Call transfer_to_person when the caller asks for a person, and ' +
           'end_call when they are done.',
+        functions: {
+          check_availability: functionTool({
+            description: 'Whether a table for that many people is free at that date and time.',
+            parameters: SLOT,
+            result: Type.Object({ free: Type.Boolean() }),
+            slowLine: { after: 1500, text: 'Let me check the calendar.' },
+            run: ({ args }) => ({ free: (calendar.get(`${args.date} ${args.time}`) ?? 0) + args.people <= SEATS })
+          })
+        },
         tools: {
           book_table: {
-            description: 'Book a table once the caller has given date, time and number of people.',
-            parameters: Type.Object({
-              date: Type.String({ description: 'The day, as YYYY-MM-DD', pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
-              time: Type.String({ description: 'The time, as HH:MM', pattern: '^\\d{2}:\\d{2}$' }),
-              people: Type.Integer({ minimum: 1, maximum: 12 })
-            }),
+            description: 'Book a table once the caller has given date, time and number of people, and it is free.',
+            parameters: SLOT,
             then: { target: 'confirm', actions: assign({ booking: ({ event }) => event.output.args }) }
           },
           transfer_to_person: { description: 'Hand the call to a person.', parameters: Type.Object({}), then: 'person' },

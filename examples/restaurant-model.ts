@@ -5,6 +5,7 @@ import type { AgentModel } from '../lib'
 /** What the scripted model answers each call, in order: one booking, start to end. */
 export const DEMO_ANSWERS = [
   'Of course! For which day, at what time, and for how many people?',
+  { tool: { name: 'check_availability', args: { date: '2026-12-24', time: '19:00', people: 4 } } },
   { text: 'Let me note that.', tool: { name: 'book_table', args: { date: '2026-12-24', time: '19:00', people: 4 } } }
 ]
 

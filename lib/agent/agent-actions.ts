@@ -1,9 +1,10 @@
-import { assign, enqueueActions, type DoneStateEvent, type EventObject, type MachineContext } from 'xstate'
+import { assign, enqueueActions, type DoneActorEvent, type DoneStateEvent, type EventObject, type MachineContext } from 'xstate'
 import type { FlowAction, UserSpeakEvent } from '../protocol'
 import { bargeIn, speak, type SpeakFlowAction, type SpeakOptions } from '../flow/action-creators'
 import { toSpeak, type AnySay } from '../flow/fragments/say'
 import { cutOff, DEFAULT_HISTORY, heard, memoryOf, noted, said, type AgentMemory } from './memory'
 import type { ModelTurnOutput, SentenceEvent } from './model-turn'
+import type { AgentMessage } from './model'
 import type { AnyAgentOptions } from './agent-state'
 
 /** Characters of a caller turn the model gets unless told otherwise: a long monologue, far below a webhook's body limit. */
@@ -58,6 +59,7 @@ export function agentActions (options: AnyAgentOptions) {
     }
     memory = noted(memory, output.refused, history)
     if (output.result === 'tool') memory = noted(memory, [{ role: 'tool', name: output.tool, args: output.args, ok: true, result: 'taken' }], history)
+    if (output.result === 'functions') memory = { ...memory, rounds: (memory.rounds ?? 0) + 1, calls: output.calls }
     enqueue.assign({ agent: memory })
   })
   const greeting = options.greeting
@@ -69,7 +71,14 @@ export function agentActions (options: AnyAgentOptions) {
       (args) => lines[Math.min(silences(args), lines.length - 1)],
       (memory, args) => counting ? { ...memory, silences: silences(args) + 1 } : memory
     ),
+    // A transition taken, or function calls made (they run, and the model is asked again with their results): what it said before is said at once.
     finishWithTool: finish(false),
+    toolResults: remember(({ calls: _, ...memory }, { event }) => noted(memory, (event as DoneActorEvent<AgentMessage[]>).output, history)),
+    // A caller's turn while a tool that must finish runs: heard, and the tool goes on.
+    callerTurnWhileWorking: remember((memory, { event }) => ({
+      ...heard(memory, (event as UserSpeakEvent).text, (event as UserSpeakEvent).barged_in === true, history, turnLimit),
+      calls: memory.calls
+    })),
     finishWithAnswer: finish(true),
     callerTurn: remember((memory, { event }) => heard(memory, (event as UserSpeakEvent).text, (event as UserSpeakEvent).barged_in === true, history, turnLimit)),
     interrupted: enqueueActions(({ context, enqueue }: Enqueuing) => {

@@ -17,6 +17,7 @@ import { memoryOf, played, stillPlaying, type AgentHistory } from './memory'
 import { agentActions, remember, silenceLines, silences, type Args } from './agent-actions'
 import type { AgentModel, ModelTool } from './model'
 import { modelTurn, SENTENCE, type ModelTurnInput, type ModelTurnOutput } from './model-turn'
+import { functionRound, SLOW_TOOL, type AnyFunctionTool, type FunctionCall, type FunctionRoundInput } from './function-tools'
 
 /** The agent's output when its model called a tool: `event.output` in that tool's `then`. */
 export interface ToolCalled<A = unknown> { result: 'tool', tool: string, args: A }
@@ -42,6 +43,14 @@ export interface AgentOptions<TTools extends Record<string, TSchema>, F extends 
   instructions: string | ((args: { context: F['context'] }) => string)
   /** The transitions the model may take, by tool name: it can do nothing else here. */
   tools: { [K in keyof TTools]: AgentTool<TTools[K], F> }
+  /**
+   * Tools the model calls to look something up or act without leaving the
+   * state, by tool name (each made with `functionTool`): their results go
+   * back to the model in the same caller turn. Default none.
+   */
+  functions?: Record<string, AnyFunctionTool>
+  /** Rounds of function calls the model may make in one caller turn; one more takes `onError`. Default 5. */
+  toolRounds?: number
   /** Said when the state is entered, and kept in the conversation. Default none: the model speaks at the caller's first turn. */
   greeting?: Say<F>
   /** Said when a webhook reply must go before the model has said anything. Default `One moment, please.`; `false` for none. */
@@ -87,23 +96,60 @@ export type AnyAgentOptions = AgentOptions<Record<string, TSchema>, AnyFlowTypes
   noInput?: AnySay[]
 }
 
-function errorMessage (event: EventObject): string {
+function errorMessage (event: EventObject, rounds: number): string {
+  if ((event as Partial<DoneStateEvent<ModelTurnOutput>>).output?.result === 'functions') return `the model called tools in more than ${rounds} rounds in one turn`
   const error = (event as { error?: unknown }).error
   return error === undefined ? 'the model took too long' : messageOf(error)
 }
 
 const isPlaying = ({ context }: Args): boolean => stillPlaying(memoryOf(context))
 const calledTool = ({ event }: Args): boolean => (event as DoneStateEvent<ModelTurnOutput>).output.result === 'tool'
+const calledFunctions = ({ event }: Args): boolean => (event as DoneStateEvent<ModelTurnOutput>).output.result === 'functions'
+
+/** The state where the function calls of one model step run, side by side; their results go back to the model. */
+function workingState (id: string, functions: Record<string, AnyFunctionTool>, act: ReturnType<typeof agentActions>): AnyStateNodeConfig {
+  // Barge-in stops the calls running unless one of them must finish.
+  const mustFinish = ({ context }: Args): boolean => memoryOf(context).calls?.some((call) => functions[call.name].mustFinish === true) === true
+  return {
+    invoke: {
+      id: `${id}.tools`,
+      src: functionRound(functions),
+      input: ({ context }: Args): FunctionRoundInput => {
+        const memory = memoryOf(context)
+        // The step that led here set both.
+        return { calls: memory.calls as FunctionCall[], context, round: memory.rounds as number }
+      },
+      onDone: { target: 'thinking', actions: act.toolResults },
+      onError: 'failed'
+    },
+    on: {
+      [SLOW_TOOL]: { actions: act.sentence },
+      [REPLY_DEADLINE]: act.filler,
+      user_speak: [
+        { guard: mustFinish, actions: act.callerTurnWhileWorking },
+        { target: 'thinking', actions: act.callerTurn }
+      ],
+      user_speech_started: [
+        { guard: (args: Args) => mustFinish(args) && isPlaying(args), actions: act.interrupted },
+        { guard: mustFinish },
+        { target: 'listening', actions: act.interrupted }
+      ],
+      user_input_timeout: {}
+    }
+  }
+}
 
 /** The state config of an agent: see {@link agent}. */
 function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
-  const { id, model, tools, modelTimeout = 20, instructions } = options
-  const modelTools: ModelTool[] = Object.entries(tools).map(([name, tool]) => ({ name, description: tool.description, parameters: tool.parameters }))
+  const { id, model, tools, functions = {}, toolRounds = 5, modelTimeout = 20, instructions } = options
+  const modelTools: ModelTool[] = Object.entries({ ...tools, ...functions }).map(([name, tool]) => ({ name, description: tool.description, parameters: tool.parameters }))
+  // Barge-in stops the calls running unless one of them must finish.
+  const hasFunctions = Object.keys(functions).length > 0
   const act = agentActions(options)
   const lines = silenceLines(options)
   return {
     id,
-    meta: { ...fragmentMeta('agent'), tools: Object.keys(tools) },
+    meta: { ...fragmentMeta('agent'), tools: Object.keys(tools), ...(Object.keys(functions).length === 0 ? {} : { functions: Object.keys(functions) }) },
     entry: [act.startCounting, act.greet].filter((action) => action !== undefined),
     initial: 'listening',
     on: { assistant_speech_ended: { actions: remember(played) } },
@@ -121,14 +167,24 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
       thinking: {
         invoke: {
           id: `${id}.model`,
-          src: modelTurn(model, modelTools),
+          src: modelTurn(model, modelTools, new Set(Object.keys(functions))),
           input: ({ context, event }: Args): ModelTurnInput => ({
             instructions: typeof instructions === 'function' ? instructions({ context }) : instructions,
             messages: memoryOf(context).messages,
             options: options.modelOptions,
             session: (event as Partial<UserSpeakEvent>).session
           }),
-          onDone: [{ guard: calledTool, target: 'called', actions: act.finishWithTool }, { target: 'listening', actions: act.finishWithAnswer }],
+          onDone: [
+            { guard: calledTool, target: 'called', actions: act.finishWithTool },
+            // Only a state with function tools has a way there: `check` finds an unreachable state.
+            ...(hasFunctions
+              ? [
+                  { guard: (args: Args) => calledFunctions(args) && (memoryOf(args.context).rounds ?? 0) >= toolRounds, target: 'failed' },
+                  { guard: calledFunctions, target: 'working', actions: act.finishWithTool }
+                ]
+              : []),
+            { target: 'listening', actions: act.finishWithAnswer }
+          ],
           onError: 'failed'
         },
         after: { [modelTimeout * 1000]: 'failed' },
@@ -141,6 +197,8 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
           user_input_timeout: {}
         }
       },
+      // The function calls of one model step run, side by side; their results go back to the model.
+      ...(hasFunctions ? { working: workingState(id, functions, act) } : {}),
       called: {
         type: 'final',
         output: ({ event }: Args): ToolCalled => {
@@ -148,7 +206,7 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
           return { result: 'tool', tool: output.tool, args: output.args }
         }
       },
-      failed: { type: 'final', output: ({ event }: Args): ModelFailed => ({ result: 'error', error: errorMessage(event) }) },
+      failed: { type: 'final', output: ({ event }: Args): ModelFailed => ({ result: 'error', error: errorMessage(event, toolRounds) }) },
       // Only a state that gives up on silence has a way there: `check` finds an unreachable state.
       ...(options.onNoInput === undefined ? {} : { noInput: { type: 'final', output: { result: 'no-input' } } })
     },

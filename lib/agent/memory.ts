@@ -1,4 +1,5 @@
 import type { AgentMessage } from './model'
+import type { FunctionCall } from './function-tools'
 
 /**
  * What the agent states of a call remember, in the call's context under
@@ -16,7 +17,17 @@ export interface AgentMemory {
   speaking?: { sentences: string[], played: number }
   /** Silences in a row, counted by a state with `onNoInput`: anything said, by the caller or the state, starts again. */
   silences?: number
+  /** Rounds of function calls in the caller's turn so far: the caller's next turn starts again. */
+  rounds?: number
+  /** The function calls running now, for the state to know whether barge-in may stop them. */
+  calls?: FunctionCall[]
 }
+
+/** What a turn's tools leave in the memory: what is said meanwhile keeps it. */
+const working = ({ rounds, calls }: AgentMemory): Pick<AgentMemory, 'rounds' | 'calls'> => ({
+  ...(rounds === undefined ? {} : { rounds }),
+  ...(calls === undefined ? {} : { calls })
+})
 
 /**
  * How much of the conversation is kept: the last so many messages (a
@@ -67,18 +78,18 @@ export function said (memory: AgentMemory, sentence: string, history: AgentHisto
   const { speaking } = memory
   const answer = memory.messages.at(-1)
   if (speaking === undefined || answer?.role !== 'assistant') {
-    return { messages: bounded([...memory.messages, { role: 'assistant', text: sentence }], history), speaking: { sentences: [sentence], played: 0 } }
+    return { ...working(memory), messages: bounded([...memory.messages, { role: 'assistant', text: sentence }], history), speaking: { sentences: [sentence], played: 0 } }
   }
   const messages = [...memory.messages]
   messages[messages.length - 1] = { role: 'assistant', text: `${answer.text} ${sentence}` }
-  return { messages, speaking: { sentences: [...speaking.sentences, sentence], played: speaking.played } }
+  return { ...working(memory), messages, speaking: { sentences: [...speaking.sentences, sentence], played: speaking.played } }
 }
 
 /** One sentence finished playing. */
 export function played (memory: AgentMemory): AgentMemory {
   const { speaking } = memory
   if (speaking === undefined) return memory
-  return { messages: memory.messages, speaking: { sentences: speaking.sentences, played: speaking.played + 1 } }
+  return { ...working(memory), messages: memory.messages, speaking: { sentences: speaking.sentences, played: speaking.played + 1 } }
 }
 
 /** Whether some of the answer has not finished playing yet. */
@@ -95,7 +106,7 @@ export function stillPlaying (memory: AgentMemory): boolean {
  */
 export function cutOff (memory: AgentMemory): AgentMemory {
   const { speaking } = memory
-  if (speaking === undefined || !stillPlaying(memory)) return { messages: memory.messages }
+  if (speaking === undefined || !stillPlaying(memory)) return { ...working(memory), messages: memory.messages }
   const heard = speaking.sentences.slice(0, speaking.played + 1)
   heard[heard.length - 1] += ' —'
   const messages = [...memory.messages]
@@ -103,9 +114,9 @@ export function cutOff (memory: AgentMemory): AgentMemory {
   let index = messages.length - 1
   while (index >= 0 && messages[index].role !== 'assistant') index--
   // A small history trimmed the answer away: there is nothing left to cut.
-  if (index < 0) return { messages }
+  if (index < 0) return { ...working(memory), messages }
   messages[index] = { role: 'assistant', text: heard.join(' '), interrupted: true }
-  return { messages }
+  return { ...working(memory), messages }
 }
 
 /**
@@ -123,5 +134,5 @@ export function heard (memory: AgentMemory, text: string, bargedIn: boolean, his
 /** Messages the conversation gets as they are: tool calls, refused or taken. */
 export function noted (memory: AgentMemory, added: readonly AgentMessage[], history: AgentHistory): AgentMemory {
   if (added.length === 0) return memory
-  return { messages: bounded([...memory.messages, ...added], history), speaking: memory.speaking }
+  return { ...working(memory), messages: bounded([...memory.messages, ...added], history), speaking: memory.speaking }
 }

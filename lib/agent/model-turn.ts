@@ -3,6 +3,7 @@ import { fromPromise } from 'xstate'
 import type { AgentMessage, AgentModel, ModelTool } from './model'
 import { SentenceSplitter } from './sentences'
 import { streamModel } from './model-calls'
+import type { FunctionCall } from './function-tools'
 
 /** What the agent state hands the model for one caller turn. */
 export interface ModelTurnInput {
@@ -25,7 +26,7 @@ export type ModelTurnOutput = {
   last?: string
   /** Tool calls the turn refused, with why: they join the conversation. */
   refused: AgentMessage[]
-} & ({ result: 'answer' } | { result: 'tool', tool: string, args: unknown })
+} & ({ result: 'answer' } | { result: 'tool', tool: string, args: unknown } | { result: 'functions', calls: FunctionCall[] })
 
 /** Asks the model again after a refused tool call at most this many times in one turn. */
 const MAX_REFUSALS = 2
@@ -47,28 +48,36 @@ function refusal (tools: readonly ModelTool[], name: string, args: unknown): str
  * not fit its schema, is never taken: the model is told why and asked
  * again. It stops, and says nothing more, once `signal` aborts.
  */
-export function modelTurn (model: AgentModel, tools: readonly ModelTool[]) {
+export function modelTurn (model: AgentModel, tools: readonly ModelTool[], functions: ReadonlySet<string> = new Set()) {
   return fromPromise<ModelTurnOutput, ModelTurnInput, SentenceEvent>(async ({ input, signal, emit, system }) => {
     const refused: AgentMessage[] = []
     for (;;) {
       const splitter = new SentenceSplitter()
       let called: { name: string, args: unknown } | undefined
+      // Function calls run side by side once the model has made them all: the stream goes on after each.
+      const calls: FunctionCall[] = []
       const request = { instructions: input.instructions, messages: [...input.messages, ...refused], tools, options: input.options, signal }
       for await (const part of streamModel(model, request, system, input.session)) {
         signal.throwIfAborted()
-        if (part.type === 'tool-call') {
+        if (part.type === 'tool-call' && functions.has(part.name)) calls.push({ name: part.name, args: part.args })
+        else if (part.type === 'tool-call') {
           called = { name: part.name, args: part.args }
           break
-        }
-        for (const text of splitter.push(part.text)) emit({ type: SENTENCE, text })
+        } else for (const text of splitter.push(part.text)) emit({ type: SENTENCE, text })
       }
       signal.throwIfAborted()
       const last = splitter.end()
-      if (called === undefined) return { result: 'answer', last, refused }
-      const problem = refusal(tools, called.name, called.args)
-      if (problem === undefined) return { result: 'tool', tool: called.name, args: called.args, last, refused }
+      const problems = calls.map((call) => refusal(tools, call.name, call.args))
+      // A transition taken leaves the state: function calls beside it would run for nothing. One that does not fit goes back with the round's results.
+      if (called === undefined && problems.some((problem) => problem === undefined)) {
+        return { result: 'functions', calls: calls.map((call, index) => problems[index] === undefined ? call : { ...call, problem: problems[index] }), last, refused }
+      }
+      if (called === undefined && calls.length === 0) return { result: 'answer', last, refused }
+      const problem = called === undefined ? problems[0] as string : refusal(tools, called.name, called.args)
+      const tried = called ?? calls[0]
+      if (problem === undefined) return { result: 'tool', tool: tried.name, args: tried.args, last, refused }
       if (last !== undefined) emit({ type: SENTENCE, text: last })
-      refused.push({ role: 'tool', name: called.name, args: called.args, ok: false, result: problem })
+      refused.push({ role: 'tool', name: tried.name, args: tried.args, ok: false, result: problem })
       if (refused.length > MAX_REFUSALS) throw new Error(`the model called no tool it may call here ${refused.length} times; last: ${problem}`)
     }
   })

@@ -16,8 +16,12 @@ export type AgentMessage =
    * was played before.
    */
   | { role: 'assistant', text: string, interrupted?: true }
-  /** A tool the model called, and what came of it: `ok` false when it was refused (the error goes back to the model). */
-  | { role: 'tool', name: string, args: unknown, ok: boolean, result: string }
+  /**
+   * A tool the model called, and what came of it: `ok` false when it was
+   * refused or failed (the error goes back to the model). A function tool's
+   * result has the `round` of the caller's turn it ran in, from 1.
+   */
+  | { role: 'tool', name: string, args: unknown, ok: boolean, result: string, round?: number }
 
 /** A tool the model may call: one transition the agent state offers. */
 export interface ModelTool {

@@ -2,15 +2,20 @@ import type { AgentMessage, AgentModel, ModelPart, ModelRequest } from '../agent
 import type { Clock } from '../sessions'
 import { pauseOn } from './clock'
 
+/** A tool call of a scripted answer. */
+export interface ScriptedCall { name: string, args?: unknown }
+
 /**
- * One scripted answer: a text, a tool call, or an error, or text before
- * either. A text is streamed a word at a time, or in the pieces given;
- * `delay` ms pass before each piece and before the tool call or error
- * (`firstDelay` before the first piece, default `delay`).
+ * One scripted answer: a text, a tool call (`tool`), several side by side
+ * (`tools`: function tools the state runs together), or an error, or text
+ * before them. A text is streamed a word at a time, or in the pieces given;
+ * `delay` ms pass before each piece and before the tool calls or error
+ * (`firstDelay` before the first piece, default `delay`). The answer after a
+ * function tool's call sees its result as the conversation's last message.
  */
 export type ScriptedAnswer =
   | string
-  | { text?: string | string[], tool?: { name: string, args?: unknown }, error?: string, delay?: number, firstDelay?: number }
+  | { text?: string | string[], tool?: ScriptedCall, tools?: ScriptedCall[], error?: string, delay?: number, firstDelay?: number }
 
 /** A request the scripted model was given, without its signal. */
 export type SeenRequest = Omit<ModelRequest, 'signal'>
@@ -31,14 +36,19 @@ export interface ScriptedModelOptions {
 /**
  * Which request of its call this is, from 0, read from the conversation it
  * carries: each caller turn asks once (interrupted or not), and once more
- * after each tool call the state refused. A `history` that trims the
+ * after each tool call the state refused and each round of function
+ * calls. A `history` that trims the
  * conversation makes the count fall short.
  */
 export function requestOfCall (messages: readonly AgentMessage[]): number {
   const callerTurns = messages.filter((message) => message.role === 'caller').length
-  const refused = messages.filter((message) => message.role === 'tool' && !message.ok).length
-  return Math.max(0, callerTurns - 1) + refused
+  const refused = messages.filter((message) => message.role === 'tool' && !message.ok && message.round === undefined).length
+  // Each round of function calls asks once more: its results are side by side, with the round's number.
+  const rounds = messages.filter((message, index) => message.role === 'tool' && message.round !== undefined && !sameRound(messages[index - 1], message.round)).length
+  return Math.max(0, callerTurns - 1) + refused + rounds
 }
+
+const sameRound = (message: AgentMessage | undefined, round: number): boolean => message?.role === 'tool' && message.round === round
 
 const realTime: Clock = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) }
 
@@ -69,16 +79,17 @@ export function scriptedModel (answers: readonly ScriptedAnswer[], options: Scri
       model.requests.push(seen)
       const answer = answers[options.perCall === true ? requestOfCall(seen.messages) : next++]
       if (answer === undefined) throw new Error(`the scripted model has only ${answers.length} answers${options.perCall === true ? ' for a call' : ''}`)
-      const { text, tool, error, delay = 0, firstDelay = delay } = typeof answer === 'string' ? { text: answer } : answer
+      const { text, tool, tools = [], error, delay = 0, firstDelay = delay } = typeof answer === 'string' ? { text: answer } : answer
+      const calls = tool === undefined ? tools : [tool, ...tools]
       try {
         const words = text === undefined ? [] : Array.isArray(text) ? text : text.split(/(?<=\s)/)
         for (const [index, word] of words.entries()) {
           await pauseOn(clock, index === 0 ? firstDelay : delay, signal)
           yield { type: 'text', text: word }
         }
-        if (tool !== undefined || error !== undefined) await pauseOn(clock, words.length === 0 ? firstDelay : delay, signal)
+        if (calls.length > 0 || error !== undefined) await pauseOn(clock, words.length === 0 ? firstDelay : delay, signal)
         if (error !== undefined) throw new Error(error)
-        if (tool !== undefined) yield { type: 'tool-call', name: tool.name, args: tool.args ?? {} }
+        for (const call of calls) yield { type: 'tool-call', name: call.name, args: call.args ?? {} }
       } catch (err) {
         if (signal.aborted) model.aborted++
         throw err

@@ -7,9 +7,10 @@ import { stateNodes, targetsOf, transitionsOf } from './xstate-parts'
 import { reachableStates } from './reachable'
 import { REPLY_DEADLINE } from '../flow/reply-deadline'
 import { SENTENCE } from '../agent/model-turn'
+import { SLOW_TOOL } from '../agent/function-tools'
 
 /** Events the plugin itself sends a flow: at a webhook reply's deadline, and an agent state's sentences. */
-const PLUGIN_EVENTS = [REPLY_DEADLINE, SENTENCE]
+const PLUGIN_EVENTS = [REPLY_DEADLINE, SENTENCE, SLOW_TOOL]
 
 /** One thing `check` found. */
 export interface Finding {

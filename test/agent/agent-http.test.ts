@@ -35,7 +35,7 @@ t.test('over the webhook, an answer ready before replyTimeout goes in the reply,
   ])
   t.same(model.requests[0].messages, [{ role: 'assistant', text: GREETING }, { role: 'caller', text: 'I would like a table' }], 'the model got the conversation so far')
   t.match(model.requests[0].instructions, /Luigi's/)
-  t.same(model.requests[0].tools.map((tool) => tool.name), ['book_table', 'transfer_to_person', 'end_call'], 'its tools are the state\'s transitions')
+  t.same(model.requests[0].tools.map((tool) => tool.name), ['book_table', 'transfer_to_person', 'end_call', 'check_availability'], 'its tools are the state\'s transitions and functions')
   t.same((await memory(app, 'c')).messages.at(-1), { role: 'assistant', text: 'Of course. For how many people, and when?' })
 })
 

@@ -47,7 +47,7 @@ t.test('the answer after a refused tool call no longer overwrites the refusal in
   await post(app, event('session_start', 'c'))
   const reply = await post(app, event('user_speak', 'c', { text: 'Cancel it' }))
   t.same(reply.body.map((action: { text: string }) => action.text), ['One.', 'Two.', 'Fine.'])
-  const refusal = { role: 'tool', name: 'cancel_booking', args: {}, ok: false, result: 'there is no tool "cancel_booking" here; the tools are: book_table, transfer_to_person, end_call' }
+  const refusal = { role: 'tool', name: 'cancel_booking', args: {}, ok: false, result: 'there is no tool "cancel_booking" here; the tools are: book_table, transfer_to_person, end_call, check_availability' }
   t.same((await memory(app, 'c')).messages, [
     { role: 'assistant', text: GREETING },
     { role: 'caller', text: 'Cancel it' },

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import { assign, emit } from 'xstate'
-import { agent, setupFlow, speak } from '../../lib'
+import { agent, functionTool, setupFlow, speak } from '../../lib'
 import { scriptedModel, simulateCall } from '../../lib/testing'
 
 interface Context { people: number, when: string }
@@ -49,4 +49,51 @@ t.test('the typed flow runs: the tool\'s arguments reach the context', async (t)
   t.teardown(() => call.close())
   await call.start()
   t.same(await call.say('Two of us tonight'), [speak('2 people, tonight.')])
+})
+
+// A function tool's arguments are typed from its parameters, and what it returns from its result schema.
+export const check = functionTool({
+  description: 'Check',
+  parameters: Type.Object({ people: Type.Integer(), when: Type.String() }),
+  result: Type.Object({ free: Type.Boolean() }),
+  run: ({ args, key, signal }) => {
+    const people: number = args.people
+    // @ts-expect-error: the schema has no `peopel`
+    const wrong: number = args.peopel
+    // @ts-expect-error: `when` is a string
+    const when: number = args.when
+    return { free: people < 8 && [wrong, when, key, signal].length === 4 }
+  }
+})
+
+// @ts-expect-error: the result schema says `free` is a boolean
+export const lying = functionTool({ description: 'Lying', parameters: Type.Object({}), result: Type.Object({ free: Type.Boolean() }), run: () => ({ free: 'yes' }) })
+
+// A result may come as a promise; without a result schema, anything goes.
+export const later = functionTool({ description: 'Later', parameters: Type.Object({}), result: Type.Object({ free: Type.Boolean() }), run: async () => ({ free: true }) })
+export const loose = functionTool({ description: 'Loose', parameters: Type.Object({ n: Type.Number() }), run: ({ args }) => args.n * 2 })
+
+t.test('function tools are typed from their schemas and join an agent', async (t) => {
+  const model = scriptedModel([{ tool: { name: 'check', args: { people: 2, when: 'tonight' } } }, { tool: { name: 'book', args: { people: 2, when: 'tonight' } } }])
+  const withFunctions = setupFlow({ types: { context: {} as Context } }).createMachine({
+    context: { people: 0, when: '' },
+    initial: 'start',
+    states: {
+      start: { on: { session_start: 'talk' } },
+      talk: agent({
+        id: 'talk',
+        model,
+        instructions: 'Check, then book.',
+        functions: { check, loose },
+        tools: { book: { description: 'Book', parameters: Type.Object({ people: Type.Integer(), when: Type.String() }), then: 'booked' } },
+        onError: 'booked'
+      }),
+      booked: { entry: emit(() => speak('Booked.')) }
+    }
+  })
+  const call = simulateCall(withFunctions, { replyTimeout: 1000 })
+  t.teardown(() => call.close())
+  await call.start()
+  t.same(await call.say('Two of us tonight'), [speak('Booked.')])
+  t.match(model.requests[1].messages.at(-1), { role: 'tool', name: 'check', ok: true, result: '{"free":true}' })
 })

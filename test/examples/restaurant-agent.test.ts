@@ -31,7 +31,8 @@ t.test('the booking line runs as a server, with the scripted model, and books a 
     t.same(await send(id, 'user_speak', { text: 'Christmas Eve at seven, four of us' }), ['Let me note that.', 'A table for 4 on 2026-12-24 at 19:00. Press 1 or say yes to book it, press 2 or say no to change it.'])
     t.same(await send(id, 'user_speak', { text: 'yes' }), ['Your table is booked. See you at Luigi\'s!', 'hangup'])
   }
-  t.equal(DEMO_ANSWERS.length, 2, 'every scripted answer was used')
+  // The second answer checks the slot (a function tool): its result reaches the third in the same caller turn.
+  t.equal(DEMO_ANSWERS.length, 3, 'every scripted answer was used')
 })
 
 t.test('the custom model of docs/language-models.md answers the booking line and ends the call', async (t) => {
@@ -50,7 +51,8 @@ t.test('the custom model of docs/language-models.md answers the booking line and
 
 t.test('docs/language-models.md shows the example and how to run it with a real model', async (t) => {
   const page = readPage('docs/language-models.md')
-  t.match(snippets(page).map((block) => block.file), ['examples/restaurant-agent.ts', 'examples/restaurant-model.ts', undefined, 'examples/custom-model.ts', 'examples/agent-ai-sdk.ts'])
+  // The Tools section's sketch of a function tool is no file of its own.
+  t.match(snippets(page).map((block) => block.file), ['examples/restaurant-agent.ts', 'examples/restaurant-model.ts', undefined, undefined, 'examples/custom-model.ts', 'examples/agent-ai-sdk.ts'])
   t.match(page, /AI_FLOW_MODEL=openai\/gpt-4o-mini AI_GATEWAY_API_KEY=\S+ npx tsx examples\/restaurant-server\.ts/)
 })
 
@@ -61,4 +63,20 @@ t.test('the booking line passes check: the agent\'s own events (sentences, the r
 t.test('docs/language-models.md draws the booking line as the flow draws it today', async (t) => {
   const [, diagram] = /<!-- diagram: examples\/restaurant-agent\.ts -->\n```mermaid\n([\s\S]*?)```/.exec(readPage('docs/language-models.md')) ?? []
   t.equal(diagram, toMermaid(restaurantFlow(scriptedModel([]))))
+})
+
+t.test('Luigi\'s line checks the calendar before it offers a slot: a full one comes back to the model as not free, in the same turn', async (t) => {
+  const model = scriptedModel([
+    { tools: [{ name: 'check_availability', args: { date: '2026-12-24', time: '20:00', people: 2 } }, { name: 'check_availability', args: { date: '2026-12-24', time: '19:00', people: 2 } }] },
+    'Eight is full, but seven is free.'
+  ])
+  const app = Fastify()
+  await app.register(fastifyAiFlow, { flow: restaurantFlow(model), replyTimeout: 2000 })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const post = async (type: string, fields: Record<string, unknown> = {}) => (await app.inject({ method: 'POST', url: '/webhook', payload: { type, session: { id: 'c' }, ...fields } })).json()
+  await post('session_start')
+  // One action comes as it is, not in an array.
+  t.match(await post('user_speak', { text: 'Two at eight on Christmas Eve?' }), { type: 'speak', text: 'Eight is full, but seven is free.' })
+  t.same(model.requests[1].messages.slice(-2).map((message) => message.role === 'tool' && message.result), ['{"free":false}', '{"free":true}'])
 })
