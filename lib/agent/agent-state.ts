@@ -221,12 +221,14 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
 /**
  * The states inside an agent state, as the state-value type sees them:
  * `{ booking: 'listening' }` while it waits for the caller, `thinking` while
- * the model answers, and `called`, `failed` or `noInput` as it ends.
+ * the model answers, `working` while its function tools run, and `called`,
+ * `failed` or `noInput` as it ends.
  */
 export interface AgentInside {
   states: {
     listening: FragmentLeaf
     thinking: FragmentLeaf
+    working: FragmentLeaf
     called: FragmentLeaf
     failed: FragmentLeaf
     noInput: FragmentLeaf

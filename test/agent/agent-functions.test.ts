@@ -242,6 +242,22 @@ t.test('hang-up aborts a running tool', async (t) => {
   t.ok(await eventually(() => runs[0].signal.aborted), 'the signal aborted')
 })
 
+t.test('app.close() aborts a running tool through its signal, and waits for it to settle', async (t) => {
+  const model = scriptedModel([checking('19:00')])
+  const runs: Run[] = []
+  let settled = false
+  const answer = async ({ signal }: Run): Promise<{ free: boolean }> => await new Promise((resolve, reject) => {
+    signal.addEventListener('abort', () => { settled = true; reject(signal.reason) })
+  })
+  const app = await webhook(t, flow(model, { answer }, runs), 50)
+  await post(app, event('session_start', 'c'))
+  await post(app, event('user_speak', 'c', { text: 'Is seven free?' }))
+  t.ok(await eventually(() => runs.length === 1))
+  await app.close()
+  t.equal(runs[0].signal.aborted, true, 'the signal aborted')
+  t.equal(settled, true, 'the tool had settled when close resolved')
+})
+
 t.test('a tool returning text gives it to the model as it is; a tool without a result schema returns anything', async (t) => {
   const model = scriptedModel([{ tools: [{ name: 'note', args: {} }, { name: 'count', args: {} }] }, 'Done.'])
   const machine = setupFlow({}).createMachine({
