@@ -2,4 +2,4 @@
  * `fastify-ai-flow/ai-sdk`: the Vercel AI SDK adapter for the agent state,
  * apart from the main entry so that only its users need `ai` installed.
  */
-export { aiSdkModel, INTERRUPTED_NOTE, type AiSdkModelOptions } from './agent/ai-sdk'
+export { aiSdkModel, CUT_NOTE, INTERRUPTED_NOTE, type AiSdkModelOptions } from './agent/ai-sdk'

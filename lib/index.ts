@@ -6,6 +6,7 @@ import { SessionRegistry, type CallView } from './sessions'
 import { httpTransport } from './transport/http'
 import { liveViewRoutes } from './live-view/routes'
 import { websocketTransport } from './transport/websocket'
+import { knownEventTypes, UnknownEventTypes } from './transport/unknown-types'
 import { placeCall, type OutboundCallResult } from './outbound'
 import type { OutboundCallRequest } from './protocol'
 import { OutboundNotConfiguredError } from './errors'
@@ -34,10 +35,11 @@ declare module 'fastify' {
 
 async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Promise<void> {
   const options = resolveOptions(opts)
-  const recorder = options.record === undefined ? undefined : await Recorder.open(options.record, fastify.log)
+  const recorder = options.record === undefined ? undefined : await Recorder.open(options.record, fastify.log, { replyTimeout: options.replyTimeout, flowVersion: options.flowVersion })
   // Asks once, now, whether the application registered an OpenTelemetry SDK.
   const telemetry = new CallTelemetry({ flowVersion: options.flowVersion, log: fastify.log })
   const registry = new SessionRegistry({ ...options, log: fastify.log, observe: recorder?.observe, modelCalls: recorder?.modelCalls, telemetry })
+  const unknownTypes = new UnknownEventTypes(knownEventTypes([options.flow, ...Object.values(options.flows)]))
 
   await fastify.register(httpTransport, {
     prefix: opts.prefix,
@@ -45,9 +47,10 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
     token: options.token,
     bodyLimit: options.bodyLimit,
     maxDepth: options.maxDepth,
-    registry
+    registry,
+    unknownTypes
   })
-  if (options.websocket !== undefined) await serveWebSocket(fastify, { ...options, prefix: opts.prefix }, registry)
+  if (options.websocket !== undefined) await serveWebSocket(fastify, { ...options, prefix: opts.prefix }, registry, unknownTypes)
 
   if (options.liveView !== undefined) {
     await fastify.register(liveViewRoutes, { prefix: opts.prefix, ...options.liveView, registry, flow: options.flow })
@@ -72,7 +75,7 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
 
 const WRONG_CONTEXT = 'fastify-ai-flow is registered in a prefixed context: use its prefix option instead, or register @fastify/websocket at the root first'
 
-async function serveWebSocket (fastify: FastifyInstance, options: ResolvedOptions, registry: SessionRegistry): Promise<void> {
+async function serveWebSocket (fastify: FastifyInstance, options: ResolvedOptions, registry: SessionRegistry, unknownTypes: UnknownEventTypes): Promise<void> {
   const websocket = options.websocket as NonNullable<ResolvedOptions['websocket']>
   // An application that uses WebSockets itself registers @fastify/websocket first; its settings then apply.
   if (!fastify.hasPlugin('@fastify/websocket')) {
@@ -80,7 +83,7 @@ async function serveWebSocket (fastify: FastifyInstance, options: ResolvedOption
     if (fastify.prefix !== '') fastify.log.warn({ prefix: fastify.prefix }, WRONG_CONTEXT)
     await fastify.register(fastifyWebsocket, { options: { maxPayload: websocket.maxPayload }, errorHandler: socketErrorHandler(websocket.maxPayload) })
   }
-  await fastify.register(websocketTransport, { ...websocket, prefix: options.prefix, token: options.token, maxDepth: options.maxDepth, registry })
+  await fastify.register(websocketTransport, { ...websocket, prefix: options.prefix, token: options.token, maxDepth: options.maxDepth, registry, unknownTypes })
 }
 
 /**

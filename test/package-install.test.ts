@@ -62,11 +62,13 @@ import { fastifyAiFlow, setupFlow, speak, type FastifyAiFlowOptions } from 'fast
 import { simulateCall, TestClock } from 'fastify-ai-flow/testing'
 import { RedisStore } from 'fastify-ai-flow/redis'
 import { aiSdkModel, type AiSdkModelOptions } from 'fastify-ai-flow/ai-sdk'
+import { prometheusMetrics, type PrometheusMetricsOptions } from 'fastify-ai-flow/prometheus'
 
 const aiOptions: AiSdkModelOptions = { name: 'front desk' }
 const flow = setupFlow({}).createMachine({ entry: [] })
 const options: FastifyAiFlowOptions = { flow, path: '/webhook' }
-export const app = fastify().register(fastifyAiFlow, options)
+const metricsOptions: PrometheusMetricsOptions = { path: '/metrics' }
+export const app = fastify().register(prometheusMetrics, metricsOptions).register(fastifyAiFlow, options)
 export const used = [simulateCall, TestClock, RedisStore, speak('Hello'), aiSdkModel('openai/gpt-4o-mini', aiOptions).name]
 `
 
@@ -87,7 +89,7 @@ t.test('packed from a clone, installed offline into a new project, every entry p
   t.ok(existsSync(tarball), 'npm pack built the package (prepare) and packed it')
 
   const project = path.join(work, 'project')
-  const linked = [...Object.keys(manifest.dependencies), 'ioredis', 'ai', 'typescript', '@types/node']
+  const linked = [...Object.keys(manifest.dependencies), 'ioredis', 'ai', '@opentelemetry/api', '@opentelemetry/exporter-prometheus', 'typescript', '@types/node']
   mkdirSync(project)
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({
     name: 'consumer',
@@ -103,8 +105,9 @@ t.test('packed from a clone, installed offline into a new project, every entry p
       const testing = require('fastify-ai-flow/testing')
       const redis = require('fastify-ai-flow/redis')
       const aiSdk = require('fastify-ai-flow/ai-sdk')
-      console.log(JSON.stringify([typeof main.fastifyAiFlow, typeof main.default, typeof testing.simulateCall, typeof redis.RedisStore, typeof aiSdk.aiSdkModel]))`])
-    t.same(JSON.parse(out), ['function', 'function', 'function', 'function', 'function'])
+      const prometheus = require('fastify-ai-flow/prometheus')
+      console.log(JSON.stringify([typeof main.fastifyAiFlow, typeof main.default, typeof testing.simulateCall, typeof redis.RedisStore, typeof aiSdk.aiSdkModel, typeof prometheus.prometheusMetrics]))`])
+    t.same(JSON.parse(out), ['function', 'function', 'function', 'function', 'function', 'function'])
   })
 
   t.test('import in an ES module, with named imports; the plugin registers', async (t) => {
@@ -113,13 +116,16 @@ t.test('packed from a clone, installed offline into a new project, every entry p
       import { simulateCall } from 'fastify-ai-flow/testing'
       import { RedisStore } from 'fastify-ai-flow/redis'
       import { aiSdkModel } from 'fastify-ai-flow/ai-sdk'
+      import { prometheusMetrics } from 'fastify-ai-flow/prometheus'
       import Fastify from 'fastify'
       const app = Fastify()
+      await app.register(prometheusMetrics)
       await app.register(plugin, { flow: setupFlow({}).createMachine({}) })
       await app.ready()
-      console.log(JSON.stringify([typeof simulateCall, typeof RedisStore, typeof aiSdkModel, app.aiFlow.liveCalls]))
+      const metrics = await app.inject('/metrics')
+      console.log(JSON.stringify([typeof simulateCall, typeof RedisStore, typeof aiSdkModel, app.aiFlow.liveCalls, metrics.statusCode]))
       await app.close()`])
-    t.same(JSON.parse(out), ['function', 'function', 'function', 0])
+    t.same(JSON.parse(out), ['function', 'function', 'function', 0, 200])
   })
 
   t.test('TypeScript finds every entry point and its types under each moduleResolution', async (t) => {

@@ -1,21 +1,22 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import {
-  assign, enqueueActions, type AnyStateNodeConfig, type DoneStateEvent, type EventObject,
+  type AnyStateNodeConfig, type DoneStateEvent, type EventObject,
   type MachineContext, type ParameterizedObject, type ProvidedActor
 } from 'xstate'
-import type { FlowAction, UserSpeakEvent } from '../protocol'
-import { bargeIn, speak, type SpeakFlowAction, type SpeakOptions } from '../flow/action-creators'
+import type { UserSpeakEvent } from '../protocol'
+import type { SpeakOptions } from '../flow/action-creators'
 import { REPLY_DEADLINE } from '../flow/reply-deadline'
 import type { FlowEvent } from '../flow/setup-flow'
 import { doneTransitions, type AnyNext } from '../flow/fragments/next'
 import { fragmentMeta } from '../flow/fragments/exits'
 import type { AnyFlowTypes, FlowFragment, FlowTypes, Next } from '../flow/fragments/fragment'
-import { toSpeak, type AnySay, type Say } from '../flow/fragments/say'
+import type { AnySay, Say } from '../flow/fragments/say'
 import { checkAgentOptions } from './check'
 import { messageOf } from '../error-message'
-import { cutOff, heard, memoryOf, noted, played, said, stillPlaying, type AgentHistory, type AgentMemory } from './memory'
+import { memoryOf, played, stillPlaying, type AgentHistory } from './memory'
+import { agentActions, remember, silenceLines, silences, type Args } from './agent-actions'
 import type { AgentModel, ModelTool } from './model'
-import { modelTurn, SENTENCE, type ModelTurnInput, type ModelTurnOutput, type SentenceEvent } from './model-turn'
+import { modelTurn, SENTENCE, type ModelTurnInput, type ModelTurnOutput } from './model-turn'
 
 /** The agent's output when its model called a tool: `event.output` in that tool's `then`. */
 export interface ToolCalled<A = unknown> { result: 'tool', tool: string, args: A }
@@ -47,81 +48,48 @@ export interface AgentOptions<TTools extends Record<string, TSchema>, F extends 
   filler?: string | false
   /** Said after a silence (`user_input_timeout`). Default `Are you still there?` */
   silence?: Say<F>
-  /** How much of the conversation is kept: the last so many messages (default 40), or a function that trims it. */
+  /**
+   * With `onNoInput`: said after each silence since the caller last spoke,
+   * one per silence; one more silence ends the state with `onNoInput`, as
+   * a prompt's do. Default `[silence]`: asks once, then gives up.
+   */
+  noInput?: Array<Say<F>>
+  /** Where to go when the caller stayed silent once more than there are `noInput` lines. Default none: the state says its `silence` line after every silence. */
+  onNoInput?: Next<DoneStateEvent<{ result: 'no-input' }>, F>
+  /**
+   * How much of the conversation is kept and sent: the last so many
+   * messages, `{ messages, characters }` (default `{ messages: 40, characters: 20000 }`;
+   * a number bounds the messages, the characters keep their default), or a
+   * function that trims it.
+   */
   history?: AgentHistory
+  /** Characters of one caller turn the model gets (default 2000): a longer turn is cut, and marked `cut`. */
+  turnLimit?: number
   /** Seconds the model has for one turn before the state takes `onError`. Default 20. */
   modelTimeout?: number
   /** Seconds of silence before the service sends `user_input_timeout`. Default 8. */
   timeout?: number
   /** Options for the model (temperature, …), passed as they are. */
   modelOptions?: Record<string, unknown>
-  /** How each sentence is spoken (voice, barge-in), beside its text. */
+  /** How every line the state says is spoken (voice, barge-in): the model's sentences, the greeting, the silence lines and the filler. */
   voice?: Omit<SpeakOptions, 'user_input_timeout_seconds'>
   /** Where to go when the model fails or takes too long: `event.output.error` says why. */
   onError: Next<DoneStateEvent<ModelFailed>, F>
 }
 
 /** The options as the state is built from them, with their types left behind. */
-type AnyAgentOptions = AgentOptions<Record<string, TSchema>, AnyFlowTypes> & {
+export type AnyAgentOptions = AgentOptions<Record<string, TSchema>, AnyFlowTypes> & {
   tools: Record<string, { description: string, parameters: TSchema, then: AnyNext }>
   onError: AnyNext
+  onNoInput?: AnyNext
   greeting?: AnySay
   silence?: AnySay
+  noInput?: AnySay[]
 }
-
-type Args = { context: MachineContext, event: EventObject }
-
-/** What an `enqueueActions` of the agent gets: the flow's context and event, and what it may enqueue. */
-type Enqueuing = Args & { enqueue: { emit: (action: FlowAction) => void, assign: (values: { agent: AgentMemory }) => void } }
-
-const remember = (update: (memory: AgentMemory, args: Args) => AgentMemory) =>
-  assign(({ context, event }: Args) => ({ agent: update(memoryOf(context), { context, event }) }))
 
 function errorMessage (event: EventObject): string {
   const error = (event as { error?: unknown }).error
   return error === undefined ? 'the model took too long' : messageOf(error)
-}
-
-/** The actions of an agent state, made once for its options. */
-function agentActions (options: AnyAgentOptions) {
-  const { history = 40, timeout = 8, filler = 'One moment, please.', voice = {} } = options
-  const spoken = (text: string, last: boolean): SpeakFlowAction => speak(text, last ? { ...voice, user_input_timeout_seconds: timeout } : voice)
-  // Says a prompt of the author's, and keeps it in the conversation when it is text.
-  const sayAndRemember = (say: AnySay) => enqueueActions(({ context, event, enqueue }: Enqueuing) => {
-    const action = toSpeak(typeof say === 'function' ? say({ context, event } as never) : say, timeout)
-    enqueue.emit(action)
-    const { text } = action as { text?: string }
-    if (text !== undefined) enqueue.assign({ agent: said(memoryOf(context), text, history) })
-  })
-  // The model's turn ended: its last sentence is said (asking for a timeout when the call stays here), refusals and the tool taken noted.
-  const finish = (last: boolean) => enqueueActions(({ context, event, enqueue }: Enqueuing) => {
-    const output = (event as DoneStateEvent<ModelTurnOutput>).output
-    let memory = noted(memoryOf(context), output.refused, history)
-    if (output.last !== undefined) {
-      enqueue.emit(spoken(output.last, last))
-      memory = said(memory, output.last, history)
-    }
-    if (output.result === 'tool') memory = noted(memory, [{ role: 'tool', name: output.tool, args: output.args, ok: true, result: 'taken' }], history)
-    enqueue.assign({ agent: memory })
-  })
-  return {
-    greet: options.greeting === undefined ? undefined : sayAndRemember(options.greeting),
-    askAgain: sayAndRemember(options.silence ?? 'Are you still there?'),
-    finishWithTool: finish(false),
-    finishWithAnswer: finish(true),
-    callerTurn: remember((memory, { event }) => heard(memory, (event as UserSpeakEvent).text, (event as UserSpeakEvent).barged_in === true, history)),
-    interrupted: enqueueActions(({ context, enqueue }: Enqueuing) => {
-      enqueue.emit(bargeIn())
-      enqueue.assign({ agent: cutOff(memoryOf(context)) })
-    }),
-    sentence: enqueueActions(({ context, event, enqueue }: Enqueuing) => {
-      const { text } = event as SentenceEvent
-      enqueue.emit(spoken(text, false))
-      enqueue.assign({ agent: said(memoryOf(context), text, history) })
-    }),
-    // Nothing said yet this turn, and the reply must go: the filler keeps the caller company.
-    filler: filler === false ? {} : { guard: ({ context }: Args) => memoryOf(context).speaking === undefined, actions: enqueueActions(({ enqueue }: Enqueuing) => enqueue.emit(speak(filler, voice))) }
-  }
 }
 
 const isPlaying = ({ context }: Args): boolean => stillPlaying(memoryOf(context))
@@ -132,10 +100,11 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
   const { id, model, tools, modelTimeout = 20, instructions } = options
   const modelTools: ModelTool[] = Object.entries(tools).map(([name, tool]) => ({ name, description: tool.description, parameters: tool.parameters }))
   const act = agentActions(options)
+  const lines = silenceLines(options)
   return {
     id,
     meta: { ...fragmentMeta('agent'), tools: Object.keys(tools) },
-    entry: act.greet,
+    entry: [act.startCounting, act.greet].filter((action) => action !== undefined),
     initial: 'listening',
     on: { assistant_speech_ended: { actions: remember(played) } },
     states: {
@@ -143,17 +112,21 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
         on: {
           user_speak: { target: 'thinking', actions: act.callerTurn },
           user_speech_started: { guard: isPlaying, actions: act.interrupted },
-          user_input_timeout: { actions: act.askAgain }
+          user_input_timeout: [
+            ...(options.onNoInput === undefined ? [] : [{ guard: (args: Args) => silences(args) >= lines.length, target: 'noInput' }]),
+            { actions: act.askAgain }
+          ]
         }
       },
       thinking: {
         invoke: {
           id: `${id}.model`,
           src: modelTurn(model, modelTools),
-          input: ({ context }: Args): ModelTurnInput => ({
+          input: ({ context, event }: Args): ModelTurnInput => ({
             instructions: typeof instructions === 'function' ? instructions({ context }) : instructions,
             messages: memoryOf(context).messages,
-            options: options.modelOptions
+            options: options.modelOptions,
+            session: (event as Partial<UserSpeakEvent>).session
           }),
           onDone: [{ guard: calledTool, target: 'called', actions: act.finishWithTool }, { target: 'listening', actions: act.finishWithAnswer }],
           onError: 'failed'
@@ -175,11 +148,14 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
           return { result: 'tool', tool: output.tool, args: output.args }
         }
       },
-      failed: { type: 'final', output: ({ event }: Args): ModelFailed => ({ result: 'error', error: errorMessage(event) }) }
+      failed: { type: 'final', output: ({ event }: Args): ModelFailed => ({ result: 'error', error: errorMessage(event) }) },
+      // Only a state that gives up on silence has a way there: `check` finds an unreachable state.
+      ...(options.onNoInput === undefined ? {} : { noInput: { type: 'final', output: { result: 'no-input' } } })
     },
     onDone: [
       ...Object.entries(tools).flatMap(([name, tool]) => doneTransitions(tool.then, { type: 'tool', params: { name } })),
-      ...doneTransitions(options.onError, { type: 'modelFailed' })
+      ...doneTransitions(options.onError, { type: 'modelFailed' }),
+      ...(options.onNoInput === undefined ? [] : doneTransitions(options.onNoInput, { type: 'noInput', params: { after: lines.length + 1 } }))
     ]
   }
 }

@@ -14,6 +14,9 @@ import type { AgentMessage, AgentModel, ModelPart, ModelRequest, ModelTool } fro
  */
 export const INTERRUPTED_NOTE = ' [interrupted by the caller]'
 
+/** Appended to a caller's turn cut to the state's `turnLimit`, so that the model knows it has only its start. */
+export const CUT_NOTE = ' [cut: the caller said more]'
+
 export interface AiSdkModelOptions {
   /** A name for logs, traces and recordings; by default the provider and the model id (`openai.chat/gpt-4o-mini`). */
   name?: string
@@ -32,7 +35,8 @@ export interface AiSdkModelOptions {
  * part: the flow decides what it does.
  *
  * The conversation is sent as the SDK's messages: the caller's turns as
- * `user`, the assistant's as `assistant` (an interrupted one ends with
+ * `user` (one cut to the state's `turnLimit` ends with
+ * ` [cut: the caller said more]`), the assistant's as `assistant` (an interrupted one ends with
  * ` [interrupted by the caller]`), and each tool entry as an assistant
  * tool call and its tool result (an `error-text` result when it was
  * refused), paired by an id made from the entry's position.
@@ -81,11 +85,13 @@ async function * streamParts (model: LanguageModel, defaults: AiSdkModelOptions[
  * tool call and tool result rather than a note in text: every provider
  * sends them as its native tool turns, so the model sees its earlier calls
  * as calls, and the SDK checks that each call has its result. The two share
- * the id `call-<position>`, the same on every request of the call.
+ * the id `call-<position>`, the entry's position in this request: unique
+ * within the request, which is all the pairing needs, but not the same from
+ * one request to the next once the history is trimmed.
  */
 function toModelMessages (messages: readonly AgentMessage[]): ModelMessage[] {
   return messages.flatMap((message, position): ModelMessage[] => {
-    if (message.role === 'caller') return [{ role: 'user', content: message.text }]
+    if (message.role === 'caller') return [{ role: 'user', content: message.cut === true ? message.text + CUT_NOTE : message.text }]
     if (message.role === 'assistant') {
       const text = message.interrupted === true ? message.text + INTERRUPTED_NOTE : message.text
       // Providers refuse an empty text (Anthropic does); a turn with nothing said has nothing to tell the model.

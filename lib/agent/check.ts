@@ -2,7 +2,7 @@ import { InvalidFragmentError } from '../errors'
 import { checkId } from '../flow/fragments/check'
 
 /** An agent's options, checked when the flow module loads. */
-export function checkAgentOptions (options: { id: string, model?: unknown, tools?: unknown, modelTimeout?: unknown, timeout?: unknown, history?: unknown }): void {
+export function checkAgentOptions (options: { id: string, model?: unknown, tools?: unknown, modelTimeout?: unknown, timeout?: unknown, history?: unknown, turnLimit?: unknown, noInput?: unknown, onNoInput?: unknown }): void {
   checkId(options.id)
   const fail = (message: string): never => { throw new InvalidFragmentError(options.id, message) }
   const model = options.model as { stream?: unknown } | undefined
@@ -17,6 +17,16 @@ export function checkAgentOptions (options: { id: string, model?: unknown, tools
     const value = options[name]
     if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) fail(`${name} must be a positive number of seconds`)
   }
+  if (options.noInput !== undefined) {
+    if (!Array.isArray(options.noInput)) fail('noInput must be an array of lines, one per silence')
+    if (options.onNoInput === undefined) fail('noInput needs onNoInput: where the call goes after the last silence')
+  }
+  const positive = (value: unknown): boolean => value === undefined || (Number.isSafeInteger(value) && (value as number) > 0)
+  if (!positive(options.turnLimit)) fail('turnLimit must be a positive integer (characters)')
   const { history } = options
-  if (history !== undefined && typeof history !== 'function' && !(Number.isSafeInteger(history) && (history as number) > 0)) fail('history must be a positive integer or a function')
+  if (history === undefined || typeof history === 'function' || (Number.isSafeInteger(history) && (history as number) > 0)) return
+  const bounds = history as { messages?: unknown, characters?: unknown } | null
+  if (typeof bounds !== 'object' || bounds === null || Array.isArray(bounds) || !positive(bounds.messages) || !positive(bounds.characters)) {
+    fail('history must be a positive integer, { messages?, characters? } of positive integers, or a function')
+  }
 }

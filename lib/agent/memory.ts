@@ -14,10 +14,28 @@ export interface AgentMemory {
    * Absent once the caller has taken their turn.
    */
   speaking?: { sentences: string[], played: number }
+  /** Silences in a row, counted by a state with `onNoInput`: anything said, by the caller or the state, starts again. */
+  silences?: number
 }
 
-/** How much of the conversation is kept: the last so many messages, or a function that trims (and may summarise) it. */
-export type AgentHistory = number | ((messages: AgentMessage[]) => AgentMessage[])
+/**
+ * How much of the conversation is kept: the last so many messages (a
+ * number), the last messages within a number of messages and of characters,
+ * or a function that trims (and may summarise) it.
+ */
+export type AgentHistory = number | HistoryBounds | ((messages: AgentMessage[]) => AgentMessage[])
+
+/** The newest messages kept: at most `messages` of them, and at most `characters` characters in all (the newest one always). */
+export interface HistoryBounds { messages?: number, characters?: number }
+
+/** What the conversation keeps unless told otherwise. */
+export const DEFAULT_HISTORY = { messages: 40, characters: 20_000 } as const
+
+/** The characters a message takes in a request: its text, or a tool's name, arguments and result. */
+function size (message: AgentMessage): number {
+  if (message.role !== 'tool') return message.text.length
+  return message.name.length + String(JSON.stringify(message.args)).length + message.result.length
+}
 
 /** The memory in a context, or an empty one. */
 export function memoryOf (context: unknown): AgentMemory {
@@ -27,19 +45,32 @@ export function memoryOf (context: unknown): AgentMemory {
 
 function bounded (messages: AgentMessage[], history: AgentHistory): AgentMessage[] {
   if (typeof history === 'function') return history(messages)
-  return messages.length > history ? messages.slice(messages.length - history) : messages
+  const { messages: most = DEFAULT_HISTORY.messages, characters = DEFAULT_HISTORY.characters } = typeof history === 'number' ? { messages: history } : history
+  let start = Math.max(0, messages.length - most)
+  let total = 0
+  for (let index = messages.length - 1; index >= start; index--) {
+    total += size(messages[index])
+    // The newest message is always kept: a caller turn is already cut to the state's turnLimit.
+    if (total > characters && index < messages.length - 1) start = index + 1
+  }
+  return start === 0 ? messages : messages.slice(start)
 }
 
-/** One more sentence sent to the caller: it extends the assistant's answer in progress, or begins one. */
+/**
+ * One more sentence sent to the caller: it extends the assistant's answer
+ * in progress when that is the conversation's last message, or begins one.
+ * After a tool entry (the state entered again after a tool call) or once the
+ * answer was trimmed away, a sentence begins a new answer: extending the
+ * last message then would overwrite the tool entry.
+ */
 export function said (memory: AgentMemory, sentence: string, history: AgentHistory): AgentMemory {
   const { speaking } = memory
-  if (speaking === undefined) {
+  const answer = memory.messages.at(-1)
+  if (speaking === undefined || answer?.role !== 'assistant') {
     return { messages: bounded([...memory.messages, { role: 'assistant', text: sentence }], history), speaking: { sentences: [sentence], played: 0 } }
   }
   const messages = [...memory.messages]
-  const last = messages.length - 1
-  const answer = messages[last] as { role: 'assistant', text: string }
-  messages[last] = { role: 'assistant', text: `${answer.text} ${sentence}` }
+  messages[messages.length - 1] = { role: 'assistant', text: `${answer.text} ${sentence}` }
   return { messages, speaking: { sentences: [...speaking.sentences, sentence], played: speaking.played } }
 }
 
@@ -70,19 +101,23 @@ export function cutOff (memory: AgentMemory): AgentMemory {
   const messages = [...memory.messages]
   // The answer being spoken is the conversation's last assistant message: tool calls come after their text.
   let index = messages.length - 1
-  while (messages[index].role !== 'assistant') index--
+  while (index >= 0 && messages[index].role !== 'assistant') index--
+  // A small history trimmed the answer away: there is nothing left to cut.
+  if (index < 0) return { messages }
   messages[index] = { role: 'assistant', text: heard.join(' '), interrupted: true }
   return { messages }
 }
 
 /**
- * The caller's turn: what they said joins the conversation. When they
- * barged in, the answer before is cut to what they heard of it; otherwise
- * they heard it all.
+ * The caller's turn: what they said joins the conversation, its first
+ * `limit` characters (marked `cut` when it had more). When they barged in,
+ * the answer before is cut to what they heard of it; otherwise they heard
+ * it all.
  */
-export function heard (memory: AgentMemory, text: string, bargedIn: boolean, history: AgentHistory): AgentMemory {
+export function heard (memory: AgentMemory, text: string, bargedIn: boolean, history: AgentHistory, limit: number): AgentMemory {
   const before = bargedIn ? cutOff(memory).messages : memory.messages
-  return { messages: bounded([...before, { role: 'caller', text }], history) }
+  const turn: AgentMessage = text.length > limit ? { role: 'caller', text: text.slice(0, limit), cut: true } : { role: 'caller', text }
+  return { messages: bounded([...before, turn], history) }
 }
 
 /** Messages the conversation gets as they are: tool calls, refused or taken. */

@@ -1,14 +1,17 @@
 import type { AgentModel, ModelPart, ModelRequest } from './model'
 import { messageOf } from '../error-message'
+import { RequestRecorder, type RecordedDelta } from './recorded-requests'
 
-/** A model request as a recording keeps it: everything but its signal. */
-export type RecordedRequest = Omit<ModelRequest, 'signal'>
+export type { RecordedRequest } from './recorded-requests'
 
 /** One model call as a recording keeps it: what was asked, and what came back when. */
 export interface ModelCallRecord {
   /** Unix time in ms at which the model was asked. */
   at: number
-  request: RecordedRequest
+  /** Its place among the call's model calls on the instance that made it, from 1: orders those asked in the same ms. */
+  n?: number
+  /** What was asked; its messages only those new since the call's previous request, when `kept` says so. */
+  request: RecordedDelta
   /** The parts in order, each with the ms since the request when it came. */
   parts: Array<{ ms: number, part: ModelPart }>
   /** The model failed with this message. */
@@ -23,7 +26,8 @@ export interface ModelCallRecord {
  * `ask` calls the model itself.
  */
 export interface ModelCallHook {
-  stream (request: ModelRequest, ask: () => AsyncIterable<ModelPart>): AsyncIterable<ModelPart>
+  /** `session` is the call's, as the event that asked had it: a recording masks its phone numbers. */
+  stream (request: ModelRequest, ask: () => AsyncIterable<ModelPart>, session?: Readonly<Record<string, unknown>>): AsyncIterable<ModelPart>
 }
 
 /** The hook of each call's actor system (one per call, made by the session engine). */
@@ -35,18 +39,23 @@ export function hookModelCalls (system: object, hook: ModelCallHook): void {
 }
 
 /** Asks the model, through the hook of the call's actor system if it has one. */
-export function streamModel (model: AgentModel, request: ModelRequest, system: object): AsyncIterable<ModelPart> {
+export function streamModel (model: AgentModel, request: ModelRequest, system: object, session?: Readonly<Record<string, unknown>>): AsyncIterable<ModelPart> {
   const hook = hooks.get(system)
-  return hook === undefined ? model.stream(request) : hook.stream(request, () => model.stream(request))
+  return hook === undefined ? model.stream(request) : hook.stream(request, () => model.stream(request), session)
 }
 
-/** A hook that asks the model and hands each call's record to `keep` once it has ended, however it ended. */
-export function recordingHook (keep: (record: ModelCallRecord) => void, now: () => number = Date.now): ModelCallHook {
+/**
+ * A hook that asks the model and hands each call's record to `keep` once it
+ * has ended, however it ended, with the session the request came with.
+ */
+export function recordingHook (keep: (record: ModelCallRecord, session?: Readonly<Record<string, unknown>>) => void, now: () => number = Date.now): ModelCallHook {
+  const requests = new RequestRecorder()
+  let n = 0
   return {
-    async * stream (request, ask) {
+    async * stream (request, ask, session) {
       const { signal, ...asked } = request
       const start = now()
-      const record: ModelCallRecord = { at: start, request: structuredClone(asked), parts: [] }
+      const record: ModelCallRecord = { at: start, n: ++n, request: requests.record(asked), parts: [] }
       try {
         for await (const part of ask()) {
           record.parts.push({ ms: now() - start, part })
@@ -58,7 +67,7 @@ export function recordingHook (keep: (record: ModelCallRecord) => void, now: () 
       } finally {
         // Stopped by its caller (a tool call ends the turn) or by the signal: kept as it stands.
         if (signal.aborted) record.aborted = true
-        keep(record)
+        keep(record, session)
       }
     }
   }

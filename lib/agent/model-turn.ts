@@ -9,6 +9,8 @@ export interface ModelTurnInput {
   instructions: string
   messages: AgentMessage[]
   options?: Record<string, unknown>
+  /** The call's session, as the caller's turn had it: never sent to the model, only masked in a recording. */
+  session?: Record<string, unknown>
 }
 
 /** The type of {@link SentenceEvent}. */
@@ -52,7 +54,7 @@ export function modelTurn (model: AgentModel, tools: readonly ModelTool[]) {
       const splitter = new SentenceSplitter()
       let called: { name: string, args: unknown } | undefined
       const request = { instructions: input.instructions, messages: [...input.messages, ...refused], tools, options: input.options, signal }
-      for await (const part of streamModel(model, request, system)) {
+      for await (const part of streamModel(model, request, system, input.session)) {
         signal.throwIfAborted()
         if (part.type === 'tool-call') {
           called = { name: part.name, args: part.args }

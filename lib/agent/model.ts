@@ -5,8 +5,11 @@ import type { TSchema } from '@sinclair/typebox'
  * keeps it: plain JSON, so it is stored and restored with the call.
  */
 export type AgentMessage =
-  /** What the caller said (the transcript of one `user_speak`). */
-  | { role: 'caller', text: string }
+  /**
+   * What the caller said (the transcript of one `user_speak`): `cut` when
+   * it was longer than the state's `turnLimit`, and `text` is only its start.
+   */
+  | { role: 'caller', text: string, cut?: true }
   /**
    * What the assistant said, as far as the caller heard it: `interrupted`
    * when the caller cut it off (barge-in), and then `text` is only what

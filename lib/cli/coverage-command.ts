@@ -20,9 +20,10 @@ function transitionLine ({ node, transition }: PlacedTransition): string {
 /**
  * The report `coverage` prints for a flow from the record its tests left
  * (see `AI_FLOW_COVERAGE`): the share of states and transitions visited,
- * what never was, and a script for each state never visited.
+ * what never was, and a script for each state never visited. Fragments
+ * count as one state with their exits unless `expand` is set.
  */
-export async function coverageReport (flow: AnyStateMachine, { file, shown: record }: { file: string, shown: string }, name: string, c: Paint): Promise<string[]> {
+export async function coverageReport (flow: AnyStateMachine, { file, shown: record, expand }: { file: string, shown: string, expand?: boolean }, name: string, c: Paint): Promise<string[]> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -38,7 +39,7 @@ export async function coverageReport (flow: AnyStateMachine, { file, shown: reco
   if (visits.states.size === 0) {
     throw new UsageError(`${record} holds no visits of ${name} (${flow.id}) as it is now: run its tests again with AI_FLOW_COVERAGE=${record}`)
   }
-  const { states, transitions } = flowCoverage(flow, visits)
+  const { states, transitions } = flowCoverage(flow, visits, { expand })
   const lines = [
     c.bold(`${name} (${flow.id}), from ${record}`),
     `  states       ${states.visited}/${states.total}  ${percent(states.visited, states.total)}`,

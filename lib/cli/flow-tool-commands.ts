@@ -47,10 +47,11 @@ function checkCommand (root: Command, { io, colors, setCode }: Context): void {
 function coverageCommand (root: Command, { io, colors }: Context): void {
   flowCommand(root, 'coverage', 'Print which states and transitions of a flow its tests visited, and scripts for the states they missed.')
     .option('--record <file>', `the record the tests wrote with ${COVERAGE_FILE_ENV}=<file> (default: $${COVERAGE_FILE_ENV}, then ${DEFAULT_RECORD})`)
-    .action(async (file: string, options: { export?: string, record?: string }) => {
+    .option('--expand', 'count the inside of fragments (prompt, menu, collectDigits, agent) too, not only their exits')
+    .action(async (file: string, options: { export?: string, record?: string, expand?: boolean }) => {
       const flow = await loadFlow(file, { cwd: io.cwd, exportName: options.export })
       const record = options.record ?? io.env[COVERAGE_FILE_ENV] ?? DEFAULT_RECORD
-      const lines = await coverageReport(flow, { file: path.resolve(io.cwd, record), shown: record }, path.basename(file), colors())
+      const lines = await coverageReport(flow, { file: path.resolve(io.cwd, record), shown: record, expand: options.expand }, path.basename(file), colors())
       io.stdout.write(lines.join('\n') + '\n')
     })
 }

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { simulateCall } from '../testing'
 import { diagram } from './diagram-command'
 import { flowToolCommands } from './flow-tool-commands'
@@ -73,14 +73,22 @@ function diagramCommand (root: Command, { io }: Context): void {
     })
 }
 
+/** `--reply-timeout`: a whole number of ms above 0. */
+function replyTimeoutOption (value: string): number {
+  const ms = Number(value)
+  if (!Number.isInteger(ms) || ms <= 0) throw new InvalidArgumentError('it must be a whole number of ms above 0.')
+  return ms
+}
+
 function replayCommand (root: Command, { io, colors, setCode }: Context): void {
   withExport(root.command('replay')
     .description('Run a recorded call through a flow; print where the replies differ. Exit code 1 when they do.')
     .argument('<recording>', 'a JSON Lines recording, as the plugin\'s record option writes it, or a directory of them')
-    .argument('<flow-module>', 'a .js or .ts module exporting the machine'))
-    .action(async (recording: string, file: string, options: FlowOptions) => {
+    .argument('<flow-module>', 'a .js or .ts module exporting the machine')
+    .option('--reply-timeout <ms>', 'serve every call with this replyTimeout instead of the one it was recorded with', replyTimeoutOption))
+    .action(async (recording: string, file: string, options: FlowOptions & { replyTimeout?: number }) => {
       const flow = await loadFlow(file, { cwd: io.cwd, exportName: options.export })
-      const { lines, differs } = await replay(path.resolve(io.cwd, recording), flow, colors())
+      const { lines, differs } = await replay(path.resolve(io.cwd, recording), flow, colors(), options.replyTimeout)
       io.stdout.write(lines.join('\n') + '\n')
       setCode(differs ? EXIT.differs : EXIT.ok)
     })

@@ -61,6 +61,7 @@ export function replayReport (result: ReplayResult, c: Paint): string[] {
   }
   for (const difference of result.modelDifferences) lines.push(...modelLines(difference, c))
   for (const { sessionId, err } of result.errors) lines.push(c.yellow(`call ${sessionId}: the flow failed: ${err.message}`))
+  for (const { sessionId, recorded, replayed } of result.versions) lines.push(c.yellow(`call ${sessionId}: recorded with flow version ${recorded}, replayed with ${replayed}`))
   const calls = `${result.calls} call${result.calls === 1 ? '' : 's'}, ${result.events} event${result.events === 1 ? '' : 's'}`
   const count = result.differences.length
   const models = result.modelDifferences.length
@@ -83,9 +84,13 @@ function modelLines ({ sessionId, position, recorded, replayed }: ModelDifferenc
   ])]
 }
 
-/** Replays a recording (a file or a directory) through a flow; resolves with the report and whether anything differed. */
-export async function replay (file: string, flow: AnyStateMachine, c: Paint): Promise<{ lines: string[], differs: boolean }> {
+/**
+ * Replays a recording (a file or a directory) through a flow; resolves with
+ * the report and whether anything differed. Each call is served with the
+ * `replyTimeout` it was recorded with, unless `replyTimeout` is given.
+ */
+export async function replay (file: string, flow: AnyStateMachine, c: Paint, replyTimeout?: number): Promise<{ lines: string[], differs: boolean }> {
   const calls = await readRecordings(file)
-  const result = await replayRecording(calls, flow)
+  const result = await replayRecording(calls, flow, { replyTimeout })
   return { lines: replayReport(result, c), differs: result.differences.length > 0 || result.modelDifferences.length > 0 }
 }

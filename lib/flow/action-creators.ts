@@ -23,6 +23,20 @@ export function speak (textOrFields: string | Fields<SpeakAction>, options?: Spe
   return { type: 'speak', ...fields } as SpeakFlowAction
 }
 
+/**
+ * What a `speak` action says: its `text`, or its `ssml` as written; undefined
+ * for any other action (or none). A speak carries one of the two, so reading
+ * `.text` of a reply's action needs two narrowings; this is both.
+ *
+ * @example
+ * assert.match(speechText(turns[1].actions[0]) ?? '', /^Are you still there\?/)
+ */
+export function speechText (action: { type: string } | undefined): string | undefined {
+  if (action?.type !== 'speak') return undefined
+  const speech = action as SpeakFlowAction
+  return 'text' in speech ? speech.text : speech.ssml
+}
+
 /** Play a base64 WAV file (16 kHz, mono, 16-bit PCM). */
 export function audio (data: string, options?: Omit<Fields<AudioAction>, 'audio'>): Emitted<AudioAction> {
   return { type: 'audio', audio: data, ...options }

@@ -35,12 +35,26 @@ export function timersOf (record: SessionRecord): LiveTimer[] {
     .sort((a, b) => a.dueAt - b.dueAt)
 }
 
-// The session in a flow's context holds the numbers (`from_phone_number`…); so may the flow's own fields.
-const PHONE_KEY = /phone|number/i
+// A phone number as people and the service write it: an optional `+`, 7 to 15 digits, spaces, dashes or parentheses between.
+const PHONE_TEXT = /^\+?[\d(][\d ()-]*\d$/
+const DATE_TEXT = /^\d{4}-\d{2}-\d{2}/
+// A number (not a string) is a phone number only where the key says so: timestamps and counters are numbers too.
+const PHONE_KEY = /phone/i
 
-/** A phone number under a key that names one is masked as in the call list; any other value is kept. */
+function phoneDigits (text: string): boolean {
+  const digits = text.replace(/\D/g, '').length
+  return digits >= 7 && digits <= 15
+}
+
+/**
+ * A value that looks like a phone number is masked as in the call list,
+ * whatever its key: `numberTries: 0` is a count, `callback: '+49 30 1234567'`
+ * is a number to hide. A number value is masked under a key naming a phone.
+ */
 function maskPhoneNumbers (key: string, value: unknown): unknown {
-  return PHONE_KEY.test(key) && (typeof value === 'string' || typeof value === 'number') ? maskNumber(String(value)) : value
+  if (typeof value === 'string' && PHONE_TEXT.test(value) && !DATE_TEXT.test(value) && phoneDigits(value)) return maskNumber(value)
+  if (typeof value === 'number' && PHONE_KEY.test(key) && Number.isInteger(value) && phoneDigits(String(value))) return maskNumber(String(value))
+  return value
 }
 
 function contextText (context: unknown): string {

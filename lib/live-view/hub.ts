@@ -49,6 +49,8 @@ export class LiveHub {
   readonly #unobserve: () => void
   readonly #keepAlive: NodeJS.Timeout
   #tail: Promise<void> = Promise.resolve()
+  /** Set by `close()`: a stream still opening then is ended, not kept. */
+  #closed = false
 
   constructor (options: LiveHubOptions) {
     this.#options = options
@@ -80,12 +82,21 @@ export class LiveHub {
       'cache-control': 'no-store',
       'x-accel-buffering': 'no'
     })
+    if (this.#closed) {
+      response.end()
+      return
+    }
     response.on('close', () => { this.#clients.delete(response) })
     response.write(message('flow', this.flow))
     // Joins the queue, so that no change reported before the list is sent after it.
     const joined = this.#tail.then(async () => {
       const calls = await this.calls()
       if (response.destroyed) return
+      // The server is closing, and waits for this stream: it has had every other stream ended.
+      if (this.#closed) {
+        response.end()
+        return
+      }
       response.write(message('calls', calls))
       this.#clients.add(response)
     })
@@ -95,6 +106,7 @@ export class LiveHub {
 
   /** Ends every stream and stops watching. */
   close (): void {
+    this.#closed = true
     this.#unwatch()
     this.#unobserve()
     clearInterval(this.#keepAlive)

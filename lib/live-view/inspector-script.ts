@@ -28,7 +28,17 @@ async function drawDiagram (source) {
     $('#source').open = true
     return
   }
-  const { svg } = await mermaid.render('flow-diagram-' + (++drawing.count), source)
+  let svg
+  try {
+    ({ svg } = await mermaid.render('flow-diagram-' + (++drawing.count), source))
+  } catch (err) {
+    // An empty panel would hide that the drawing failed: say why, and show what Mermaid was given.
+    if (drawing.source !== source) return
+    $('#diagram').replaceChildren(el('p', { class: 'note' }, 'Mermaid could not draw this diagram: ' + ((err && err.message) || String(err)) + ' Its source is below.'))
+    $('#diagram').dataset.failed = String(drawing.count)
+    $('#source').open = true
+    return
+  }
   // A later drawing may have started while this one was made.
   if (drawing.source !== source) return
   const picture = new DOMParser().parseFromString(svg, 'image/svg+xml').documentElement

@@ -15,8 +15,16 @@ function fail (name: string, given: unknown, allowed: string): never {
   throw new InvalidOptionError(`${name} must be ${allowed}, got ${JSON.stringify(given) ?? String(given)}`)
 }
 
-function isHttpUrl (value: string): boolean {
-  return URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol)
+/** Hosts on this machine: a test's fake of the API, where the token never crosses a network. */
+function isLoopback (hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
+}
+
+/** https, or http to this machine only: the API token goes in every request's header, readable to anyone on the way in clear. */
+function isSafeUrl (value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const { protocol, hostname } = new URL(value)
+  return protocol === 'https:' || (protocol === 'http:' && isLoopback(hostname))
 }
 
 /** Checks the settings of outbound calls and fills in the defaults. */
@@ -27,7 +35,9 @@ export function resolveOutboundOptions (value: unknown, name = 'outbound'): Requ
     // The token is a secret: its value stays out of the message.
     throw new InvalidOptionError(`${name}.token must be a non-empty string of visible ASCII characters (no spaces or line breaks)`)
   }
-  if (typeof baseUrl !== 'string' || !isHttpUrl(baseUrl)) fail(`${name}.baseUrl`, baseUrl, 'an http or https URL')
+  if (typeof baseUrl !== 'string' || !isSafeUrl(baseUrl)) {
+    fail(`${name}.baseUrl`, baseUrl, 'an https URL (http only to localhost, 127.0.0.1 or [::1]: the API token would cross the network in clear)')
+  }
   if (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout <= 0) fail(`${name}.timeout`, timeout, 'a positive integer')
   // A trailing slash would double the one the path starts with.
   return { token, baseUrl: baseUrl.replace(/\/+$/, ''), timeout }

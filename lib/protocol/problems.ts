@@ -31,8 +31,21 @@ const describe: Partial<Record<ValueErrorType, Describe>> = {
   [ValueErrorType.ArrayMaxItems]: (s) => `must have at most ${s.maxItems} items`
 }
 
-function isLiteral (error: ValueError): boolean {
-  return error.type === ValueErrorType.Literal
+/**
+ * The names a discriminator that did not match allows, quoted: a literal's
+ * one, a union of literals' every one, none for the name of a newer value
+ * (any other name). Undefined for an error that is not a discriminator's.
+ */
+function choices (error: ValueError): string[] | undefined {
+  const schema = error.schema as TSchema & { const?: unknown, anyOf?: TSchema[], otherThan?: unknown }
+  if (error.type === ValueErrorType.Literal) return [JSON.stringify(schema.const)]
+  if (error.type === ValueErrorType.Union && schema.anyOf?.every((branch) => 'const' in branch) === true) return schema.anyOf.map((branch) => JSON.stringify(branch.const))
+  if (error.type === ValueErrorType.StringPattern && schema.otherThan !== undefined) return []
+  return undefined
+}
+
+function isDiscriminator (error: ValueError): boolean {
+  return choices(error) !== undefined
 }
 
 /**
@@ -44,13 +57,15 @@ function isLiteral (error: ValueError): boolean {
  * TypeBox reporting at least one error for every branch of a failed union.
  */
 function resolve (error: ValueError): Problem {
-  if (error.type !== ValueErrorType.Union) return { path: error.path, message: message(error) }
+  if (error.type !== ValueErrorType.Union || isDiscriminator(error)) return { path: error.path, message: message(error) }
   const branches = error.errors.map((iterator) => [...iterator])
-  const chosen = branches.filter((errors) => !errors.some(isLiteral)).flat()
+  const chosen = branches.filter((errors) => !errors.some(isDiscriminator)).flat()
   if (chosen.length > 0) return resolve(chosen[0])
-  const literals = branches.flat().filter(isLiteral)
+  const literals = branches.flat().filter(isDiscriminator)
   if (literals.some((e) => e.path !== literals[0].path)) return resolve(literals[0])
-  return { path: literals[0].path, message: `must be one of ${literals.map((e) => JSON.stringify(e.schema.const)).join(', ')}` }
+  const names = literals.flatMap((e) => choices(e) as string[])
+  const newer = literals.some((e) => choices(e)?.length === 0) ? ', or the name of a newer one' : ''
+  return { path: literals[0].path, message: `must be one of ${names.join(', ')}${newer}` }
 }
 
 /**
@@ -59,6 +74,8 @@ function resolve (error: ValueError): Problem {
  * "must be exactly one of 0-9, * or #".
  */
 function message (error: ValueError): string {
+  const union = choices(error)
+  if (error.type === ValueErrorType.Union && union !== undefined) return `must be one of ${union.join(', ')}`
   const custom = (error.schema as { errorMessage?: string }).errorMessage
   if (custom !== undefined && error.type === ValueErrorType.StringPattern) return custom
   const fn = describe[error.type]

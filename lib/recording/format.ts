@@ -24,14 +24,25 @@ export interface RecordedTurn {
    * was sent in answer, and what the flow pushed later is not recorded.
    */
   pushed?: true
+  /** The `replyTimeout` the call was served with, in ms: a replay waits as long. Missing in older recordings. */
+  replyTimeout?: number
+  /** The `flowVersion` of the instance that served the event. Missing in older recordings. */
+  flowVersion?: string
+}
+
+/** What a recording keeps of the plugin's options, since a replay depends on them. */
+export interface RecordedOptions {
+  replyTimeout: number
+  flowVersion: string
 }
 
 /** The JSON line for one turn, phone numbers masked unless told otherwise. */
-export function recordLine (turn: CallTurn, redact: boolean): string {
+export function recordLine (turn: CallTurn, redact: boolean, options?: RecordedOptions): string {
   const line: RecordedTurn = redact
     ? { at: turn.at, event: redactEvent(turn.event), reply: turn.reply.map(redactAction), state: turn.state, redacted: true }
     : { at: turn.at, event: turn.event, reply: turn.reply, state: turn.state }
   if (turn.pushed) line.pushed = true
+  if (options !== undefined) Object.assign(line, options)
   return JSON.stringify(line) + '\n'
 }
 
@@ -65,6 +76,8 @@ function lineProblem (value: unknown): string | undefined {
   const event = validateEvent(line.event)
   if (!event.ok) return `has an invalid event: ${formatProblems(event.problems, 'event')}`
   if (!Array.isArray(line.reply)) return 'has no array "reply"'
+  if (line.replyTimeout !== undefined && (typeof line.replyTimeout !== 'number' || !(line.replyTimeout > 0))) return 'has a "replyTimeout" that is not a positive number'
+  if (line.flowVersion !== undefined && typeof line.flowVersion !== 'string') return 'has a "flowVersion" that is not a string'
   return undefined
 }
 
@@ -96,6 +109,6 @@ export function parseRecording (text: string): RecordedCall[] {
     else call.turns.push(value as RecordedTurn)
   })
   // A model call is written when it ends; replay asks in the order they began.
-  for (const call of calls.values()) call.models?.sort((a, b) => a.at - b.at)
+  for (const call of calls.values()) call.models?.sort((a, b) => a.at - b.at || (a.n ?? 0) - (b.n ?? 0))
   return [...calls.values()]
 }

@@ -29,3 +29,21 @@ export function redactEvent<T extends { session: Record<string, unknown> }> (eve
 export function redactAction<T extends Record<string, unknown>> (action: T): T {
   return masked(action, ACTION_FIELDS)
 }
+
+/**
+ * A copy of a value with every phone number of `session` masked wherever it
+ * appears in a string (with or without its `+`): the numbers an author put
+ * in a model's instructions, or a model's tool call, as the event's own are.
+ */
+export function maskNumbersIn<T> (value: T, session: Readonly<Record<string, unknown>> | undefined): T {
+  const numbers = SESSION_FIELDS.map((field) => session?.[field])
+    .filter((number): number is string => typeof number === 'string')
+    .flatMap((number) => [number, number.replace(/\D/g, '')])
+    // Short values would mask ordinary digits; longer ones go first, so that a number inside another is masked whole.
+    .filter((number) => number.replace(/\D/g, '').length >= 5)
+    .sort((a, b) => b.length - a.length)
+  if (numbers.length === 0) return value
+  let text = JSON.stringify(value)
+  for (const number of numbers) text = text.replaceAll(number, maskNumber(number) as string)
+  return JSON.parse(text) as T
+}

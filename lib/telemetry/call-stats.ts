@@ -29,7 +29,8 @@ export interface CallSummary {
 export class CallStats {
   readonly id: string
   readonly startedAt: number
-  readonly events: Record<string, number> = {}
+  /** By the protocol's event type, or `other`; without a prototype, so that no type can name one of its properties. */
+  readonly events: Record<string, number> = Object.create(null)
   bargeIns = 0
   inputTimeouts = 0
   flowVersion: string
@@ -52,11 +53,11 @@ export class CallStats {
     this.transport = transport
   }
 
-  /** Counts one event; its transport is the call's from now on. */
-  count (event: { type: string, barged_in?: unknown }, transport: Transport): void {
-    this.events[event.type] = (this.events[event.type] ?? 0) + 1
-    if (event.type === 'user_speak' && event.barged_in === true) this.bargeIns++
-    else if (event.type === 'user_input_timeout') this.inputTimeouts++
+  /** Counts one event of a kind (`other` for a type the protocol does not document); its transport is the call's from now on. */
+  count (kind: string, barged: boolean, transport: Transport): void {
+    this.events[kind] = (this.events[kind] ?? 0) + 1
+    if (barged) this.bargeIns++
+    else if (kind === 'user_input_timeout') this.inputTimeouts++
     this.transport = transport
   }
 

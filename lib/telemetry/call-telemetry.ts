@@ -1,6 +1,7 @@
 import type { Context } from '@opentelemetry/api'
 import { CallStats, type CallEnd, type Transport } from './call-stats'
-import { EventTurn, type EventKind, type TurnContext } from './event-turn'
+import { kindOf } from './event-kinds'
+import { EventTurn, type TurnContext } from './event-turn'
 import { FlowMetrics } from './metrics'
 import { otelTargets, loadOtelApi, type OtelApi } from './otel-api'
 import { workSpan, type WorkEnd } from './work-spans'
@@ -36,8 +37,6 @@ export class CallTelemetry {
   readonly #flowVersion: string
   readonly #log: SummaryLogger
   readonly #turns: TurnContext | undefined
-  /** By event type: a bounded set, since only the protocol's event types get this far. */
-  readonly #kinds = new Map<string, EventKind>()
 
   constructor ({ flowVersion, log, api = loadOtelApi() }: CallTelemetryOptions) {
     this.#flowVersion = flowVersion
@@ -61,10 +60,12 @@ export class CallTelemetry {
       stats = new CallStats(id, Date.now(), this.#flowVersion, transport)
       this.#calls.set(id, stats)
     }
-    stats.count(event, transport)
+    const kind = kindOf(event.type)
+    const barged = kind.type === 'user_speak' && event.barged_in === true
+    stats.count(kind.type, barged, transport)
     if (this.#turns === undefined) return undefined
-    this.#turns.metrics?.event(event.type, stats.flowVersion, event.type === 'user_speak' && event.barged_in === true)
-    const turn = new EventTurn(this.#turns, this.#kindOf(event.type), stats, transport, this.#parentOf(request))
+    this.#turns.metrics?.event(kind.type, stats.flowVersion, barged)
+    const turn = new EventTurn(this.#turns, kind, event.type, stats, transport, this.#parentOf(request))
     stats.latest = turn
     return turn
   }
@@ -171,12 +172,6 @@ export class CallTelemetry {
     }
     // An expired call has no event open: its summary is a span of its own.
     turns.tracer.startSpan('aiflow.call.ended', { attributes }, turns.api.ROOT_CONTEXT).end()
-  }
-
-  #kindOf (type: string): EventKind {
-    let kind = this.#kinds.get(type)
-    if (kind === undefined) this.#kinds.set(type, kind = { type, spanName: `aiflow.event ${type}` })
-    return kind
   }
 
   #parentOf (request: unknown): Context {

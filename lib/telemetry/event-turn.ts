@@ -1,6 +1,7 @@
 import type { Context, Span, Tracer } from '@opentelemetry/api'
 import type { OtelApi } from './otel-api'
 import type { CallStats, Transport } from './call-stats'
+import type { EventKind } from './event-kinds'
 import type { FlowMetrics } from './metrics'
 
 /** What an event's span and metrics need of the telemetry that made it. */
@@ -8,16 +9,6 @@ export interface TurnContext {
   api: OtelApi
   tracer: Tracer | undefined
   metrics: FlowMetrics | undefined
-}
-
-/**
- * What every event of one type shares, made once per type: the spans
- * waiting in the SDK's batch for export hold one copy of these strings,
- * not one each.
- */
-export interface EventKind {
-  type: string
-  spanName: string
 }
 
 /**
@@ -48,6 +39,7 @@ interface EventAttributes {
  * three times (measured in BENCHMARKS.md, "Telemetry").
  */
 export class EventTurn {
+  /** The protocol's event type, or `other`: what the metrics count it as. */
   readonly type: string
   readonly stats: CallStats
   /** Undefined when only metrics are on. */
@@ -59,7 +51,8 @@ export class EventTurn {
   readonly #attributes: EventAttributes | undefined
   #spanContext: Context | undefined
 
-  constructor (context: TurnContext, kind: EventKind, stats: CallStats, transport: Transport, parent: Context) {
+  /** `eventType` is the event's own type, kept on its span alone: a span is exported and let go. */
+  constructor (context: TurnContext, kind: EventKind, eventType: string, stats: CallStats, transport: Transport, parent: Context) {
     this.#context = context
     this.type = kind.type
     this.stats = stats
@@ -68,7 +61,7 @@ export class EventTurn {
     this.#attributes = {
       // The call's id as its first event had it: each event's own copy is left to the garbage collector.
       'aiflow.call.id': stats.id,
-      'aiflow.event.type': kind.type,
+      'aiflow.event.type': eventType,
       'aiflow.transport': transport,
       'aiflow.flow.version': stats.flowVersion,
       'aiflow.state.before': undefined,

@@ -10,6 +10,8 @@ import type { Answer, Driver } from './driver'
 import type { ModelCallHook } from '../agent/model-calls'
 
 /** The plugin's options that apply to a flow driven without a server. */
+const noop = (): void => {}
+
 export interface FlowDriverOptions {
   replyTimeout?: number
   fallback?: FlowAction[]
@@ -69,8 +71,15 @@ export class FlowDriver implements Driver {
   async send (event: { type: string, session: { id: string } }, over?: Transport): Promise<Answer> {
     const transport = over ?? (WEBSOCKET_ONLY_EVENTS.has(event.type) ? 'websocket' : 'webhook')
     const replyable = transport === 'websocket' || !SILENT_EVENTS.has(event.type)
-    const actions = await this.#registry.dispatch(event, { log: this.#log, replyable })
-    return { actions, state: this.#state }
+    // A reply may wait for its deadline, a timer that keeps no process up: this one does, so that a
+    // script or a replay in a process with nothing else to do is not left unfinished.
+    const awake = setInterval(noop, 60_000)
+    try {
+      const actions = await this.#registry.dispatch(event, { log: this.#log, replyable })
+      return { actions, state: this.#state }
+    } finally {
+      clearInterval(awake)
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { ModelCallHook, ModelCallRecord, RecordedRequest } from '../agent/model-calls'
+import { wholeRequests } from '../agent/recorded-requests'
 import { pauseOn, type TestClock } from './clock'
 import { sameJson } from './same-json'
 
@@ -12,6 +13,21 @@ export interface ModelDifference {
   replayed: RecordedRequest
 }
 
+/** A request as JSON, its fields in one order. */
+const canonical = ({ instructions, messages, tools, options }: RecordedRequest): string => JSON.stringify({ instructions, messages, tools, options })
+
+/**
+ * Whether the replayed request is the recorded one. A masked digit of the
+ * recording matches any digit: a recording masks the caller's number
+ * wherever it appears, a transcript of the caller saying it included,
+ * while the replayed call has that transcript from the recorded event.
+ */
+function sameRequest (recorded: RecordedRequest, replayed: RecordedRequest): boolean {
+  if (sameJson(replayed, recorded)) return true
+  const [mine, theirs] = [canonical(recorded), canonical(replayed)]
+  return mine.length === theirs.length && [...mine].every((char, index) => char === theirs[index] || (char === '*' && /\d/.test(theirs[index])))
+}
+
 /**
  * Answers a replayed call's model calls from its recording, in order,
  * instead of asking the model: the same parts, the same error, the same
@@ -23,6 +39,7 @@ export interface ModelDifference {
  */
 export function replayingModelCalls (sessionId: string, records: readonly ModelCallRecord[], clock: TestClock, replyTimeout: number, differs: (difference: ModelDifference) => void): ModelCallHook {
   let next = 0
+  const requests = wholeRequests(records.map((record) => record.request))
   return {
     async * stream (request) {
       const { signal, ...replayed } = request
@@ -32,7 +49,8 @@ export function replayingModelCalls (sessionId: string, records: readonly ModelC
         differs({ sessionId, position, replayed })
         throw new Error(`the recording has no answer for model call ${position}`)
       }
-      if (!sameJson(replayed, record.request)) differs({ sessionId, position, recorded: record.request, replayed })
+      const recorded = requests[position - 1]
+      if (!sameRequest(recorded, replayed)) differs({ sessionId, position, recorded, replayed })
       const start = clock.now()
       for (const { ms, part } of record.parts) {
         if (ms >= replyTimeout) await pauseOn(clock, start + ms - clock.now(), signal)

@@ -5,6 +5,7 @@ import { redactAction, type RecordedCall, type RecordedTurn } from '../recording
 import { FlowDriver, type FlowDriverOptions } from './flow-driver'
 import { replayingModelCalls, type ModelDifference } from './replay-models'
 import { DEFAULT_REPLY_TIMEOUT } from '../options'
+import { flowVersionOf } from '../flow'
 
 /** One event whose reply came out differently from the recorded one. */
 export interface ReplayDifference {
@@ -26,12 +27,16 @@ export interface ReplayResult {
   modelDifferences: ModelDifference[]
   /** What the flow failed with during the replay, by call. */
   errors: Array<{ sessionId: string, err: Error }>
+  /** Calls recorded with a flow version other than the one replayed: their differences may be the flow's changes. */
+  versions: Array<{ sessionId: string, recorded: string, replayed: string }>
 }
 
 /**
  * Runs recorded calls through `flow`, each on its own simulated clock that
- * moves as the recorded arrival times did, and reports every event whose
- * reply differs. Replies of recordings with masked phone numbers are masked
+ * moves as the recorded arrival times did, with the `replyTimeout` the call
+ * was recorded with (unless `options.replyTimeout` says otherwise), and reports every event whose
+ * reply differs, and every call recorded with another flow version.
+ * Replies of recordings with masked phone numbers are masked
  * the same way before they are compared. An event recorded from the webhook
  * is answered as the webhook answers it; one recorded from the WebSocket is
  * answered at once, `user_speech_started` included. A WebSocket recording
@@ -46,12 +51,16 @@ export interface ReplayResult {
  * t.same(result.differences, [])
  */
 export async function replayRecording (calls: readonly RecordedCall[], flow: AnyStateMachine, options: FlowDriverOptions = {}): Promise<ReplayResult> {
-  const result: ReplayResult = { calls: calls.length, events: 0, differences: [], modelDifferences: [], errors: [] }
+  const result: ReplayResult = { calls: calls.length, events: 0, differences: [], modelDifferences: [], errors: [], versions: [] }
+  const replayed = options.flowVersion ?? flowVersionOf(flow)
   for (const call of calls) {
     // The call's model calls are answered from the recording, never by a model.
     const differs = (difference: ModelDifference): void => { result.modelDifferences.push(difference) }
-    const replyTimeout = options.replyTimeout ?? DEFAULT_REPLY_TIMEOUT
-    const driver: FlowDriver = new FlowDriver(flow, { ...options, modelCalls: (id) => replayingModelCalls(id, call.models ?? [], driver.clock, replyTimeout, differs) })
+    const served = call.turns[0]
+    const replyTimeout = options.replyTimeout ?? served?.replyTimeout ?? DEFAULT_REPLY_TIMEOUT
+    const recorded = served?.flowVersion
+    if (recorded !== undefined && recorded !== replayed) result.versions.push({ sessionId: call.sessionId, recorded, replayed })
+    const driver: FlowDriver = new FlowDriver(flow, { ...options, replyTimeout, modelCalls: (id) => replayingModelCalls(id, call.models ?? [], driver.clock, replyTimeout, differs) })
     try {
       await replayCall(driver, call, result)
     } finally {

@@ -1,4 +1,4 @@
-import type { AgentModel, ModelPart, ModelRequest } from '../agent/model'
+import type { AgentMessage, AgentModel, ModelPart, ModelRequest } from '../agent/model'
 import type { Clock } from '../sessions'
 import { pauseOn } from './clock'
 
@@ -19,14 +19,34 @@ export interface ScriptedModelOptions {
   /** The clock its delays run on: a `TestClock` to move them by hand. Default real time. */
   clock?: Clock
   name?: string
+  /**
+   * Answer each call from the start of the list, by its conversation: the
+   * n-th request of a call gets the n-th answer, wherever it is asked (a
+   * server's second call, a call that moved to another instance). Default
+   * false: one list for the whole process, in the order of the requests.
+   */
+  perCall?: boolean
+}
+
+/**
+ * Which request of its call this is, from 0, read from the conversation it
+ * carries: each caller turn asks once (interrupted or not), and once more
+ * after each tool call the state refused. A `history` that trims the
+ * conversation makes the count fall short.
+ */
+export function requestOfCall (messages: readonly AgentMessage[]): number {
+  const callerTurns = messages.filter((message) => message.role === 'caller').length
+  const refused = messages.filter((message) => message.role === 'tool' && !message.ok).length
+  return Math.max(0, callerTurns - 1) + refused
 }
 
 const realTime: Clock = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) }
 
 /**
- * A language model for tests: it answers each request with the next
- * answer of the list, in pieces and with the delays given, and keeps what
- * it was asked (`requests`) and how many answers were cut off (`aborted`).
+ * A language model for tests and demos: it answers each request with the
+ * next answer of the list (with `perCall`, each call's n-th request with
+ * the n-th answer), in pieces and with the delays given, and keeps what it
+ * was asked (`requests`) and how many answers were cut off (`aborted`).
  * Asked once more than it has answers, it fails.
  *
  * @example
@@ -45,9 +65,10 @@ export function scriptedModel (answers: readonly ScriptedAnswer[], options: Scri
     aborted: 0,
     async * stream (request: ModelRequest): AsyncIterable<ModelPart> {
       const { signal, ...seen } = request
-      model.requests.push(structuredClone(seen))
-      const answer = answers[next++]
-      if (answer === undefined) throw new Error(`the scripted model has only ${answers.length} answers`)
+      // Kept as given: options may hold what cannot be cloned (a function), and the messages are never changed after.
+      model.requests.push(seen)
+      const answer = answers[options.perCall === true ? requestOfCall(seen.messages) : next++]
+      if (answer === undefined) throw new Error(`the scripted model has only ${answers.length} answers${options.perCall === true ? ' for a call' : ''}`)
       const { text, tool, error, delay = 0, firstDelay = delay } = typeof answer === 'string' ? { text: answer } : answer
       try {
         const words = text === undefined ? [] : Array.isArray(text) ? text : text.split(/(?<=\s)/)

@@ -1,5 +1,6 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate'
 import { eventSchemas } from '../protocol'
+import { editDistance } from '../protocol/nearest-name'
 import { emitsOf, restingStates, type EmitPlace } from './flow-emits'
 import { placeOf } from './part-names'
 import { stateNodes, targetsOf, transitionsOf } from './xstate-parts'
@@ -63,19 +64,8 @@ function eventKnown (type: string, known: ReadonlySet<string>): boolean {
   return known.has(type) || type === '*' || type.startsWith('xstate.')
 }
 
-/** The number of single-character edits between two words. */
-function distance (a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i]
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    row = next
-  }
-  return row[b.length]
-}
-
 function suggestion (type: string, known: ReadonlySet<string>): string {
-  const close = [...known].find((name) => distance(type, name) <= 2)
+  const close = [...known].find((name) => editDistance(type, name) <= 2)
   return close === undefined ? '' : ` (did you mean "${close}"?)`
 }
 

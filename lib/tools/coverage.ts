@@ -1,8 +1,9 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate'
 import { flowVersionOf } from '../flow'
+import { fragmentOf } from '../flow/fragments/exits'
 import type { Move } from '../testing/simulate'
 import { shortestScripts } from './shortest-scripts'
-import { stateNodes, transitionKey, transitionsOf, type PlacedTransition } from './xstate-parts'
+import { stateNodes, targetsOf, transitionKey, transitionsOf, type PlacedTransition } from './xstate-parts'
 
 /** What the tests visited of one flow, read from the coverage record. */
 export interface Visits {
@@ -51,21 +52,52 @@ export function readVisits (text: string, flow: AnyStateMachine): Visits {
   return visits
 }
 
+export interface CoverageOptions {
+  /**
+   * Count the inside of fragments (`prompt`, `menu`, `collectDigits`,
+   * `agent`) too: their listening and reprompt states and the transitions
+   * between them. Default false: a fragment is one state, and of its
+   * transitions only its exits count, as `diagram` draws it.
+   */
+  expand?: boolean
+}
+
+/** Whether `node` lies strictly inside `outer`. */
+function isInside (node: AnyStateNode, outer: AnyStateNode): boolean {
+  for (let parent = node.parent; parent !== undefined; parent = parent.parent) if (parent === outer) return true
+  return false
+}
+
+/** Whether a fragment is around `node`: then the fragment wrote it, not the author. */
+function inFragment (node: AnyStateNode): boolean {
+  for (let parent = node.parent; parent !== undefined; parent = parent.parent) if (fragmentOf(parent) !== undefined) return true
+  return false
+}
+
+/** A transition the author wrote: not inside a fragment, and of a fragment's own, only its exits. */
+function isAuthors ({ node, transition }: PlacedTransition): boolean {
+  if (inFragment(node)) return false
+  if (fragmentOf(node) === undefined) return true
+  const targets = targetsOf(transition)
+  return targets.length > 0 && targets.every((target) => !isInside(target, node))
+}
+
 /**
  * State and transition coverage of a flow, as Dialogflow CX gives it for
  * its test cases: what was visited, what never was, and for each state
  * never visited the shortest script that reaches it (see `shortestScripts`;
- * the events the tests sent are tried too).
+ * the events the tests sent are tried too). Fragments count as one state
+ * with their exits unless `expand` is set.
  *
  * @example
  * const { states } = flowCoverage(flow, readVisits(readFileSync('coverage.jsonl', 'utf8'), flow))
  */
-export function flowCoverage (flow: AnyStateMachine, visits: Visits): Coverage {
+export function flowCoverage (flow: AnyStateMachine, visits: Visits, { expand = false }: CoverageOptions = {}): Coverage {
   // The machine itself is always in; history states are where a state was, not a state.
-  const states = stateNodes(flow).filter((node) => node.parent !== undefined && node.type !== 'history')
+  const states = stateNodes(flow).filter((node) => node.parent !== undefined && node.type !== 'history' && (expand || !inFragment(node)))
   const unvisitedNodes = states.filter((node) => !visits.states.has(node.id))
   const scripts = unvisitedNodes.length === 0 ? new Map() : shortestScripts(flow, { events: visits.events })
-  const transitions = stateNodes(flow).flatMap(transitionsOf)
+  const transitions = stateNodes(flow).flatMap(transitionsOf).filter((placed) => expand || isAuthors(placed))
   const untaken = transitions.filter(({ node, transition }) => !visits.transitions.has(transitionKey(node, transition)))
   return {
     states: {

@@ -5,6 +5,7 @@ import type { SessionRegistry } from '../sessions'
 import { tokenCheck } from './token'
 import { answerError } from './error-answer'
 import { nestsDeeperThan, tooDeep } from './json-depth'
+import type { UnknownEventTypes } from './unknown-types'
 
 export interface HttpTransportOptions {
   path: string
@@ -12,6 +13,7 @@ export interface HttpTransportOptions {
   bodyLimit: number
   maxDepth: number
   registry: SessionRegistry
+  unknownTypes: UnknownEventTypes
 }
 
 /**
@@ -24,7 +26,7 @@ const eventValidator: FastifySchemaCompiler<unknown> = () => (body) => {
 }
 
 /** The webhook: `POST <path>`, one event in, 204 or the flow's actions out. */
-export async function httpTransport (app: FastifyInstance, { path, token, bodyLimit, maxDepth, registry }: HttpTransportOptions): Promise<void> {
+export async function httpTransport (app: FastifyInstance, { path, token, bodyLimit, maxDepth, registry, unknownTypes }: HttpTransportOptions): Promise<void> {
   app.setErrorHandler(answerError)
   // Fastify's own JSON parser, with its prototype-poisoning checks, once the depth is known to be safe.
   const { onProtoPoisoning, onConstructorPoisoning } = app.initialConfig
@@ -40,6 +42,7 @@ export async function httpTransport (app: FastifyInstance, { path, token, bodyLi
     validatorCompiler: eventValidator
   }, async function webhook (request, reply) {
     const event = request.body as { type: string, session: Session }
+    unknownTypes.note(event.type, request.log)
     // The registry names the call in what it logs: no child logger on every event's path.
     const actions = await registry.dispatch(event, { log: request.log, replyable: !SILENT_EVENTS.has(event.type), request })
     if (actions.length === 0) return reply.code(204).send()

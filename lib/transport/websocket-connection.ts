@@ -1,15 +1,18 @@
 import type { RawData, WebSocket } from 'ws'
 import { PingTimeoutError, SendBufferFullError } from '../errors'
 import type { ActionSink, Logger, SessionRegistry } from '../sessions'
-import { readFrame, type FrameEvent } from './frames'
+import { readFrame, type FrameEvent, type FrameLimits } from './frames'
+import type { SocketCalls } from './socket-calls'
+import type { UnknownEventTypes } from './unknown-types'
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends FrameLimits {
   registry: SessionRegistry
+  /** Shared by every socket of the transport. */
+  calls: SocketCalls<WebSocketConnection>
   log: Logger
-  maxPayload: number
-  maxDepth: number
   maxBufferedBytes: number
   pingInterval: number
+  unknownTypes: UnknownEventTypes
 }
 
 /** Close codes this transport sends. */
@@ -25,14 +28,14 @@ export class WebSocketConnection {
   readonly #socket: WebSocket
   readonly #options: ConnectionOptions
   readonly #log: Logger
-  /** The calls whose events came on this socket. */
-  readonly #calls = new Set<string>()
+  readonly #calls: SocketCalls<WebSocketConnection>
   #alive = true
 
   constructor (socket: WebSocket, options: ConnectionOptions) {
     this.#socket = socket
     this.#options = options
     this.#log = options.log
+    this.#calls = options.calls
     socket.on('message', (data, isBinary) => this.#receive(data, isBinary))
     socket.on('pong', () => { this.#alive = true })
     socket.on('close', (code, reason) => this.#closed(code, reason.toString()))
@@ -44,7 +47,7 @@ export class WebSocketConnection {
     const buffered = this.#socket.bufferedAmount
     if (buffered > this.#options.maxBufferedBytes) {
       const err = new SendBufferFullError(buffered, this.#options.maxBufferedBytes)
-      this.#log.error({ err, calls: this.#calls.size }, 'the peer stopped reading; closing the WebSocket')
+      this.#log.error({ err, calls: this.#calls.count(this) }, 'the peer stopped reading; closing the WebSocket')
       this.#close()
       this.#socket.close(CLOSE_SEND_BUFFER_FULL, 'send buffer full')
       return false
@@ -61,7 +64,7 @@ export class WebSocketConnection {
       return
     }
     const err = new PingTimeoutError(this.#options.pingInterval)
-    this.#log.warn({ err, calls: this.#calls.size }, 'the peer did not answer a ping; terminating the WebSocket')
+    this.#log.warn({ err, calls: this.#calls.count(this) }, 'the peer did not answer a ping; terminating the WebSocket')
     this.#close()
     this.#socket.terminate()
   }
@@ -74,6 +77,7 @@ export class WebSocketConnection {
 
   #dispatch (event: FrameEvent): void {
     const id = event.session.id
+    this.#options.unknownTypes.note(event.type, this.#log)
     try {
       this.#options.registry.dispatch(event, { log: this.#log, sink: this.sink, transport: 'websocket' })
         .catch((err: unknown) => this.#log.error({ err, sessionId: id, event: event.type }, 'the event could not be handled'))
@@ -82,18 +86,17 @@ export class WebSocketConnection {
       this.#log.warn({ err, sessionId: id, event: event.type }, 'the event was refused')
       return
     }
-    if (event.type === 'session_end') this.#calls.delete(id)
-    else this.#calls.add(id)
+    // Ended, the call leaves its socket when the registry says it has ended (an unknown call never does).
+    if (event.type !== 'session_end') this.#calls.carried(id, this)
   }
 
   /** Lets go of this socket's calls: what their flows emit now waits for their next event. */
   #close (): void {
-    for (const id of this.#calls) this.#options.registry.release(id, this.sink)
-    this.#calls.clear()
+    for (const id of this.#calls.closed(this)) this.#options.registry.release(id, this.sink)
   }
 
   #closed (code: number, reason: string): void {
-    this.#log.info({ code, reason, calls: this.#calls.size }, 'WebSocket closed; its calls wait for their next event')
+    this.#log.info({ code, reason, calls: this.#calls.count(this) }, 'WebSocket closed; its calls wait for their next event')
     this.#close()
   }
 }

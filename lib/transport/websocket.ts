@@ -1,9 +1,11 @@
-import type { FastifyInstance } from 'fastify'
+import type { ConstructorAction, FastifyInstance, ProtoAction } from 'fastify'
 import type {} from '@fastify/websocket'
 import type { SessionRegistry } from '../sessions'
 import { tokenCheck } from './token'
 import { WebSocketConnection } from './websocket-connection'
+import { SocketCalls } from './socket-calls'
 import { answerError } from './error-answer'
+import type { UnknownEventTypes } from './unknown-types'
 
 export interface WebSocketTransportOptions {
   path: string
@@ -13,6 +15,7 @@ export interface WebSocketTransportOptions {
   maxBufferedBytes: number
   pingInterval: number
   registry: SessionRegistry
+  unknownTypes: UnknownEventTypes
 }
 
 /**
@@ -21,20 +24,31 @@ export interface WebSocketTransportOptions {
  * timer pings every open socket.
  */
 export async function websocketTransport (app: FastifyInstance, options: WebSocketTransportOptions): Promise<void> {
-  const { path, token, registry, maxPayload, maxDepth, maxBufferedBytes, pingInterval } = options
+  const { path, token, registry, maxPayload, maxDepth, maxBufferedBytes, pingInterval, unknownTypes } = options
+  // The application's prototype-poisoning rules, which Fastify applies to the webhook's body.
+  const onProtoPoisoning = app.initialConfig.onProtoPoisoning as ProtoAction
+  const onConstructorPoisoning = app.initialConfig.onConstructorPoisoning as ConstructorAction
   app.setErrorHandler(answerError)
   const connections = new Set<WebSocketConnection>()
   const timer = setInterval(() => {
     for (const connection of connections) connection.heartbeat()
   }, pingInterval).unref()
-  app.addHook('onClose', async () => clearInterval(timer))
+  const calls = new SocketCalls<WebSocketConnection>()
+  // A call ends wherever it ends: over HTTP, on another socket, by expiry.
+  const unwatch = registry.watch((id, ended) => { if (ended) calls.ended(id) })
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    unwatch()
+  })
 
   app.get(path, {
     websocket: true,
     onRequest: token === undefined ? undefined : tokenCheck(token)
   }, function aiFlowSocket (socket, request) {
     const log = request.log.child({ transport: 'websocket' })
-    const connection = new WebSocketConnection(socket, { registry, log, maxPayload, maxDepth, maxBufferedBytes, pingInterval })
+    const connection = new WebSocketConnection(socket, {
+      registry, calls, log, maxPayload, maxDepth, maxBufferedBytes, pingInterval, onProtoPoisoning, onConstructorPoisoning, unknownTypes
+    })
     connections.add(connection)
     socket.on('close', () => connections.delete(connection))
     log.info({ liveSockets: connections.size }, 'WebSocket opened')

@@ -5,6 +5,7 @@ import { fastifyAiFlow, type AgentModel, type FastifyAiFlowOptions } from '../..
 import { RedisStore } from '../../lib/redis'
 import { scriptedModel } from '../../lib/testing'
 import { restaurantFlow } from '../../examples/restaurant-agent'
+import { restaurantModel } from '../../examples/restaurant-model'
 import { sharedRedis } from '../fixtures/redis-server'
 import { event, post } from '../fixtures/helpers'
 
@@ -51,4 +52,18 @@ t.test('parked between its events to make room, a call keeps its conversation', 
   await post(app, event('session_start', 'other'))
   await post(app, event('user_speak', 'p', { text: 'second' }))
   t.same(model.requests[1].messages.slice(1).map((message) => (message as { text: string }).text), ['first', 'One.', 'second'])
+})
+
+t.test('a scripted model per call: a call that moves between instances, each with its own model, and a second call get the right answers', async (t) => {
+  const url = await sharedRedis(t)
+  const prefix = `test:${randomUUID()}:`
+  // Two processes' models: neither knows what the other answered.
+  const a = await line(t, restaurantModel({}), { store: new RedisStore({ url, prefix }) })
+  const b = await line(t, restaurantModel({}), { store: new RedisStore({ url, prefix }) })
+  for (const [first, second] of [[a, b], [b, a], [a, a]]) {
+    const id = randomUUID()
+    await post(first, event('session_start', id))
+    t.same(said((await post(first, event('user_speak', id, { text: 'A table, please' }))).body), ['Of course!', 'For which day, at what time, and for how many people?'])
+    t.match(said((await post(second, event('user_speak', id, { text: 'Christmas Eve at seven, four of us' }))).body), ['Let me note that.', /^A table for 4 on 2026-12-24/])
+  }
 })

@@ -34,7 +34,7 @@ t.test('a model failure is recorded and replayed as it was', async (t) => {
   const result = await replayRecording(calls, flow(scriptedModel([])))
   t.same([result.differences, result.modelDifferences], [[], []])
   t.same(await replayRecording([{ sessionId: calls[0].sessionId, turns: calls[0].turns.slice(0, 1) }], flow(scriptedModel([]))),
-    { calls: 1, events: 1, differences: [], modelDifferences: [], errors: [] }, 'a call made by hand, without models, replays')
+    { calls: 1, events: 1, differences: [], modelDifferences: [], errors: [], versions: [] }, 'a call made by hand, without models, replays')
 })
 
 t.test('a recording keeps what a model threw that is not an Error, and nothing but "aborted" for a call stopped', async (t) => {
@@ -53,8 +53,8 @@ t.test('a recording keeps what a model threw that is not an Error, and nothing b
   }
   await t.rejects(async () => { for await (const part of hook.stream({ ...request, signal: controller.signal }, stopped)) t.fail(String(part)) })
   t.same(kept, [
-    { at: 1000, request: { instructions: 'i', messages: [], tools: [] }, parts: [{ ms: 0, part: { type: 'text', text: 'a' } }], error: 'no credit' },
-    { at: 1000, request: { instructions: 'i', messages: [], tools: [] }, parts: [], aborted: true }
+    { at: 1000, n: 1, request: { instructions: 'i', messages: [], tools: [] }, parts: [{ ms: 0, part: { type: 'text', text: 'a' } }], error: 'no credit' },
+    { at: 1000, n: 2, request: { instructions: 'i', messages: [], tools: [] }, parts: [], aborted: true }
   ])
 })
 
@@ -84,7 +84,8 @@ t.test('the replay report counts model requests in words and names one the recor
       { sessionId: 'm', position: 1, recorded: request, replayed: { ...request, options: { temperature: 1 } } },
       { sessionId: 'm', position: 2, replayed: request }
     ],
-    errors: []
+    errors: [],
+    versions: []
   }, paint(false))
   t.same(lines, [
     'call m, model call 1: the request differs in options',

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { emit } from 'xstate'
 import { agent, InvalidFragmentError, setupFlow, speak, toMermaid, type AgentMemory, type AgentMessage, type AgentModel, type SpeakFlowAction } from '../../lib'
 import { scriptedModel, simulateCall } from '../../lib/testing'
+import { requestOfCall } from '../../lib/testing/scripted-model'
 import { cutOff, noted, played, said } from '../../lib/agent/memory'
 import { SentenceSplitter } from '../../lib/agent/sentences'
 
@@ -146,7 +147,14 @@ t.test('wrong options are refused when the flow is built, naming the state', asy
     [{ tools: { ok: { parameters: Type.Object({}) } } }, /tool ok needs then/],
     [{ modelTimeout: 0 }, /modelTimeout must be a positive number/],
     [{ timeout: Infinity }, /timeout must be a positive number/],
-    [{ history: 0 }, /history must be a positive integer or a function/]
+    [{ history: 0 }, /history must be a positive integer/],
+    [{ history: null }, /history must be a positive integer, \{ messages\?, characters\? \}/],
+    [{ history: [40] }, /history must be/],
+    [{ history: { messages: 1.5 } }, /history must be/],
+    [{ history: { characters: 0 } }, /history must be/],
+    [{ turnLimit: -1 }, /turnLimit must be a positive integer \(characters\)/],
+    [{ noInput: 'Hello?', onNoInput: 'x' }, /noInput must be an array of lines/],
+    [{ noInput: ['Hello?'] }, /noInput needs onNoInput/]
   ]
   for (const [change, message] of cases) {
     t.throws(() => agent({ ...base, ...change } as never), InvalidFragmentError)
@@ -173,4 +181,17 @@ t.test('in a diagram an agent is one state, its exits labelled with its tools', 
   t.match(chart, /talk : agent/)
   t.match(chart, /talk --> booked : book/)
   t.match(chart, /talk --> failed : model failed/)
+})
+
+t.test('a scripted model per call counts the call\'s requests from its conversation: a caller turn, and a refused tool call, each ask once', async (t) => {
+  const model = scriptedModel([{ tool: { name: 'nope' } }, 'First.', 'Second.'], { perCall: true })
+  for (const id of ['one', 'two']) {
+    const call = simulateCall(flow(model), { replyTimeout: 100 })
+    t.teardown(() => call.close())
+    await call.start()
+    t.same(texts(await call.say('a')), ['First.'], `call ${id}: the refused call took the first answer, the next request the second`)
+    t.same(texts(await call.say('b')), ['Second.'])
+    t.same(texts(await call.say('c')), ['Sorry: the scripted model has only 3 answers for a call'])
+  }
+  t.equal(requestOfCall([]), 0)
 })

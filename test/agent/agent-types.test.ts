@@ -35,7 +35,10 @@ const flow = setupFlow({ types: { context: {} as Context } }).createMachine({
         }
       },
       // @ts-expect-error: a failure's output has `error`, not `reason`
-      onError: { target: 'booked', actions: emit(({ event }) => speak(event.output.reason)) }
+      onError: { target: 'booked', actions: emit(({ event }) => speak(event.output.reason)) },
+      noInput: ['Hello?', ({ context }) => `Still booking for ${context.people}?`],
+      // The silence exit's output says so, typed.
+      onNoInput: { target: 'booked', actions: emit(({ event }) => speak(event.output.result === 'no-input' ? 'Bye.' : 'Never.')) }
     }),
     booked: { entry: emit(({ context }) => speak(`${context.people} people, ${context.when}.`)) }
   }

@@ -2,7 +2,7 @@ import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import { simulateReadableStream } from 'ai'
 import { MockLanguageModelV3 } from 'ai/test'
-import { aiSdkModel, INTERRUPTED_NOTE } from '../../lib/ai-sdk'
+import { aiSdkModel, CUT_NOTE, INTERRUPTED_NOTE } from '../../lib/ai-sdk'
 import type { AgentModel, ModelPart, ModelRequest } from '../../lib/agent/model'
 
 /*
@@ -115,7 +115,7 @@ t.test('the instructions are the system prompt and every kind of message reaches
     messages: [
       { role: 'caller', text: 'A table for four, please.' },
       { role: 'assistant', text: 'For what time', interrupted: true },
-      { role: 'caller', text: 'Half past seven.' },
+      { role: 'caller', text: 'Half past seven', cut: true },
       { role: 'assistant', text: '' },
       { role: 'tool', name: 'book_table', args: { people: 4, time: '19:30' }, ok: false, result: 'No table free at 19:30.' },
       { role: 'tool', name: 'book_table', args: { people: 4, time: '20:00' }, ok: true, result: 'Booked: table 7.' },
@@ -132,7 +132,7 @@ t.test('the instructions are the system prompt and every kind of message reaches
     { role: 'system', content: 'You take table bookings for Trattoria Roma.' },
     { role: 'user', content: [{ type: 'text', text: 'A table for four, please.' }] },
     { role: 'assistant', content: [{ type: 'text', text: `For what time${INTERRUPTED_NOTE}` }] },
-    { role: 'user', content: [{ type: 'text', text: 'Half past seven.' }] },
+    { role: 'user', content: [{ type: 'text', text: `Half past seven${CUT_NOTE}` }] },
     toolCall('call-4', { people: 4, time: '19:30' }),
     toolResult('call-4', { type: 'error-text', value: 'No table free at 19:30.' }),
     toolCall('call-5', { people: 4, time: '20:00' }),
@@ -141,6 +141,7 @@ t.test('the instructions are the system prompt and every kind of message reaches
   ])
   t.equal(onlyCall(provider).prompt.length, 9, 'the empty assistant turn is left out')
   t.equal(INTERRUPTED_NOTE, ' [interrupted by the caller]')
+  t.equal(CUT_NOTE, ' [cut: the caller said more]')
 })
 
 t.test('a tool entry keeps its id as the conversation grows', async (t) => {

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
 import { createMachine } from 'xstate'
+import { flowVersionOf } from '../../lib'
 import { EXIT, runCli } from '../../lib/cli/program'
 import { runScript } from '../../lib/testing'
 import { COVERAGE_FILE_ENV } from '../../lib/testing/coverage-record'
@@ -91,6 +92,39 @@ t.test('coverage reads the record the tests wrote and scripts what they missed',
   const byOption = memoryIo(flows)
   t.equal(await runCli(['coverage', 'menu.cjs', '--record', record], byOption), EXIT.ok)
   t.match(byOption.out(), /states {7}3\/4/)
+})
+
+t.test('coverage counts a fragment as one state and its exits, the way diagram draws it; --expand counts its inside too', async (t) => {
+  const dir = tempDir(t)
+  const { flow: fragmentFlow } = require('../fixtures/flows/fragment.cjs')
+  const flow = flowVersionOf(fragmentFlow)
+  const lines = [
+    ...['question', 'ask.question.listening', 'ask.question.matched', 'ask.thanks'].map((state) => ({ flow, state })),
+    ...['ask.question.listening user_speak 0', 'question xstate.done.state.question 0'].map((transition) => ({ flow, transition }))
+  ]
+  writeFileSync(path.join(dir, 'visits.jsonl'), lines.map((line) => JSON.stringify(line)).join('\n'))
+
+  const collapsed = memoryIo(dir)
+  t.equal(await runCli(['coverage', path.join(flows, 'fragment.cjs'), '--record', 'visits.jsonl'], collapsed), EXIT.ok)
+  t.equal(collapsed.out(), [
+    'fragment.cjs (ask), from visits.jsonl',
+    '  states       2/3  66 %',
+    '  transitions  1/2  50 %',
+    '',
+    'States never visited, and the shortest script that reaches each:',
+    '  bye',
+    '    no script found: it lies behind an invoked actor, a named delay or words the tests never said',
+    '',
+    'Transitions never taken:',
+    '  question -> bye: no input ×2',
+    ''
+  ].join('\n'), 'only the fragment and its exits: nothing of its reprompts')
+
+  const expanded = memoryIo(dir)
+  t.equal(await runCli(['coverage', path.join(flows, 'fragment.cjs'), '--record', 'visits.jsonl', '--expand'], expanded), EXIT.ok)
+  t.match(expanded.out(), /states {7}4\/7 {2}57 %\n {2}transitions {2}2\/5 {2}40 %\n/)
+  t.match(expanded.out(), /\n {2}question\.reprompt1\n/, 'the reprompt state is counted')
+  t.match(expanded.out(), /\n {2}question\.listening -> question\.reprompt1: user_input_timeout\n/)
 })
 
 t.test('coverage shows transitions of the machine itself, and states no script reaches', async (t) => {

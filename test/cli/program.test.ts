@@ -139,7 +139,8 @@ t.test('the replay report marks states that cannot be seen, and counts in words'
     events: 1,
     differences: [{ sessionId: 'x', position: 1, event, recorded: [], replayed: [{ type: 'hangup', session_id: 'x' }], recordedState: undefined, replayedState: undefined }],
     modelDifferences: [],
-    errors: [{ sessionId: 'x', err: new Error('broke') }]
+    errors: [{ sessionId: 'x', err: new Error('broke') }],
+    versions: [{ sessionId: 'x', recorded: 'v1', replayed: 'v2' }]
   }, paint(false))
   t.same(lines, [
     'call x, event 1: session_end',
@@ -147,6 +148,7 @@ t.test('the replay report marks states that cannot be seen, and counts in words'
     '    replayed: {"type":"hangup"}',
     '    state: recorded -, replayed -',
     'call x: the flow failed: broke',
+    'call x: recorded with flow version v1, replayed with v2',
     '2 calls, 1 event: 1 reply differs from the recording'
   ])
 })

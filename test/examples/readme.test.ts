@@ -112,12 +112,19 @@ t.test('the links of the README and the guides lead to files and headings that e
   }
 })
 
-t.test('the Install section names the Node.js versions the package supports', async (t) => {
-  const { engines } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { engines: { node: string } }
+t.test('the Install section installs from a tarball and names the Node.js versions the package supports, as .ci/run tests them', async (t) => {
+  const { engines, version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { engines: { node: string }, version: string }
   const oldest = /^>=(\d+)$/.exec(engines.node)?.[1]
   t.ok(oldest !== undefined, `engines.node is a lower bound: ${engines.node}`)
   t.match(section(readme, 'install'), new RegExp(`Requires Node\\.js ${oldest as string} or later`))
-  t.ok(blocks(section(readme, 'install'), 'sh')[0].startsWith('npm install fastify-ai-flow fastify xstate'))
+  const [install] = blocks(section(readme, 'install'), 'sh')
+  t.match(install, /\nnpm install && npm pack .*\n.*npm install \.\.\/fastify-ai-flow\/fastify-ai-flow-(\S+)\.tgz fastify xstate\n/, 'installed from a tarball packed in a clone')
+  t.equal(/fastify-ai-flow-(\S+)\.tgz/.exec(install)?.[1], version, "the tarball's name has the package's version")
+  const ci = /node_majors="\$\{CI_NODE_MAJORS:-([\d ]+)\}"/.exec(fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8'))?.[1]
+  t.ok(ci !== undefined, '.ci/run names the Node majors it tests on')
+  for (const major of (ci as string).split(' ')) t.match(section(readme, 'install'), new RegExp(`CI runs\\s+every test on Node ${major}\\b`), `the README says CI tests Node ${major}, as .ci/run does`)
+  t.match(section(readme, 'install'), /Supported are the maintained majors, Node\.js 22 and 24/)
+  t.match(section(readme, 'install'), /Node 20 is end-of-life: it runs, with npm's `EBADENGINE` warning, but is not supported\./)
 })
 
 t.test("docs/writing-flows.md's lifecycle diagram names the conversation flow's states and the events it handles", async (t) => {

@@ -1,6 +1,9 @@
 import t from 'tap'
 import { DEMO_ANSWERS, restaurantModel } from '../../examples/restaurant-model'
+import Fastify from 'fastify'
+import { fastifyAiFlow } from '../../lib'
 import { restaurantFlow } from '../../examples/restaurant-agent'
+import { echoModel } from '../../examples/custom-model'
 import { checkFlow } from '../../lib/tools/check'
 import { toMermaid } from '../../lib/tools/mermaid'
 import { scriptedModel } from '../../lib/testing'
@@ -13,24 +16,41 @@ t.test('Luigi\'s model: scripted unless AI_FLOW_MODEL names a model of the AI SD
   t.match(restaurantModel({ AI_FLOW_MODEL: 'openai/gpt-4o-mini' }).name, /gpt-4o-mini/, 'made, not called: no network is needed for that')
 })
 
-t.test('the booking line runs as a server, with the scripted model, and books a table over HTTP', async (t) => {
+t.test('the booking line runs as a server, with the scripted model, and books a table over HTTP, call after call', async (t) => {
   // No AI_FLOW_MODEL from the machine: the scripted model answers.
   const { url: base } = await startExample(t, 'examples/restaurant-server.ts')
-  const send = async (type: string, fields: Record<string, unknown> = {}): Promise<unknown[]> => {
-    const res = await fetch(`${base}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type, session: { id: 'luigi' }, ...fields }) })
+  const send = async (id: string, type: string, fields: Record<string, unknown> = {}): Promise<unknown[]> => {
+    const res = await fetch(`${base}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type, session: { id }, ...fields }) })
     const body: unknown = res.status === 204 ? [] : await res.json()
     return (Array.isArray(body) ? body : [body]).map((action: any) => action.text ?? action.type)
   }
-  t.same(await send('session_start'), ['Welcome to Luigi\'s! How can I help you?'])
-  t.same(await send('user_speak', { text: 'A table, please' }), ['Of course!', 'For which day, at what time, and for how many people?'])
-  t.same(await send('user_speak', { text: 'Christmas Eve at seven, four of us' }), ['Let me note that.', 'A table for 4 on 2026-12-24 at 19:00. Press 1 or say yes to book it, press 2 or say no to change it.'])
-  t.same(await send('user_speak', { text: 'yes' }), ['Your table is booked. See you at Luigi\'s!', 'hangup'])
+  // The second call gets the same answers: the scripted model answers by each call's conversation.
+  for (const id of ['luigi', 'luigi-2']) {
+    t.same(await send(id, 'session_start'), ['Welcome to Luigi\'s! How can I help you?'])
+    t.same(await send(id, 'user_speak', { text: 'A table, please' }), ['Of course!', 'For which day, at what time, and for how many people?'])
+    t.same(await send(id, 'user_speak', { text: 'Christmas Eve at seven, four of us' }), ['Let me note that.', 'A table for 4 on 2026-12-24 at 19:00. Press 1 or say yes to book it, press 2 or say no to change it.'])
+    t.same(await send(id, 'user_speak', { text: 'yes' }), ['Your table is booked. See you at Luigi\'s!', 'hangup'])
+  }
   t.equal(DEMO_ANSWERS.length, 2, 'every scripted answer was used')
+})
+
+t.test('the custom model of docs/language-models.md answers the booking line and ends the call', async (t) => {
+  const app = Fastify()
+  await app.register(fastifyAiFlow, { flow: restaurantFlow(echoModel) })
+  t.teardown(() => app.close())
+  const said = async (type: string, fields: Record<string, unknown> = {}): Promise<unknown[]> => {
+    const res = await app.inject({ method: 'POST', url: '/webhook', payload: { type, session: { id: 'echo' }, ...fields } })
+    const body: unknown = res.statusCode === 204 ? [] : res.json()
+    return (Array.isArray(body) ? body : [body]).map((action: any) => action.text ?? action.type)
+  }
+  await said('session_start')
+  t.same(await said('user_speak', { text: 'Hello' }), ['You said: Hello.'])
+  t.same(await said('user_speak', { text: 'Bye then' }), ['Thank you for calling. Goodbye!', 'hangup'])
 })
 
 t.test('docs/language-models.md shows the example and how to run it with a real model', async (t) => {
   const page = readPage('docs/language-models.md')
-  t.match(snippets(page).map((block) => block.file), ['examples/restaurant-agent.ts', 'examples/restaurant-model.ts', 'examples/agent-ai-sdk.ts'])
+  t.match(snippets(page).map((block) => block.file), ['examples/restaurant-agent.ts', 'examples/restaurant-model.ts', undefined, 'examples/custom-model.ts', 'examples/agent-ai-sdk.ts'])
   t.match(page, /AI_FLOW_MODEL=openai\/gpt-4o-mini AI_GATEWAY_API_KEY=\S+ npx tsx examples\/restaurant-server\.ts/)
 })
 

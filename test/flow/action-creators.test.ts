@@ -2,9 +2,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import {
-  audio, bargeIn, configureTranscription, configureVoiceToVoice, hangup, mixAudio, sendSms, speak, transfer
+  audio, bargeIn, configureTranscription, configureVoiceToVoice, hangup, mixAudio, sendSms, speak, speechText, transfer
 } from '../../lib/flow'
 import { validateAction, type FlowAction } from '../../lib/protocol'
+import { runScript } from '../../lib/testing'
+import { flow as callbackFlow } from '../../examples/callback-flow'
 
 const examples = path.join(__dirname, '..', 'fixtures', 'protocol-examples')
 const wav = 'UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQAAAAA='
@@ -72,4 +74,21 @@ t.test('speak(text, options) puts the text first and keeps every option', async 
 t.test('an empty text makes an action that validation refuses', async (t) => {
   const result = validateAction(onTheWire(speak('')))
   t.equal(result.ok, false)
+})
+
+t.test("speechText reads what a reply's speak says, text or SSML, without narrowing twice; undefined for any other action", async (t) => {
+  const turns = await runScript(callbackFlow, ['start', 'silence'])
+  const first: FlowAction | undefined = turns[1].actions[0]
+  // The type test: a string (or undefined), not a union of Omit<…> to narrow again.
+  const said: string | undefined = speechText(first)
+  t.equal(said, 'Are you still there? Just say your name.')
+  if (first?.type === 'speak') {
+    // @ts-expect-error a speak action carries text or ssml: .text alone does not compile, hence speechText
+    t.equal(first.text, said)
+  }
+  t.equal(speechText(speak({ ssml: '<speak>Hi</speak>' })), '<speak>Hi</speak>')
+  t.equal(speechText(hangup()), undefined)
+  t.equal(speechText(undefined), undefined)
+  const sent = { type: 'speak', session_id: 'c1', text: 'From the wire' }
+  t.equal(speechText(sent), 'From the wire', 'an action as sent, with its session_id')
 })

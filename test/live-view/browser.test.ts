@@ -7,6 +7,7 @@ import Fastify from 'fastify'
 import { flow } from '../../examples/ivr-menu'
 import { toMermaid } from '../../lib/tools/mermaid'
 import { flow as pinCheck } from '../../examples/pin-check'
+import { flow as parallel } from '../fixtures/flows/parallel'
 import { MemoryStore } from '../../lib'
 import { SessionRegistry } from '../../lib/sessions'
 import { liveViewRoutes } from '../../lib/live-view/routes'
@@ -227,4 +228,25 @@ t.test("a call's pending timers, counting down; a screenshot of the inspector", 
   t.equal(png.readUInt32BE(16), 1600, 'as wide as the window')
   if (process.env.LIVE_VIEW_SCREENSHOT === undefined) await rm(path.dirname(shot), { recursive: true, force: true })
   t.same(elsewhere, [])
+})
+
+t.test('a parallel flow is drawn in the Flow panel; a diagram Mermaid cannot read shows its error and source, not an empty panel', async (t) => {
+  const { app } = await buildApp({ flow: parallel, liveView: { token } })
+  t.teardown(() => app.close())
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { page } = await browse(url)
+  t.teardown(() => page.close())
+  await page.goto(`${url}/live#token=${token}`)
+  await page.waitForSelector('#diagram svg')
+  const labels = await page.$$eval('#diagram svg p', (nodes) => nodes.map((node) => node.textContent))
+  for (const label of ['a', 'b', 'done', 'user_speech_started']) t.ok(labels.includes(label), `draws ${label}`)
+  t.notMatch(await page.textContent('#diagram'), /Syntax error/)
+
+  const broken = 'stateDiagram-v2\n  a --> --> b\n'
+  await page.evaluate(`drawDiagram(${JSON.stringify(broken)})`)
+  await page.waitForSelector('#diagram[data-failed]')
+  t.match(await page.textContent('#diagram p.note'), /^Mermaid could not draw this diagram: .*(Parse error|Syntax error|Expecting).* Its source is below\.$/s, "Mermaid's own error")
+  t.equal(await page.locator('#diagram svg').count(), 0)
+  t.equal(await page.textContent('#source pre'), broken, 'the source it could not draw')
+  t.ok(await page.evaluate("document.querySelector('#source').open"), 'shown opened')
 })

@@ -43,6 +43,35 @@ t.test('the detail: the call, its context with numbers masked, its transcript an
   t.equal(detail.mermaid, toMermaid(flow, { highlight: value }))
 })
 
+t.test('values that look like phone numbers are masked, whatever their key; counts and dates under a key with "number" are not', async (t) => {
+  const context = {
+    numberTries: 0,
+    number: 3,
+    callback: '+49 30 1234-567',
+    patient: { phone: '(030) 555 0199' },
+    phoneNumber: 4930123456,
+    phoneDigits: 42,
+    startedAt: 1796617935536,
+    day: '2026-12-07',
+    pin: '4711',
+    order: '12',
+    note: 'call +4930123456 back'
+  }
+  t.same(JSON.parse(callDetail('c1', record({}, context), [], flow).context), {
+    numberTries: 0,
+    number: 3,
+    callback: '•••567',
+    patient: { phone: '•••199' },
+    phoneNumber: '•••456',
+    phoneDigits: 42,
+    startedAt: 1796617935536,
+    day: '2026-12-07',
+    pin: '4711',
+    order: '12',
+    note: 'call +4930123456 back'
+  })
+})
+
 t.test('a long context is cut; a failed call has none', async (t) => {
   const long = callDetail('c1', record({}, { text: 'a'.repeat(CONTEXT_CHARACTERS) }), [], flow)
   const json = JSON.stringify({ text: 'a'.repeat(CONTEXT_CHARACTERS) }, null, 2)

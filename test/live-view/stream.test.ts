@@ -9,7 +9,7 @@ import { RedisStore } from '../../lib/redis'
 import { sharedRedis } from '../fixtures/redis-server'
 import { SessionRegistry, type Logger } from '../../lib/sessions'
 import { LiveHub } from '../../lib/live-view/hub'
-import { buildApp, event, eventually, post } from '../fixtures/helpers'
+import { buildApp, event, eventually, keepAlive, post } from '../fixtures/helpers'
 
 const token = 'a-live-view-token-for-tests'
 const headers = { authorization: `Bearer ${token}` }
@@ -84,10 +84,24 @@ function registryFor (machine: typeof flow | typeof uncopyable, log: Logger, sto
 }
 
 /** A response with nothing behind it, that keeps what is written. */
-function response (): ServerResponse & { text: string } {
-  const res = new ServerResponse(new IncomingMessage(new Socket())) as ServerResponse & { text: string }
+/** A response that keeps what is written to it; `written(pattern)` resolves once the text matches. */
+function response (): ServerResponse & { text: string, written: (pattern: RegExp) => Promise<void> } {
+  const res = new ServerResponse(new IncomingMessage(new Socket())) as ServerResponse & { text: string, written: (pattern: RegExp) => Promise<void> }
+  const waits = new Set<{ pattern: RegExp, resolve: () => void }>()
   res.text = ''
-  res.write = ((chunk: string) => { res.text += chunk; return true }) as never
+  res.write = ((chunk: string) => {
+    res.text += chunk
+    for (const wait of waits) {
+      if (wait.pattern.test(res.text)) {
+        waits.delete(wait)
+        wait.resolve()
+      }
+    }
+    return true
+  }) as never
+  res.written = async (pattern) => {
+    if (!pattern.test(res.text)) await new Promise<void>((resolve) => { waits.add({ pattern, resolve }) })
+  }
   return res
 }
 
@@ -140,6 +154,8 @@ t.test('with a shared store: changes are reported, and a call the store has let 
 t.test('a page gone before its list is ready gets nothing more; idle streams get keep-alive comments', async (t) => {
   const registry = registryFor(flow, logger([], []))
   const hub = new LiveHub({ registry, flow, log: logger([], []), limit: 1, keepAlive: 20 })
+  // The hub's keep-alive timer is unref'd, as a server's should be: this keeps the process up while the test waits for it.
+  keepAlive(t)
   t.teardown(async () => { hub.close(); await registry.close() })
   const gone = response()
   const opening = hub.open(gone)
@@ -148,8 +164,38 @@ t.test('a page gone before its list is ready gets nothing more; idle streams get
   const kept = response()
   await hub.open(kept)
   await registry.dispatch({ type: 'session_start', session: { id: 'c1' } }, { log: logger([], []) })
-  await new Promise((resolve) => setTimeout(resolve, 60))
+  // Waits for each to be written (tap's timeout fails the test if one never is).
+  await kept.written(/event: call\n/)
+  await kept.written(/: keep-alive\n\n/)
   t.notMatch(gone.text, /event: calls/, 'the list was not written to a closed page')
-  t.match(kept.text, /: keep-alive\n\n/)
-  t.match(kept.text, /event: call\n/)
+  t.match(kept.text, /event: calls\n/, 'the open page got the list')
+})
+
+t.test('a stream still opening when the live view closes is ended, not kept open', async (t) => {
+  const registry = registryFor(flow, logger([], []))
+  t.teardown(() => registry.close())
+  await registry.dispatch({ type: 'session_start', session: { id: 'listed' } }, { log: logger([], []) })
+  let listed!: () => void
+  const gate = new Promise<void>((resolve) => { listed = resolve })
+  // The list of calls is read while the page opens; it is held until the hub has closed.
+  const source = {
+    ids: () => registry.ids(),
+    get: async (id: string) => { await gate; return await registry.get(id) },
+    record: async (id: string) => await registry.record(id),
+    watch: registry.watch.bind(registry),
+    observe: registry.observe.bind(registry)
+  }
+  const hub = new LiveHub({ registry: source, flow, log: logger([], []), limit: 10, keepAlive: 60_000 })
+  const opening = response()
+  const opened = hub.open(opening)
+  hub.close()
+  listed()
+  await opened
+  t.ok(opening.writableEnded, 'ended, as close() ends every stream')
+  t.notMatch(opening.text, /event: calls/)
+
+  const late = response()
+  await hub.open(late)
+  t.ok(late.writableEnded, 'a stream opened after close() is ended at once')
+  t.equal(late.text, '')
 })

@@ -35,3 +35,21 @@ t.test('a bad outbound option fails the registration', async (t) => {
     message: /outbound.token must be a non-empty string/
   })
 })
+
+t.test('an http baseUrl, which would send the API token in clear, fails the registration; loopback hosts are allowed', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await t.rejects(async () => {
+    await app.register(fastifyAiFlow, { flow: assistant, outbound: { token: 'api-token', baseUrl: 'http://api.sipgate.com' } })
+  }, {
+    code: 'FST_AIFLOW_INVALID_OPTION',
+    message: 'outbound.baseUrl must be an https URL (http only to localhost, 127.0.0.1 or [::1]: the API token would cross the network in clear), got "http://api.sipgate.com"'
+  })
+
+  for (const baseUrl of ['http://localhost:8080', 'http://127.0.0.1:3000', 'http://127.1.2.3', 'http://[::1]:3000/', 'http://api.localhost', 'https://api.example.com']) {
+    const ok = Fastify()
+    t.teardown(() => ok.close())
+    await ok.register(fastifyAiFlow, { flow: assistant, outbound: { token: 'api-token', baseUrl } })
+    t.pass(`${baseUrl} is taken`)
+  }
+})

@@ -88,8 +88,11 @@ t.test('bad settings are refused, and the token never shows in the message', asy
     [undefined, /options must be an object with a token, got undefined/],
     [{}, /options.token must be a non-empty string of visible ASCII characters/],
     [{ token: 'secret\n' }, /options.token must be a non-empty string/],
-    [{ token: 'ok', baseUrl: 'ftp://example.com' }, /options.baseUrl must be an http or https URL, got "ftp:\/\/example.com"/],
-    [{ token: 'ok', baseUrl: 'not a url' }, /options.baseUrl must be an http or https URL/],
+    [{ token: 'ok', baseUrl: 'ftp://example.com' }, /options.baseUrl must be an https URL \(http only to localhost, 127\.0\.0\.1 or \[::1\]: the API token would cross the network in clear\), got "ftp:\/\/example.com"/],
+    [{ token: 'ok', baseUrl: 'not a url' }, /options.baseUrl must be an https URL/],
+    [{ token: 'ok', baseUrl: 'http://api.example.com' }, /options.baseUrl must be an https URL .*in clear\), got "http:\/\/api.example.com"/],
+    [{ token: 'ok', baseUrl: 'http://127.0.0.1.example.com' }, /options.baseUrl must be an https URL/],
+    [{ token: 'ok', baseUrl: 'http://10.0.0.1:8080' }, /options.baseUrl must be an https URL/],
     [{ token: 'ok', timeout: 0 }, /options.timeout must be a positive integer, got 0/],
     [{ token: 'ok', timeout: '5' }, /options.timeout must be a positive integer/]
   ]

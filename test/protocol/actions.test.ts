@@ -1,6 +1,6 @@
 import t from 'tap'
 import { checkInvalid, type InvalidCase } from '../fixtures/problem-table'
-import { actionSchemas, formatProblems, validateAction } from '../../lib/protocol'
+import { actionSchemas, formatProblems, newerNames, validateAction } from '../../lib/protocol'
 
 const sessionId = '550e8400-e29b-41d4-a716-446655440000'
 // The documentation's sample: an empty WAV header.
@@ -51,14 +51,16 @@ const invalid: InvalidCase[] = [
   { name: 'speak with empty ssml', value: { type: 'speak', session_id: sessionId, ssml: '' }, path: '/ssml', message: /must not be empty/ },
   { name: 'speak text not a string', value: action('speak', { text: 42 }), path: '/text', message: /must be a string/ },
   { name: 'speak with an extra property', value: action('speak', { voice: 'en-US-JennyNeural' }), path: '/voice', message: /is not allowed/ },
-  { name: 'speak with an unknown tts provider', value: action('speak', { tts: { provider: 'google' } }), path: '/tts/provider', message: /must be one of "azure", "eleven_labs"/ },
-  { name: 'speak with a tts without provider', value: action('speak', { tts: { voice: 'en-US-JennyNeural' } }), path: '/tts/provider', message: /must be one of "azure", "eleven_labs"/ },
+  { name: 'speak with an empty tts provider', value: action('speak', { tts: { provider: '' } }), path: '/tts/provider', message: /must be one of "azure", "eleven_labs", or the name of a newer one/ },
+  { name: 'speak with a tts provider that is not a string', value: action('speak', { tts: { provider: 7 } }), path: '/tts/provider', message: /must be a string/ },
+  { name: 'speak with a tts without provider', value: action('speak', { tts: { voice: 'en-US-JennyNeural' } }), path: '/tts/provider', message: /is required/ },
   { name: 'speak with a tts that is not an object', value: action('speak', { tts: 'azure' }), path: '/tts', message: /must be an object/ },
   { name: 'speak with azure tts and an unknown property', value: action('speak', { tts: { provider: 'azure', pitch: 'high' } }), path: '/tts/pitch', message: /is not allowed/ },
   { name: 'speak with azure tts and a voice that is not a string', value: action('speak', { tts: { provider: 'azure', voice: 5 } }), path: '/tts/voice', message: /must be a string/ },
   { name: 'speak with eleven_labs tts and a language', value: action('speak', { tts: { provider: 'eleven_labs', language: 'de-DE' } }), path: '/tts/language', message: /is not allowed/ },
   { name: 'speak with eleven_labs tts and an empty voice', value: action('speak', { tts: { provider: 'eleven_labs', voice: '' } }), path: '/tts/voice', message: /must not be empty/ },
-  { name: 'barge_in strategy unknown', value: bargeIn({ strategy: 'always' }), path: '/barge_in/strategy', message: /must be one of "none", "manual", "minimum_characters", "immediate"/ },
+  { name: 'barge_in strategy empty', value: bargeIn({ strategy: '' }), path: '/barge_in/strategy', message: /must be one of "none", "manual", "minimum_characters", "immediate", or the name of a newer one/ },
+  { name: 'barge_in strategy not a string', value: bargeIn({ strategy: 3 }), path: '/barge_in/strategy', message: /must be a string/ },
   { name: 'barge_in without strategy', value: action('speak', { barge_in: { allow_after_ms: 500 } }), path: '/barge_in/strategy', message: /is required/ },
   { name: 'barge_in with an unknown property', value: bargeIn({ after: 5 }), path: '/barge_in/after', message: /is not allowed/ },
   { name: 'minimum_characters 0', value: bargeIn({ minimum_characters: 0 }), path: '/barge_in/minimum_characters', message: /must be >= 1/ },
@@ -76,7 +78,7 @@ const invalid: InvalidCase[] = [
   { name: 'audio that is not base64', value: action('audio', { audio: 'not base64!' }), path: '/audio', message: /must be base64/ },
   { name: 'audio that is a data URL', value: action('audio', { audio: `data:audio/wav;base64,${audio}` }), path: '/audio', message: /must be base64/ },
   { name: 'audio that is empty', value: action('audio', { audio: '' }), path: '/audio', message: /must not be empty/ },
-  { name: 'audio with a bad barge_in', value: action('audio', { barge_in: { strategy: 'sometimes' } }), path: '/barge_in/strategy', message: /must be one of/ },
+  { name: 'audio with a bad barge_in', value: action('audio', { barge_in: { strategy: 'immediate', allow_after_ms: -1 } }), path: '/barge_in/allow_after_ms', message: /must be >= 0/ },
   { name: 'audio with tts (speak only)', value: action('audio', { tts: { provider: 'azure' } }), path: '/tts', message: /is not allowed/ },
 
   { name: 'mix_audio without audio and without stop', value: without('mix_audio', 'audio'), path: '/audio', message: /is required unless stop is true/ },
@@ -131,6 +133,8 @@ const valid: Array<{ name: string, value: Record<string, unknown> }> = [
   { name: 'minimum_characters 100', value: bargeIn({ minimum_characters: 100 }) },
   { name: 'allow_after_ms 0', value: bargeIn({ allow_after_ms: 0 }) },
   { name: 'allow_after_ms 10000', value: bargeIn({ allow_after_ms: 10000 }) },
+  { name: 'speak with a tts provider newer than v1.11, its fields as they are', value: action('speak', { tts: { provider: 'kugel_audio', voice: 'anna', speed: 1.1 } }) },
+  { name: 'speak with a barge_in strategy newer than v1.11', value: action('speak', { barge_in: { strategy: 'semantic', sensitivity: 0.4 } }) },
   { name: 'audio with a barge_in', value: action('audio', { barge_in: { strategy: 'immediate', allow_after_ms: 250 } }) },
   { name: 'audio without padding', value: action('audio', { audio: 'UklGRg' }) },
   { name: 'mix_audio stop true without audio', value: { type: 'mix_audio', session_id: sessionId, stop: true } },
@@ -168,4 +172,15 @@ t.test('problems read well', async (t) => {
     const result = validateAction(value)
     t.equal(result.ok ? '' : formatProblems(result.problems, 'action'), expected)
   }
+})
+
+t.test('newerNames names the providers and strategies newer than v1.11, and only those', async (t) => {
+  const known = validateAction(action('speak', { tts: { provider: 'azure' }, barge_in: { strategy: 'manual' } }))
+  t.same(known.ok && newerNames(known.value), [])
+  const newer = validateAction(action('speak', { tts: { provider: 'kugel_audio' }, barge_in: { strategy: 'semantic' } }))
+  t.same(newer.ok && newerNames(newer.value), ['tts.provider=kugel_audio', 'barge_in.strategy=semantic'])
+  const audio = validateAction(action('audio', { barge_in: { strategy: 'semantic' } }))
+  t.same(audio.ok && newerNames(audio.value), ['barge_in.strategy=semantic'])
+  const hangup = validateAction(base.hangup)
+  t.same(hangup.ok && newerNames(hangup.value), [])
 })

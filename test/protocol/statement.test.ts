@@ -41,11 +41,12 @@ const broken: Array<[string, unknown, RegExp]> = [
   ['speak with empty text', changed('action-speak', { text: '' }), /action\.text must not be empty/],
   ['speak with a number for text', changed('action-speak', { text: 5 }), /action\.text must be a string/],
   ['speak with a field it has not', changed('action-speak', { volume: 1 }), /action\.volume is not a field of it/],
-  ['an unknown tts provider', changed('action-speak', { tts: { provider: 'google' } }), /tts\.provider must be "azure" or "eleven_labs"/],
+  ['a tts provider that is not a name', changed('action-speak', { tts: { provider: '' } }), /tts\.provider must be "azure", "eleven_labs" or a newer/],
+  ['a tts without a provider', changed('action-speak', { tts: { voice: 'x' } }), /tts\.provider must be "azure", "eleven_labs" or a newer/],
   ['tts that is not an object', changed('action-speak', { tts: 'azure' }), /action\.tts must be an object/],
   ['an ElevenLabs voice with a language', changed('action-speak-eleven_labs', { tts: { provider: 'eleven_labs', language: 'de-DE' } }), /tts\.language is not a field of it/],
   ['an Azure voice with an empty name', changed('action-speak', { tts: { provider: 'azure', voice: '' } }), /tts\.voice must not be empty/],
-  ['an unknown barge-in strategy', changed('action-speak', { barge_in: { strategy: 'sometimes' } }), /barge_in\.strategy must be one of "none"/],
+  ['a barge-in strategy that is not a name', changed('action-speak', { barge_in: { strategy: 7 } }), /barge_in\.strategy must be one of "none"/],
   ['a barge-in config without a strategy', changed('action-speak', { barge_in: { minimum_characters: 3 } }), /barge_in\.strategy is missing/],
   ['minimum_characters 0', changed('action-speak', { barge_in: { strategy: 'minimum_characters', minimum_characters: 0 } }), /minimum_characters must be at least 1/],
   ['minimum_characters 101', changed('action-speak', { barge_in: { strategy: 'minimum_characters', minimum_characters: 101 } }), /minimum_characters must be at most 100/],
@@ -91,6 +92,18 @@ t.test('the statement and the plugin refuse the same broken actions', async (t) 
   for (const [name, action, problem] of broken) {
     t.match(actionProblem(action), problem, `${name}: the statement says why`)
     t.equal(validateAction(action).ok, false, `${name}: the plugin refuses it too`)
+  }
+})
+
+t.test('a TTS provider or barge-in strategy newer than v1.11 passes both, with its fields as they are', async (t) => {
+  const newer = [
+    changed('action-speak', { tts: { provider: 'kugel_audio', voice: 'anna', speed: 1.1 } }),
+    changed('action-speak', { barge_in: { strategy: 'semantic', sensitivity: 0.4 } }),
+    changed('action-audio', { barge_in: { strategy: 'semantic' } })
+  ]
+  for (const action of newer) {
+    t.equal(actionProblem(action), undefined, 'the statement takes it')
+    t.same(validateAction(action), { ok: true, value: action }, 'the plugin takes it, unchanged')
   }
 })
 

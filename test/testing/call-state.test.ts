@@ -4,6 +4,7 @@ import { speak } from '../../lib'
 import { runScript, simulateCall, type FlowStateValue } from '../../lib/testing'
 import { listening } from '../fixtures/kit-servers'
 import { bookingFlow, echoFlow, menuFlow } from '../fixtures/simulator-flows'
+import { flow as pizza } from '../../examples/pizza-flow'
 
 t.test("call.matches asks where the call is, nested states included, as XState's matches does", async (t) => {
   const call = simulateCall(bookingFlow)
@@ -76,4 +77,24 @@ t.test('the types come from the flow (checked by the typecheck, run here too)', 
   t.teardown(() => untyped.close())
   await untyped.start()
   t.same(untyped.state, {}, 'a flow without states has an empty state value')
+})
+
+t.test("call.matches and the state-value type see a fragment's states (checked by the typecheck, run here too)", async (t) => {
+  const call = simulateCall(pizza)
+  t.teardown(() => call.close())
+  await call.start()
+  t.ok(call.matches({ size: { listening: { noInput: 'none', noMatch: 'none' } } }), 'a menu listening, nothing failed yet')
+  t.ok(call.matches({ size: 'listening' }))
+  await call.silence()
+  t.ok(call.matches({ size: { listening: { noInput: 'reprompt1' } } }), 'one silence: its first reprompt')
+  t.notOk(call.matches({ size: { listening: { noMatch: 'reprompt1' } } }))
+  // @ts-expect-error a reprompt is numbered
+  t.notOk(call.matches({ size: { listening: { noInput: 'reprompt' } } }))
+  // @ts-expect-error a menu has no state of that name inside
+  t.notOk(call.matches({ size: 'asking' }))
+  // @ts-expect-error collectDigits is one state: nothing inside it
+  t.notOk(call.matches({ phone: 'collecting' }))
+  const ended: FlowStateValue<typeof pizza> = { toppings: 'matched' }
+  const listeningNow: FlowStateValue<typeof pizza> = { toppings: { listening: { noInput: 'reprompt1', noMatch: 'none' } } }
+  t.same([ended, listeningNow].map((value) => call.matches(value)), [false, false])
 })

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { emit, setup, type AnyStateMachine, type InspectionEvent } from 'xstate'
+import { emit, setup, type AnyStateMachine, type AnyStateNode, type InspectionEvent } from 'xstate'
+import { fragmentOf } from '../../lib/flow/fragments/exits'
 import { flowVersionOf, hangup, setupFlow, speak } from '../../lib'
 import { runScript } from '../../lib/testing'
 import { coverageLines } from '../../lib/testing/coverage-record'
@@ -137,4 +138,39 @@ t.test('flowCoverage counts states and transitions, and scripts the states never
   const lost = setupFlow().createMachine({ id: 'lost', initial: 'a', states: { a: {}, b: {} } })
   const one = JSON.stringify({ flow: flowVersionOf(lost), state: 'lost.a' })
   t.same(flowCoverage(lost, readVisits(one, lost)).states.unvisited.map((state) => Object.keys(state)), [['node']], 'no script for a state nothing reaches')
+})
+
+t.test('flowCoverage counts a fragment as one state with its exits; expand counts its inside and its plumbing', async (t) => {
+  const none = readVisits('', everyFragment)
+  const collapsed = flowCoverage(everyFragment, none)
+  const expanded = flowCoverage(everyFragment, none, { expand: true })
+  const within = (node: AnyStateNode, outer: AnyStateNode): boolean => node !== outer && node.path.join('.').startsWith(outer.path.join('.') + '.')
+  const fragments = collapsed.states.unvisited.map(({ node }) => node).filter((node) => fragmentOf(node) !== undefined)
+  t.ok(fragments.length >= 3, 'the fragments are counted, as states')
+  t.notOk(collapsed.states.unvisited.some(({ node }) => fragments.some((fragment) => node.id.startsWith(fragment.id + '.'))), 'nothing inside them is')
+  t.ok(expanded.states.total > collapsed.states.total, `expanded, their inside counts too (${collapsed.states.total} → ${expanded.states.total})`)
+  const plumbing = ({ node, transition }: { node: AnyStateNode, transition: { target?: readonly AnyStateNode[] } }): boolean =>
+    fragmentOf(node) !== undefined && (transition.target ?? []).every((target) => within(target, node))
+  t.notOk(collapsed.transitions.untaken.some(plumbing), "a fragment's transitions that stay inside it are not the author's")
+  t.ok(expanded.transitions.untaken.some(plumbing), 'expanded, they count')
+  t.ok(collapsed.transitions.untaken.every(({ node }) => !fragments.some((fragment) => within(node, fragment))), 'no transition from inside a fragment')
+})
+
+t.test("a transition of a fragment's own state into its inside is plumbing too; one back to the fragment itself is an exit", async (t) => {
+  const flow = setup({}).createMachine({
+    id: 'own',
+    initial: 'ask',
+    states: {
+      ask: {
+        meta: { fragment: 'prompt' },
+        initial: 'listening',
+        states: { listening: {}, again: {} },
+        on: { user_speak: '.again', dtmf_received: { target: 'ask', reenter: true }, session_end: 'bye' }
+      },
+      bye: {}
+    }
+  })
+  const none = readVisits('', flow)
+  t.same(flowCoverage(flow, none).transitions.untaken.map(({ eventType }) => eventType), ['dtmf_received', 'session_end'])
+  t.same(flowCoverage(flow, none, { expand: true }).transitions.untaken.map(({ eventType }) => eventType), ['user_speak', 'dtmf_received', 'session_end'])
 })

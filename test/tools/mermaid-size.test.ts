@@ -3,6 +3,7 @@ import t from 'tap'
 import { chromium, type Browser } from 'playwright-core'
 import { diagram } from '../../lib/cli/diagram-command'
 import { flow as pizza } from '../../examples/pizza-flow'
+import { flow as parallel } from '../fixtures/flows/parallel'
 
 // Debian's chromium package; another path can be given in CHROMIUM_PATH.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -39,4 +40,18 @@ t.test('the pizza flow, collapsed, is under 1,000 px tall at the default width; 
   const expanded = await render(browser, true)
   t.ok(expanded.labels.includes('reprompt1'), 'expanded, the reprompt states are drawn')
   t.ok(expanded.height > collapsed.height, `expanded it is taller (${Math.round(expanded.height)} px)`)
+})
+
+t.test('a parallel state with transitions out of and between its regions draws without a syntax error', async (t) => {
+  const browser = await chromium.launch({ executablePath, args })
+  t.teardown(() => browser.close())
+  const page = await browser.newPage()
+  await page.setContent(diagram(parallel, { html: true, cwd: root, name: 'parallel.ts' }))
+  const svg = await page.waitForSelector('pre.mermaid svg', { timeout: 30_000 })
+  const text = await svg.evaluate((node) => node.textContent ?? '')
+  t.notMatch(text, /Syntax error/, 'Mermaid has no error to show')
+  const labels = await page.$$eval('pre.mermaid svg p', (nodes) => nodes.map((node) => node.textContent ?? ''))
+  for (const label of ['p', 'a', 'b', 'x', 'y', 'inner', 'done', 'dtmf_received', 'user_speak', 'user_speech_started', 'user_input_timeout']) {
+    t.ok(labels.includes(label), `draws ${label}`)
+  }
 })

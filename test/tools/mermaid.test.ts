@@ -3,6 +3,7 @@ import { and, createMachine, fromPromise, not, or, setup } from 'xstate'
 import { ACTIVE_CLASS, guardName, toMermaid, transitionLabel } from '../../lib/tools/mermaid'
 import { activeStateIds } from '../../lib/tools/state-value'
 import { mermaidText } from '../../lib/tools/mermaid-text'
+import { flow as parallel } from '../fixtures/flows/parallel'
 
 const flow = setup({
   actors: { askLlm: fromPromise(async () => 'ok') },
@@ -160,4 +161,20 @@ t.test('a delay given as a function is named by its name, or "delay"', async (t)
   t.equal(guardName(Object.assign(() => true, {})), 'guard', 'an anonymous inline guard')
   t.equal(guardName({}), 'guard', 'a guard object without a type')
   t.equal(guardName(not(or(['a', 'b']))), 'not a or b')
+})
+
+t.test('a parallel state: no transition after a region separator, every state declared in its own block', async (t) => {
+  const lines = toMermaid(parallel).split('\n')
+  const block = lines.slice(lines.indexOf('  state "p" as p {'), lines.indexOf('  }') + 1)
+  const regionB = block.slice(block.indexOf('    --') + 1)
+  t.same(regionB.filter((line) => line.includes('-->')).map((line) => line.trim()), [
+    '[*] --> p_b_x',
+    '[*] --> p_b_y_inner',
+    'p_b_x --> p_b_y : user_speak',
+    'p_b_y_inner --> p_b_x : user_input_timeout'
+  ], 'region b holds only lines between its own states, inside its own block')
+  t.ok(lines.indexOf('  state "done" as done') > lines.indexOf('  }'), 'done is declared at the top, after the parallel block')
+  t.ok(lines.includes('  p_a --> done : dtmf_received'), 'a transition out of a region is written where both ends are declared')
+  t.ok(lines.includes('  p_a --> p_b_y : user_speech_started'), 'a transition between regions is written outside the parallel block')
+  t.ok(lines.indexOf('  p_a --> done : dtmf_received') > lines.indexOf('  state "done" as done'), 'after its target is declared')
 })

@@ -1,6 +1,10 @@
 import t from 'tap'
+import Fastify from 'fastify'
 import fastifyWebsocket from '@fastify/websocket'
+import { fastifyAiFlow } from '../../lib'
 import { listen, session } from '../fixtures/app'
+import { assistant } from '../fixtures/flows'
+import { LogCollector } from '../fixtures/logs'
 import { connect } from '../fixtures/ws-client'
 
 const IGNORED = 'ignored an invalid WebSocket frame'
@@ -70,4 +74,45 @@ t.test('with the app\'s own @fastify/websocket allowing more, a frame over maxPa
   client.send({ type: 'session_start', session: call })
   t.match(await client.next(), { session_id: call.id, text: 'Welcome to Acme!' })
   await client.close()
+})
+
+/** Text with an own `__proto__` key, or a `constructor.prototype`: JSON.stringify cannot make either from an object literal. */
+const poisoned = (call: { id: string }, key: '__proto__' | 'constructor', text: string): string =>
+  `{"type":"user_speak","session":${JSON.stringify(call)},"text":"repeat ${text}",` +
+  (key === '__proto__' ? '"__proto__":{"polluted":true}}' : '"constructor":{"prototype":{"polluted":true}}}')
+
+t.test('a frame with a __proto__ or constructor.prototype key, refused 400 over HTTP, no longer reaches the flow over the WebSocket', async (t) => {
+  const { app, logs } = await listen(t)
+  const call = session()
+  for (const key of ['__proto__', 'constructor'] as const) {
+    const res = await app.inject({ method: 'POST', url: '/webhook', headers: { 'content-type': 'application/json' }, payload: poisoned(call, key, key) })
+    t.equal(res.statusCode, 400, `${key}: the webhook refuses it`)
+  }
+
+  const client = await connect(app)
+  client.send({ type: 'session_start', session: call })
+  await client.next()
+  client.send(poisoned(call, '__proto__', 'poisoned'))
+  client.send(poisoned(call, 'constructor', 'poisoned'))
+  client.send({ type: 'user_speak', session: call, text: 'repeat clean' })
+  t.match(await client.next(), { session_id: call.id, text: 'clean' }, 'the flow heard neither, and the call goes on')
+  const ignored = logs.find(IGNORED)
+  t.equal(ignored.length, 2, 'both frames were ignored')
+  for (const line of ignored) t.match(line, { level: 40, err: { code: 'FST_AIFLOW_INVALID_FRAME', message: /a __proto__ or constructor\.prototype key/ } })
+})
+
+t.test('an application that removes __proto__ keys from bodies has them removed from frames too', async (t) => {
+  const logs = new LogCollector()
+  const app = Fastify({ logger: { level: 'debug', stream: logs }, onProtoPoisoning: 'remove' })
+  t.teardown(() => app.close())
+  await app.register(fastifyAiFlow, { flow: assistant, websocket: true })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const call = session()
+  const res = await app.inject({ method: 'POST', url: '/webhook', headers: { 'content-type': 'application/json' }, payload: poisoned(call, '__proto__', 'over http') })
+  t.equal(res.statusCode, 200, 'the webhook takes it without the key')
+
+  const client = await connect(app)
+  client.send(poisoned(call, '__proto__', 'over the socket'))
+  t.match(await client.next(), { text: 'over the socket' }, 'and so does the socket')
+  t.equal(logs.find(IGNORED).length, 0)
 })

@@ -128,3 +128,40 @@ t.test('a flow that fails after its reply sends the fallback over the socket', a
   t.equal(line.err?.code, 'FST_AIFLOW_INVALID_ACTION')
   await client.close()
 })
+
+t.test('a socket lets go of its calls that ended over HTTP, ended on another socket, or moved to another socket', async (t) => {
+  const { app, logs } = await listen(t)
+  const first = await connect(app)
+  const [overHttp, elsewhere, moved] = [session(), session(), session()]
+  for (const call of [overHttp, elsewhere, moved]) {
+    first.send({ type: 'session_start', session: call })
+    await first.next()
+  }
+  const second = await connect(app)
+  t.equal((await app.inject({ method: 'POST', url: '/webhook', payload: { type: 'session_end', session: overHttp } })).statusCode, 204)
+  second.send({ type: 'session_end', session: elsewhere })
+  second.send({ type: 'user_speak', session: moved, text: 'repeat here now' })
+  t.match(await second.next(), { session_id: moved.id, text: 'here now' })
+  await logs.waitFor('call ended', (line) => line.sessionId === elsewhere.id)
+  t.equal(app.aiFlow.liveCalls, 1, 'two calls ended')
+
+  await first.close()
+  const line = await logs.waitFor('WebSocket closed; its calls wait for their next event')
+  t.equal(line.calls, 0, 'the first socket carries none of them any more')
+  await second.close()
+  const closed = logs.find('WebSocket closed; its calls wait for their next event')
+  t.equal(closed.length, 2)
+  t.equal(closed[1].calls, 1, 'the second carries the call that moved to it')
+})
+
+t.test('a socket lets go of a call that expired', async (t) => {
+  const { app, logs } = await listen(t, { sessionTtl: 100 })
+  const client = await connect(app)
+  const call = session()
+  client.send({ type: 'session_start', session: call })
+  await client.next()
+  await logs.waitFor('call expired', (line) => line.sessionId === call.id)
+  await client.close()
+  const line = await logs.waitFor('WebSocket closed; its calls wait for their next event')
+  t.equal(line.calls, 0)
+})

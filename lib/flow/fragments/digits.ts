@@ -5,7 +5,7 @@ import type { DtmfReceivedEvent } from '../../protocol'
 import type { FlowEvent } from '../setup-flow'
 import { forwardEvents } from '../forward'
 import { sayAction, type AnySay, type Say } from './say'
-import type { AnyFlowTypes, FlowFragment, FlowTypes, Next } from './fragment'
+import type { AnyFlowTypes, FlowFragment, FlowTypes, FragmentLeaf, Next } from './fragment'
 import { fragmentMeta } from './exits'
 import { checkDigitsOptions } from './check'
 
@@ -127,7 +127,7 @@ export function collectDigits<
   TAction extends ParameterizedObject = never,
   TGuard extends ParameterizedObject = never,
   TDelay extends string = never
-> (options: CollectDigitsOptions<FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay> {
+> (options: CollectDigitsOptions<FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay, FragmentLeaf> {
   checkDigitsOptions(options)
   const { id, say, length, terminator, maxLength = 32, interDigitTimeout = 5000, timeout = 8 } = options
   const child = `${id}.digits`
@@ -143,5 +143,5 @@ export function collectDigits<
     },
     on: forwardEvents(child, 'dtmf_received', 'user_input_timeout')
   }
-  return config as FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay>
+  return config as FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay, FragmentLeaf>
 }

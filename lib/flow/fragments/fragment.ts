@@ -32,9 +32,24 @@ export interface FlowTypes<
 export type AnyFlowTypes = FlowTypes<MachineContext, EventObject, ProvidedActor, ParameterizedObject, ParameterizedObject, string>
 
 /**
+ * A fragment's inside as TypeScript's state-value type reads it (what
+ * `call.matches`, `snapshot.matches` and `StateValueFrom` accept): the
+ * names of its states, which of them are parallel, and no `states` on a
+ * state that has none. Nothing else of the config.
+ */
+export interface FragmentInside {
+  type?: 'parallel'
+  states?: Record<string, FragmentInside>
+}
+
+/** A state with no states inside, as {@link FragmentInside} writes it. */
+export type FragmentLeaf = Record<never, never>
+
+/**
  * What a fragment returns: a state config for the `states` of a flow made
  * with `setupFlow`, typed with that flow's context, events, actors,
- * actions, guards and delays.
+ * actions, guards and delays, and with the names of the states inside it
+ * (`TInside`), so that `call.matches({ ask: { listening: … } })` compiles.
  */
 export type FlowFragment<
   TContext extends MachineContext = MachineContext,
@@ -42,7 +57,19 @@ export type FlowFragment<
   TActor extends ProvidedActor = never,
   TAction extends ParameterizedObject = never,
   TGuard extends ParameterizedObject = never,
-  TDelay extends string = never
+  TDelay extends string = never,
+  TInside extends FragmentInside | null = null
+> = [TInside] extends [FragmentInside]
+  ? Omit<FragmentConfig<TContext, TEvent, TActor, TAction, TGuard, TDelay>, 'states' | 'type'> & TInside
+  : FragmentConfig<TContext, TEvent, TActor, TAction, TGuard, TDelay>
+
+type FragmentConfig<
+  TContext extends MachineContext,
+  TEvent extends EventObject,
+  TActor extends ProvidedActor,
+  TAction extends ParameterizedObject,
+  TGuard extends ParameterizedObject,
+  TDelay extends string
 > = StateNodeConfig<TContext, TEvent, TActor, TAction, TGuard, TDelay, string, unknown, FlowAction, MetaObject>
 
 /** One transition out of a fragment: XState's, seeing the event `TDone` that ends the fragment. */

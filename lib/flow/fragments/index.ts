@@ -1,6 +1,6 @@
-export { prompt, type PromptOptions, type PromptOutput, type Answered, type Reply } from './prompt'
+export { prompt, type PromptOptions, type PromptOutput, type Answered, type Reply, type PromptInside } from './prompt'
 export { menu, matchChoice, type MenuOptions, type Choice } from './menu'
 export { collectDigits, digitCollector, type CollectDigitsOptions, type DigitCollectorInput, type DigitsOutput, type DigitsEnd } from './digits'
 export { fragmentGuards, fragmentOf, exitOf, type FragmentGuardParams, type FragmentKind } from './exits'
 export type { Say } from './say'
-export type { FlowFragment, FlowTypes, Next, Exit } from './fragment'
+export type { FlowFragment, FlowTypes, Next, Exit, FragmentInside, FragmentLeaf } from './fragment'

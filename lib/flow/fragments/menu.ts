@@ -1,6 +1,6 @@
 import type { DoneStateEvent, EventObject, MachineContext, ParameterizedObject, ProvidedActor } from 'xstate'
 import type { FlowEvent } from '../setup-flow'
-import { promptState, type Answered, type PromptOptions, type PromptParts, type Reply } from './prompt'
+import { promptState, type Answered, type PromptInside, type PromptOptions, type PromptParts, type Reply } from './prompt'
 import { doneTransitions, type AnyNext } from './next'
 import type { AnyFlowTypes, FlowFragment, FlowTypes, Next } from './fragment'
 import { checkChoices, checkId, checkPromptOptions } from './check'
@@ -66,7 +66,7 @@ export function menu<
   TAction extends ParameterizedObject = never,
   TGuard extends ParameterizedObject = never,
   TDelay extends string = never
-> (options: MenuOptions<K, FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay> {
+> (options: MenuOptions<K, FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay, PromptInside> {
   const { choices, on, ...rest } = options
   checkId(rest.id)
   checkChoices(rest.id, choices, on)
@@ -76,5 +76,5 @@ export function menu<
     doneTransitions(next, { type: 'choice', params: { is: name } }))
   const parts = rest as unknown as Omit<PromptParts, 'kind' | 'match' | 'answered'>
   const config = promptState({ ...parts, kind: 'menu', match, answered })
-  return config as FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay>
+  return config as FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay, PromptInside>
 }

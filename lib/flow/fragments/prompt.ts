@@ -5,7 +5,7 @@ import type { DtmfReceivedEvent, UserSpeakEvent } from '../../protocol'
 import type { FlowEvent } from '../setup-flow'
 import { doneTransitions, type AnyNext } from './next'
 import { fragmentMeta, type FragmentKind } from './exits'
-import type { AnyFlowTypes, FlowFragment, FlowTypes, Next } from './fragment'
+import type { AnyFlowTypes, FlowFragment, FlowTypes, FragmentLeaf, Next } from './fragment'
 import { sayAction, type AnySay, type Say } from './say'
 import { checkPromptOptions } from './check'
 
@@ -73,6 +73,25 @@ function counter (reprompts: AnySay[], on: (next: string) => Record<string, AnyT
     }
   })
   return { initial: 'none', states }
+}
+
+/** One region of a prompt's listening state: `none` before any failure, then `reprompt1`, `reprompt2`, … */
+interface RepromptCounter {
+  states: Record<'none' | `reprompt${number}`, FragmentLeaf>
+}
+
+/**
+ * The states inside a prompt or menu, as the state-value type sees them:
+ * `{ ask: { listening: { noInput: 'reprompt1', noMatch: 'none' } } }` while it
+ * listens, `{ ask: 'matched' }` (or `noInput`, `noMatch`) as it ends.
+ */
+export interface PromptInside {
+  states: {
+    listening: { type: 'parallel', states: { noInput: RepromptCounter, noMatch: RepromptCounter } }
+    matched: FragmentLeaf
+    noInput: FragmentLeaf
+    noMatch: FragmentLeaf
+  }
 }
 
 /** The state config of a prompt: see {@link prompt}. */
@@ -170,9 +189,9 @@ export function prompt<
   TGuard extends ParameterizedObject = never,
   TDelay extends string = never,
   TOnMatch = unknown
-> (options: PromptOptions<T, FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>> & { onMatch: TOnMatch } & OnMatchSeesValue<TOnMatch>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay> {
+> (options: PromptOptions<T, FlowTypes<TContext, TEvent, NoInfer<TActor>, NoInfer<TAction>, NoInfer<TGuard>, NoInfer<TDelay>>> & { onMatch: TOnMatch } & OnMatchSeesValue<TOnMatch>): FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay, PromptInside> {
   checkPromptOptions(options)
   const parts = options as unknown as Omit<PromptParts, 'kind' | 'answered'> & { onMatch: AnyNext }
   const config = promptState({ ...parts, kind: 'prompt', answered: doneTransitions(parts.onMatch, { type: 'answered' }) })
-  return config as FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay>
+  return config as FlowFragment<TContext, TEvent, TActor, TAction, TGuard, TDelay, PromptInside>
 }

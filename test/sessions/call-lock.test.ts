@@ -1,0 +1,36 @@
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { fastifyAiFlow } from '../../lib'
+import { RedisStore } from '../../lib/redis'
+import { RENEWED_LEASE } from '../../lib/sessions/call-lock'
+import { HeldStore } from '../fixtures/held-store'
+import { chatFlow, Gates } from '../fixtures/chat-flow'
+import { sharedRedis } from '../fixtures/redis-server'
+import { event, keepAlive, post } from '../fixtures/helpers'
+
+let url: string
+t.before(async () => { url = await sharedRedis(t) })
+
+t.test('a turn longer than the lease keeps its lock: another instance trying it just after the lease would have run out still waits', async (t) => {
+  keepAlive(t)
+  const prefix = `test:${randomUUID()}:`
+  const store = new HeldStore({ url, prefix })
+  const app: FastifyInstance = Fastify({ logger: { level: 'silent' } })
+  await app.register(fastifyAiFlow, { flow: chatFlow(new Gates()), replyTimeout: 60_000, store })
+  t.teardown(() => app.close())
+  const id = randomUUID()
+  await post(app, event('session_start', id))
+
+  const hold = store.holdNextSave()
+  const turn = post(app, event('user_speak', id, { text: 'one' }))
+  await hold.reached
+  // Another instance lines up for the call's lock, and waits past the first lease's end.
+  const elsewhere = new RedisStore({ url, prefix })
+  t.teardown(() => elsewhere.close())
+  const wait = RENEWED_LEASE + 500
+  await t.rejects(elsewhere.lock(id, { wait, lease: RENEWED_LEASE, onContention: () => {} }), { code: 'FST_AIFLOW_CALL_BUSY' },
+    `the lock is still held ${wait} ms after the turn took it, its lease renewed`)
+  hold.release()
+  t.same(await turn, { status: 200, body: { type: 'speak', session_id: id, text: 'You said one (turn 1)' } }, 'the turn saves through the lock it kept')
+})

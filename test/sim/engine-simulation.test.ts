@@ -1,0 +1,54 @@
+import t from 'tap'
+import { randomInt } from 'node:crypto'
+import fc from 'fast-check'
+import { explore } from './fixtures/explore'
+import { KNOWN_DEFECTS, knownOff } from './fixtures/known-defects'
+import { simulate, Violation } from './fixtures/simulate'
+import { describeAll } from './fixtures/steps'
+
+// A few hundred simulated runs, each a world of three instances: well past tap's default of 30 s on a busy machine.
+t.setTimeout(300_000)
+
+/** Seeds every run explores, so that what passed once keeps passing; one more is drawn afresh each time. */
+const SEEDS = [42, 7, 20261207]
+const RUNS = 40
+
+t.test('the known defects are still there: each one\'s shrunk schedule still breaks its invariant', async (t) => {
+  for (const [name, defect] of Object.entries(KNOWN_DEFECTS)) {
+    const others = knownOff(Object.fromEntries(Object.entries(KNOWN_DEFECTS).filter(([other]) => other !== name)))
+    for (const off of defect.off) others.delete(off)
+    const broken: string[] = []
+    if (defect.replay !== undefined) {
+      const { seed, path, without } = defect.replay
+      broken.push((await explore({ runs: 1, seed, path, skip: others, without: new Set(without) })).invariant ?? 'pass')
+    }
+    // The schedule fixes the steps; the store's answers may come in any order: one of ten orders is enough.
+    for (let order = 1; order <= 10 && !broken.includes(defect.breaks); order++) {
+      const scheduler = fc.sample(fc.scheduler(), { numRuns: 1, seed: order })[0]
+      const err = await simulate({ steps: defect.schedule, instances: 3, scheduler, seed: 0, skip: others }).then(() => undefined, (err: unknown) => err)
+      broken.push(err instanceof Violation ? err.invariant : String(err))
+    }
+    if (broken.includes(defect.breaks)) t.pass(`${name}: still found (${defect.breaks})`)
+    else t.fail(`${name} (issue 19, defect ${defect.issue}) is no longer found by\n${describeAll(defect.schedule)}\n(runs ended with ${broken.join(', ')}). Once fixed, delete it from KNOWN_DEFECTS (test/sim/fixtures/known-defects.ts)`)
+  }
+})
+
+const skip = knownOff()
+
+t.test('a planted bug is caught and shrunk: a store lock that two turns can hold at once', async (t) => {
+  const result = await explore({ runs: 200, seed: 42, skip, plant: 'shared-lock', maxSteps: 12 })
+  t.notOk(result.ok, 'the simulation fails')
+  t.ok((result.counterexample?.length ?? Infinity) <= 6, `to a schedule of a few steps:\n${describeAll(result.counterexample ?? [])}`)
+  t.match(result.report, /^Replay: npm run sim -- --seed 42 --path "[\d:]+"$/m, 'with its seed and path')
+  t.comment(result.report?.split('\n\nThe run, step by step')[0])
+})
+const random = randomInt(2 ** 31)
+
+for (const seed of [...SEEDS, random]) {
+  t.test(`${RUNS} schedules from seed ${seed}${seed === random ? ' (drawn for this run)' : ''}: every invariant holds`, async (t) => {
+    if (seed === random) t.comment(`random seed ${seed}: a failure replays with npm run sim -- --seed ${seed}`)
+    const result = await explore({ runs: RUNS, seed, skip })
+    t.ok(result.ok, result.report ?? 'no invariant broken')
+    t.comment(`${result.runs} runs, ${result.steps} steps`)
+  })
+}
