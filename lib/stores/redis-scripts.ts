@@ -61,6 +61,8 @@ return { ticket, -1 }
  * due time). ARGV: ticket, what to write ('set', 'delete' or 'keep'),
  * record JSON, ttl ms, channel, id, due time ('' when the call has no delay).
  * Returns 1, or 0 when the ticket no longer holds the lock (nothing written).
+ * Deleting a record keeps the fence while tickets wait, until the line
+ * lapses, so that the tickets issued after it still come after theirs.
  * Deleting a record says so on the channel (`ended:<id>`): other instances
  * holding the call let go of it.
  */
@@ -68,7 +70,15 @@ export const UNLOCK = `
 if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
 if ARGV[2] == 'delete' then
   local ended = redis.call('HEXISTS', KEYS[1], 'record')
-  redis.call('DEL', KEYS[1])
+  local line = redis.call('PTTL', KEYS[2])
+  if line > 0 then
+    -- Tickets wait in line: the fence stays, or the next ticket would start
+    -- again at 1 and go ahead of them. It lapses with the line.
+    redis.call('HDEL', KEYS[1], 'record', 'holder', 'until')
+    redis.call('PEXPIRE', KEYS[1], line)
+  else
+    redis.call('DEL', KEYS[1])
+  end
   redis.call('ZREM', KEYS[3], ARGV[6])
   if ended == 1 then redis.call('PUBLISH', ARGV[5], 'ended:' .. ARGV[6]) end
 else

@@ -1,7 +1,9 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
+import { Redis } from 'ioredis'
 import { RedisStore } from '../../lib/redis'
+import { LOCK } from '../../lib/stores/redis-scripts'
 import type { LockChange, SessionRecord, SessionStore } from '../../lib/sessions'
 import { sharedRedis } from '../fixtures/redis-server'
 import { SimServer } from './fixtures/sim-store'
@@ -123,4 +125,61 @@ t.test('the simulated store answers as RedisStore does: locks with lease and lin
     }
   }), { numRuns: 40, seed: 19, endOnFailure: true })
   t.pass(`${schedules} schedules answered alike`)
+})
+
+type Take = (given: string) => Promise<unknown[]>
+
+/** A lock held, a ticket in line behind it, then the call deleted: the fence stays until the line lapses, on both. */
+async function deleteWithLine (store: SessionStore, take: Take): Promise<string[]> {
+  const answers: string[] = []
+  const say = async (what: () => Promise<unknown>): Promise<void> => {
+    try {
+      answers.push(JSON.stringify(await what()) ?? 'undefined')
+    } catch (err) {
+      answers.push(`error ${(err as { code?: string }).code ?? (err as Error).message}`)
+    }
+  }
+  const lock = (store.lock as NonNullable<SessionStore['lock']>).bind(store)
+  const unlock = (store.unlock as NonNullable<SessionStore['unlock']>).bind(store)
+  const options = { wait: 0, lease: 60_000, onContention: () => {} }
+  for (const round of [1, 2]) {
+    let held = 'none'
+    await say(async () => { held = (await lock('d', options)).token; return held })
+    const [queued] = await take('') as [string]
+    await say(async () => await unlock('d', held, { delete: true }))
+    await say(async () => await store.get('d'))
+    if (round === 1) {
+      await say(async () => (await lock('d', options)).token) // busy: behind the ticket in line, which it leaves
+      await say(async () => await store.get('d')) // after the line is left, on the same connection
+      await say(async () => (await take(queued)).slice(0, 2))
+      await say(async () => await unlock('d', queued))
+      await say(async () => (await lock('d', options)).token)
+      await say(async () => await unlock('d', answers[answers.length - 1].replaceAll('"', ''), { delete: true }))
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, 1300)) // past the line's keep (1000 ms)
+      await say(async () => (await lock('d', options)).token) // the fence lapsed with the line
+    }
+  }
+  return answers
+}
+
+t.test('a delete with tickets in line keeps the fence until the line lapses, in the simulated store as in RedisStore', async (t) => {
+  const url = await sharedRedis(t)
+  const prefix = `test:${randomUUID()}:`
+  const redis = new RedisStore({ url, prefix })
+  const raw = new Redis(url)
+  raw.defineCommand('aiflowLock', { numberOfKeys: 2, lua: LOCK })
+  t.teardown(async () => { await redis.close(); await raw.quit() })
+  const rawLock = raw as Redis & { aiflowLock: (...args: unknown[]) => Promise<unknown[]> }
+  const server = new SimServer(Date.now)
+  const sim = server.client('conformance', undefined)
+  const [real, simulated] = await Promise.all([
+    deleteWithLine(redis, async (given) => await rawLock.aiflowLock(`${prefix}{d}`, `${prefix}{d}:queue`, given, 60_000, 1000, `${prefix}locks`, 'd')),
+    deleteWithLine(sim, async (given) => server.lock('d', given, 60_000, undefined, sim))
+  ])
+  t.same(simulated, real)
+  t.same(real, [
+    '"1"', 'true', 'undefined', 'error FST_AIFLOW_CALL_BUSY', 'undefined', '["2",0]', 'true', '"4"', 'true', // tickets go on from the fence after the delete
+    '"1"', 'true', 'undefined', '"1"' // with nobody left in line, the fence is gone
+  ])
 })
