@@ -42,9 +42,16 @@ t.test('a planted bug is caught and shrunk: a store lock that two turns can hold
   t.match(result.report, /^Replay: npm run sim -- --seed 42 --path "[\d:]+"$/m, 'with its seed and path')
   t.comment(result.report?.split('\n\nThe run, step by step')[0])
 })
-const random = randomInt(2 ** 31)
+/**
+ * A seed drawn afresh explores schedules no run explored before. While
+ * KNOWN_DEFECTS lists defects of the engine, such a seed can meet one of
+ * them by another path and fail a run it has nothing to do with: it is
+ * drawn only when AI_FLOW_SIM_RANDOM is set (`npm run sim` always draws
+ * one), so that `npm test` stays deterministic meanwhile.
+ */
+const random = process.env.AI_FLOW_SIM_RANDOM === undefined ? undefined : randomInt(2 ** 31)
 
-for (const seed of [...SEEDS, random]) {
+for (const seed of random === undefined ? SEEDS : [...SEEDS, random]) {
   t.test(`${RUNS} schedules from seed ${seed}${seed === random ? ' (drawn for this run)' : ''}: every invariant holds`, async (t) => {
     if (seed === random) t.comment(`random seed ${seed}: a failure replays with npm run sim -- --seed ${seed}`)
     const result = await explore({ runs: RUNS, seed, skip })
