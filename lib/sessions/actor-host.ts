@@ -1,5 +1,6 @@
 import { createActor, type AnyActor, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Observer } from 'xstate'
 import { formatProblems, validateAction, type AiFlowAction, type FlowAction, type Session } from '../protocol'
+import { warnNewerNames } from './newer-names-warning'
 import { CorruptRecordError, FlowError, FlowVersionError, InvalidActionError } from '../errors'
 import { messageOf } from '../error-message'
 import { activeWork, anySettled, armTimers, CallClock, fireTimer, type Clock } from './xstate-adapter'
@@ -258,6 +259,7 @@ export class ActorHost {
       this.fail(call, new InvalidActionError(formatProblems(result.problems, String(action.type))))
       return
     }
+    warnNewerNames(result.value, this.#options.log, call.id)
     this.#options.telemetry?.actionEmitted(call.id, wire.type, !call.answering)
     // Outside a turn, the snapshot change that comes with the emission has the call kept.
     call.collect(wire)
