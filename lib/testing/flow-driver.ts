@@ -1,6 +1,7 @@
 import type { AnyStateMachine, InspectionEvent, Observer } from 'xstate'
 import { SILENT_EVENTS, type FlowAction } from '../protocol'
 import { SessionRegistry, callView, type Logger, type SessionStore } from '../sessions'
+import { noop } from '../sessions/call'
 import { resolveOptions } from '../options'
 import { TestClock } from './clock'
 import { collectingLogger } from './logger'
@@ -10,8 +11,6 @@ import type { Answer, Driver } from './driver'
 import type { ModelCallHook } from '../agent/model-calls'
 
 /** The plugin's options that apply to a flow driven without a server. */
-const noop = (): void => {}
-
 export interface FlowDriverOptions {
   replyTimeout?: number
   fallback?: FlowAction[]
