@@ -58,10 +58,12 @@ export class LockSignals {
 
   constructor (redis: Redis, channel: string) {
     // Its own connection, which waits for Redis however long it takes: subscribing is all it does.
-    this.#subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined })
+    // It subscribes again itself on every connection: ioredis's own resubscription leaves
+    // its promise unhandled, and a connection lost before the answer would reject it.
+    this.#subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, autoResubscribe: false })
     this.#subscriber.on('error', noop) // the store's connection reports the same failures with every command
     this.#subscriber.on('message', (_channel: string, message: string) => this.#receive(message))
-    this.#subscriber.subscribe(channel).catch(noop)
+    this.#subscriber.on('ready', () => { this.#subscriber.subscribe(channel).catch(noop) })
   }
 
   /** Calls `notify` whenever an event of the call lines up, until as many `unwatch` as `watch`. */
