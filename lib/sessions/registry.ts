@@ -226,14 +226,17 @@ export class SessionRegistry {
     throw err
   }
 
-  /** A turn without an event, queued once however many changes call for it. It never rejects: one that failed is tried again. */
-  #settleLater (call: Call): void {
+  /**
+   * A turn without an event, queued once however many changes call for it. It never rejects: one that failed is tried again.
+   * One function for every call, which calls it when their last turn leaves something in their inbox.
+   */
+  readonly #settleLater = (call: Call): void => {
     if (call.queueSettle()) this.#tasks.run(call, (claim) => this.#turns.settle(call, claim), true, true)
   }
 
   /** Holds a call here from now on; without its session, its record's stands in once loaded. */
   #adopt (id: string, session = { id } as Session): Call {
-    const call: Call = new Call(id, session, Date.now(), () => this.#settleLater(call))
+    const call = new Call(id, session, Date.now(), this.#settleLater)
     this.#calls.set(id, call)
     return call
   }

@@ -222,18 +222,20 @@ type PatchedLogic = Logic & {
   [ROUTED]?: true
 }
 
-const routes = new WeakMap<object, WorkRoute>()
+// Kept on the call's system itself, not in a WeakMap: a WeakMap's table keeps the
+// size it grew to with the most calls at once for as long as the process lives.
+const ROUTE = Symbol('fastify-ai-flow.route')
 
 /** Routes the promise work of the actor's system (the call's tree) through `route`. */
 export function routeWork (actor: AnyActorRef, route: WorkRoute): void {
-  routes.set(actor.system, route)
+  Object.defineProperty(actor.system, ROUTE, { value: route, configurable: true })
 }
 
 function routeLogic (logic: PatchedLogic): void {
   if (logic[ROUTED] === true) return
   const start = logic.start
   logic.start = (state, scope) => {
-    const route = routes.get(scope.system)
+    const route = (scope.system as { [ROUTE]?: WorkRoute })[ROUTE]
     if (route === undefined) return start(state, scope)
     if (state.status !== 'active') return
     route.start(scope.self, (signal, tell) => Promise.resolve(logic.config({ input: state.input, system: scope.system, self: scope.self, signal, emit: tell })))
