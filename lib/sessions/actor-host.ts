@@ -195,7 +195,7 @@ export class ActorHost {
 
   /** The wait is over: a newer event came, the flow failed, time is up, or a sink takes what comes. */
   #done (call: Call, expired: boolean): boolean {
-    return call.waiting > 0 || call.failed || expired || call.sink !== undefined
+    return call.waiting || call.failed || expired || call.sink !== undefined
   }
 
   /** Resolves true when the reply deadline ended the wait. */

@@ -52,7 +52,11 @@ export class Call {
   #parked: SessionRecord | undefined
   /** A shared store's lock on the call, held while one of its events runs. */
   #token: string | undefined
-  /** An event of the call waits for its lock on another instance. */
+  /**
+   * The lock's line said an event of the call waits behind it. It counts
+   * only while a turn of the call runs or waits here: let go of with the
+   * lock, and once nothing is in flight (the wait for the lock gave up).
+   */
   #contended = false
   #startedAt: number
   #lastEventAt: number
@@ -186,8 +190,13 @@ export class Call {
     return token
   }
 
-  /** An event of the call lined up behind this one on another instance: the turn running stops waiting for work. */
+  /**
+   * An event of the call lined up for its lock (on any instance, this one
+   * too): the turn running stops waiting for work. Heard with nothing in
+   * flight here, it is late, and about no turn of this instance.
+   */
   contention (): void {
+    if (this.#inFlight === 0) return
     this.#contended = true
     this.#interrupt()
   }
@@ -258,9 +267,14 @@ export class Call {
     this.#pending = []
   }
 
-  /** Events queued behind the one running, here or on another instance. */
-  get waiting (): number {
-    return Math.max(0, this.#inFlight - this.#quiet - 1) + (this.#contended ? 1 : 0)
+  /** Events queued here behind the one running: should the call end, the next of them begins a new one on this object. */
+  get queued (): number {
+    return Math.max(0, this.#inFlight - this.#quiet - 1)
+  }
+
+  /** An event waits behind the one running, here or on another instance: the turn does not wait for work. */
+  get waiting (): boolean {
+    return this.#contended || this.queued > 0
   }
 
   /**
@@ -289,6 +303,8 @@ export class Call {
       // The last task done: the tail goes, and with it the last reply.
       if (--this.#inFlight === 0) {
         this.#tail = undefined
+        // No turn runs or waits for the lock here: no event waits behind one.
+        this.#contended = false
         if (this.#inbox.length > 0) this.#idle()
       }
     }
