@@ -151,3 +151,29 @@ t.test('the sweep never reports expired a call the shared store no longer has; t
   t.same(seenB.ended, [[ended, 'session_end']], 'b served an earlier event of the idle call: a reports it')
   t.same(seenB.left, [idle])
 })
+
+/** A Redis store whose next lock fails, as a round trip that times out does: the event gets 503. */
+class FailingLockStore extends RedisStore {
+  #fail = true
+
+  override async lock (id: string, options: Parameters<RedisStore['lock']>[1]): ReturnType<RedisStore['lock']> {
+    if (!this.#fail) return await super.lock(id, options)
+    this.#fail = false
+    throw new Error('Command timed out')
+  }
+}
+
+t.test('an instance whose first event of a call failed on the store lets go of the call once it ended elsewhere', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const gates = new Gates()
+  const a = Fastify({ logger: { level: 'silent' } })
+  await a.register(fastifyAiFlow, { flow: chatFlow(gates), replyTimeout: 200, store: new FailingLockStore({ url, prefix }) })
+  t.teardown(() => a.close())
+  const b = await instance(t, prefix, gates)
+  const id = randomUUID()
+  t.equal((await post(a, event('session_start', id))).status, 503, 'nothing of the call is kept')
+  t.equal(a.aiFlow.liveCalls, 1)
+  // b finds no record of the call: its end says so all the same.
+  t.equal((await post(b, event('session_end', id))).status, 204)
+  t.ok(await eventually(() => a.aiFlow.liveCalls === 0, 2000), 'a let go of the call it heard had ended')
+})
