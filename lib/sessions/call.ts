@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { AnyActor, AnyActorRef } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
 import type { SessionRecord } from '../stores/store'
@@ -46,6 +47,8 @@ export class Call {
   #actor: AnyActor | undefined
   /** The revision of the stored record the actor matches. */
   #revision = 0
+  /** Which beginning of the call this copy is of: drawn when it begins here, or the record's. */
+  #incarnation: string | undefined = randomUUID()
   /** The flow version the call was started with; undefined: this instance's. */
   #version: string | undefined
   /** A parked call's record, until an in-process store has it. */
@@ -142,11 +145,17 @@ export class Call {
     this.#wake = noop
   }
 
-  /** This copy is restored from `record`: the call's version and revision are the record's. */
+  /** This copy is restored from `record`: the call's version, revision and incarnation are the record's. */
   matches (record: SessionRecord): void {
     this.#parked = undefined
     this.#version = record.version
     this.#revision = record.revision
+    this.#incarnation = record.incarnation
+  }
+
+  /** `record` is what this copy last saved or was restored from: of the same beginning of the call, at the same revision. */
+  isCopyOf (record: SessionRecord): boolean {
+    return record.revision === this.#revision && record.incarnation === this.#incarnation
   }
 
   /** The call resumes as the record holds it: its session and its start. */
@@ -352,6 +361,7 @@ export class Call {
   restart (now: number): void {
     this.#stop('new')
     this.#version = undefined
+    this.#incarnation = randomUUID()
     this.#pending = []
     this.#startedAt = now
     this.#lastEventAt = now
@@ -427,6 +437,7 @@ export class Call {
       session: this.#session,
       failed: this.failed,
       revision,
+      incarnation: this.#incarnation,
       startedAt: this.#startedAt,
       updatedAt: this.#lastEventAt
     }

@@ -58,6 +58,13 @@ export interface SessionRecord {
   failed: boolean
   /** Grows with every save, so that a cached actor is used only while it is current. */
   revision: number
+  /**
+   * Drawn when the call began: a call begun again under the same id (after
+   * its session_end) has another, so that a copy of the call that ended
+   * never passes for the new one at the same revision. Missing in records
+   * written before it was kept.
+   */
+  incarnation?: string
   /** Unix time in ms. */
   startedAt: number
   /** Unix time in ms of the last event. */

@@ -177,3 +177,27 @@ t.test('an instance whose first event of a call failed on the store lets go of t
   t.equal((await post(b, event('session_end', id))).status, 204)
   t.ok(await eventually(() => a.aiFlow.liveCalls === 0, 2000), 'a let go of the call it heard had ended')
 })
+
+t.test('a copy of a call that ended elsewhere never passes for the call begun again under its id at the same revision', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const gates = new Gates()
+  const deaf = new RedisStore({ url, prefix })
+  // This instance misses the message that the call ended.
+  Object.defineProperty(deaf, 'onEnded', { value: undefined })
+  const a = Fastify({ logger: { level: 'silent' } })
+  await a.register(fastifyAiFlow, { flow: chatFlow(gates), replyTimeout: 200, store: deaf })
+  t.teardown(() => a.close())
+  const b = await instance(t, prefix, gates)
+  const id = randomUUID()
+  // Revision 3 on a: digits 1 and 2.
+  await post(a, event('session_start', id))
+  await post(a, event('dtmf_received', id, { digit: '1' }))
+  t.same((await post(a, event('dtmf_received', id, { digit: '2' }))).body, { type: 'speak', session_id: id, text: 'Digits: 12' })
+  t.equal((await post(b, event('session_end', id))).status, 204)
+  // The call begins again on b, and is at revision 3 too: no digits.
+  await post(b, event('session_start', id))
+  await post(b, event('user_speak', id, { text: 'one' }))
+  await post(b, event('user_speak', id, { text: 'two' }))
+  t.same((await post(a, event('dtmf_received', id, { digit: '9' }))).body, { type: 'speak', session_id: id, text: 'Digits: 9' },
+    'a goes on from the call as b left it, not from its copy of the call that ended')
+})
