@@ -124,6 +124,7 @@ export class ActorHost {
     if (call.actor !== undefined && current) return known
     if (call.actor !== undefined) call.park()
     if (record === undefined) {
+      call.begins()
       this.start(call)
       return known
     }

@@ -48,7 +48,7 @@ export class Call {
   /** The revision of the stored record the actor matches. */
   #revision = 0
   /** Which beginning of the call this copy is of: drawn when it begins here, or the record's. */
-  #incarnation: string | undefined = randomUUID()
+  #incarnation: string | undefined
   /** The flow version the call was started with; undefined: this instance's. */
   #version: string | undefined
   /** A parked call's record, until an in-process store has it. */
@@ -151,6 +151,14 @@ export class Call {
     this.#version = record.version
     this.#revision = record.revision
     this.#incarnation = record.incarnation
+  }
+
+  /**
+   * The call begins here, with no record to go on from (none yet, or its
+   * call ended): whatever this copy was of, it is of a new call now.
+   */
+  begins (): void {
+    this.#incarnation = randomUUID()
   }
 
   /** `record` is what this copy last saved or was restored from: of the same beginning of the call, at the same revision. */
@@ -361,7 +369,6 @@ export class Call {
   restart (now: number): void {
     this.#stop('new')
     this.#version = undefined
-    this.#incarnation = randomUUID()
     this.#pending = []
     this.#startedAt = now
     this.#lastEventAt = now
