@@ -124,6 +124,7 @@ export class ActorHost {
     if (call.actor !== undefined && current) return known
     if (call.actor !== undefined) call.park()
     if (record === undefined) {
+      call.begins()
       this.start(call)
       return known
     }
@@ -195,7 +196,7 @@ export class ActorHost {
 
   /** The wait is over: a newer event came, the flow failed, time is up, or a sink takes what comes. */
   #done (call: Call, expired: boolean): boolean {
-    return call.waiting > 0 || call.failed || expired || call.sink !== undefined
+    return call.waiting || call.failed || expired || call.sink !== undefined
   }
 
   /** Resolves true when the reply deadline ended the wait. */

@@ -250,7 +250,7 @@ export class CallTurns {
 
   /** A call woken for nothing: gone from the store, it is gone from here too. */
   async #forget (call: Call): Promise<void> {
-    if (call.waiting === 0) {
+    if (call.queued === 0) {
       // With a shared store, the instance that ended the call reported it; without, the store expired it (no copy was live here).
       const telemetry = this.#options.telemetry
       if (this.#records.shared) telemetry?.callLeft(call.id)
@@ -271,9 +271,10 @@ export class CallTurns {
     }
     this.#options.telemetry?.callEnded(call.id, 'session_end', call.actor?.getSnapshot().value, call.version)
     if (dropped > 0) log.info({ sessionId: call.id, dropped }, 'the call ended before these actions could be sent')
-    // Events already queued behind session_end begin a new call on this same
-    // object, in order: dropped from the map, it would run beside a newer one.
-    if (call.waiting > 0) this.#holder.restart(call)
+    // Events already queued here behind session_end begin a new call on this
+    // same object, in order: dropped from the map, it would run beside a newer
+    // one. Those queued on other instances begin it there.
+    if (call.queued > 0) this.#holder.restart(call)
     else this.#holder.letGo(call)
     await this.#records.delete(call)
     return []

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { AnyActor, AnyActorRef } from 'xstate'
 import type { AiFlowAction, Session } from '../protocol'
 import type { SessionRecord } from '../stores/store'
@@ -83,13 +84,19 @@ export class Call {
   #actor: AnyActor | undefined
   /** The revision of the stored record the actor matches. */
   #revision = 0
+  /** Which beginning of the call this copy is of: drawn when it begins here, or the record's. */
+  #incarnation: string | undefined
   /** The flow version the call was started with; undefined: this instance's. */
   #version: string | undefined
   /** A parked call's record, until an in-process store has it. */
   #parked: SessionRecord | undefined
   /** A shared store's lock on the call, held while one of its events runs. */
   #token: string | undefined
-  /** An event of the call waits for its lock on another instance. */
+  /**
+   * The lock's line said an event of the call waits behind it. It counts
+   * only while a turn of the call runs or waits here: let go of with the
+   * lock, and once nothing is in flight (the wait for the lock gave up).
+   */
   #contended = false
   #startedAt: number
   #lastEventAt: number
@@ -175,11 +182,25 @@ export class Call {
     this.#wake = noop
   }
 
-  /** This copy is restored from `record`: the call's version and revision are the record's. */
+  /** This copy is restored from `record`: the call's version, revision and incarnation are the record's. */
   matches (record: SessionRecord): void {
     this.#parked = undefined
     this.#version = record.version
     this.#revision = record.revision
+    this.#incarnation = record.incarnation
+  }
+
+  /**
+   * The call begins here, with no record to go on from (none yet, or its
+   * call ended): whatever this copy was of, it is of a new call now.
+   */
+  begins (): void {
+    this.#incarnation = randomUUID()
+  }
+
+  /** `record` is what this copy last saved or was restored from: of the same beginning of the call, at the same revision. */
+  isCopyOf (record: SessionRecord): boolean {
+    return record.revision === this.#revision && record.incarnation === this.#incarnation
   }
 
   /** The call resumes as the record holds it: its session and its start. */
@@ -223,8 +244,13 @@ export class Call {
     return token
   }
 
-  /** An event of the call lined up behind this one on another instance: the turn running stops waiting for work. */
+  /**
+   * An event of the call lined up for its lock (on any instance, this one
+   * too): the turn running stops waiting for work. Heard with nothing in
+   * flight here, it is late, and about no turn of this instance.
+   */
   contention (): void {
+    if (this.#inFlight === 0) return
     this.#contended = true
     this.#interrupt()
   }
@@ -295,9 +321,14 @@ export class Call {
     this.#pending = nothing
   }
 
-  /** Events queued behind the one running, here or on another instance. */
-  get waiting (): number {
-    return Math.max(0, this.#inFlight - this.#quiet - 1) + (this.#contended ? 1 : 0)
+  /** Events queued here behind the one running: should the call end, the next of them begins a new one on this object. */
+  get queued (): number {
+    return Math.max(0, this.#inFlight - this.#quiet - 1)
+  }
+
+  /** An event waits behind the one running, here or on another instance: the turn does not wait for work. */
+  get waiting (): boolean {
+    return this.#contended || this.queued > 0
   }
 
   /**
@@ -326,6 +357,8 @@ export class Call {
       // The last task done: the tail goes, and with it the last reply.
       if (--this.#inFlight === 0) {
         this.#tail = undefined
+        // No turn runs or waits for the lock here: no event waits behind one.
+        this.#contended = false
         if (this.#inbox.length > 0) this.#idle(this)
       }
     }
@@ -448,6 +481,7 @@ export class Call {
       session: this.#session,
       failed: this.failed,
       revision,
+      incarnation: this.#incarnation,
       startedAt: this.#startedAt,
       updatedAt: this.#lastEventAt
     }

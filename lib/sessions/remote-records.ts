@@ -33,7 +33,7 @@ export class RemoteRecords implements CallRecords {
 
   /** One instance serves the call: a record gone from the store (evicted, expired) leaves the live copy the only one. */
   current (call: Call, record: SessionRecord | undefined): boolean {
-    return record === undefined || record.revision === call.revision
+    return record === undefined || call.isCopyOf(record)
   }
 
   keepLock (): () => void {

@@ -41,7 +41,7 @@ export class SharedRecords implements CallRecords {
 
   /** Another instance may have moved the call on, or ended it: the store's record is the call. */
   current (call: Call, record: SessionRecord | undefined): boolean {
-    return record?.revision === call.revision
+    return record !== undefined && call.isCopyOf(record)
   }
 
   keepLock (call: Call): () => void {

@@ -63,13 +63,13 @@ return { ticket, -1 }
  * Returns 1, or 0 when the ticket no longer holds the lock (nothing written).
  * Deleting a record keeps the fence while tickets wait, until the line
  * lapses, so that the tickets issued after it still come after theirs.
- * Deleting a record says so on the channel (`ended:<id>`): other instances
- * holding the call let go of it.
+ * Deleting a call says so on the channel (`ended:<id>`), whether or not it
+ * had a record: other instances holding the call let go of it, one whose
+ * events were never kept (they failed on the store) too.
  */
 export const UNLOCK = `
 if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
 if ARGV[2] == 'delete' then
-  local ended = redis.call('HEXISTS', KEYS[1], 'record')
   local line = redis.call('PTTL', KEYS[2])
   if line > 0 then
     -- Tickets wait in line: the fence stays, or the next ticket would start
@@ -80,7 +80,7 @@ if ARGV[2] == 'delete' then
     redis.call('DEL', KEYS[1])
   end
   redis.call('ZREM', KEYS[3], ARGV[6])
-  if ended == 1 then redis.call('PUBLISH', ARGV[5], 'ended:' .. ARGV[6]) end
+  redis.call('PUBLISH', ARGV[5], 'ended:' .. ARGV[6])
 else
   redis.call('HDEL', KEYS[1], 'holder', 'until')
   if ARGV[2] == 'set' then

@@ -58,6 +58,13 @@ export interface SessionRecord {
   failed: boolean
   /** Grows with every save, so that a cached actor is used only while it is current. */
   revision: number
+  /**
+   * Drawn when the call began: a call begun again under the same id (after
+   * its session_end) has another, so that a copy of the call that ended
+   * never passes for the new one at the same revision. Missing in records
+   * written before it was kept.
+   */
+  incarnation?: string
   /** Unix time in ms. */
   startedAt: number
   /** Unix time in ms of the last event. */
@@ -144,9 +151,10 @@ export interface SessionStore {
   /** With `announce`: those of `instances` that have said they live and not yet lapsed. */
   present? (instances: string[]): Promise<string[]>
   /**
-   * With `lock`: calls `listener` with the id of each call whose record an
-   * `unlock` deleted, on any instance, so that every instance lets go of
-   * the call at once. Returns what stops it. A message lost costs time, not
+   * With `lock`: calls `listener` with the id of each call an `unlock`
+   * deleted, on any instance, whether or not the store had its record (an
+   * instance may hold a call none of whose events was kept), so that every
+   * instance lets go of the call at once. Returns what stops it. A message lost costs time, not
    * correctness: a call held here and ended elsewhere is found gone at its
    * next turn, or let go of after `sessionTtl`.
    */

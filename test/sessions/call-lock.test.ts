@@ -34,3 +34,45 @@ t.test('a turn longer than the lease keeps its lock: another instance trying it 
   hold.release()
   t.same(await turn, { status: 200, body: { type: 'speak', session_id: id, text: 'You said one (turn 1)' } }, 'the turn saves through the lock it kept')
 })
+
+/** The call's lock taken by another instance, for as long as the test holds it. */
+async function heldElsewhere (t: Teardown, url: string, prefix: string, id: string): Promise<() => Promise<boolean>> {
+  const elsewhere = new RedisStore({ url, prefix })
+  t.teardown(() => elsewhere.close())
+  const { token } = await elsewhere.lock(id, { wait: 1000, lease: 60_000, onContention: () => {} })
+  return () => elsewhere.unlock(id, token)
+}
+
+type Teardown = { teardown: (fn: () => unknown) => void }
+
+t.test('an event whose wait for the lock gave up leaves no event counted behind the call: its session_end lets go of it', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const app: FastifyInstance = Fastify({ logger: { level: 'silent' } })
+  await app.register(fastifyAiFlow, { flow: chatFlow(new Gates()), replyTimeout: 300, store: new RedisStore({ url, prefix }) })
+  t.teardown(() => app.close())
+  const id = randomUUID()
+  await post(app, event('session_start', id))
+  const unlock = await heldElsewhere(t, url, prefix, id)
+  // Its ticket lines up (this instance hears it do so), and gives up at the reply deadline.
+  t.equal((await post(app, event('user_speak', id, { text: 'one' }))).status, 503)
+  t.ok(await unlock())
+  t.equal((await post(app, event('session_end', id))).status, 204)
+  t.equal(app.aiFlow.liveCalls, 0, 'nothing waits behind session_end: the call is let go of, not begun again')
+})
+
+t.test('an event whose wait for the lock gave up leaves no event counted behind the call: the next reply waits for its work', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const gates = new Gates()
+  const app: FastifyInstance = Fastify({ logger: { level: 'silent' } })
+  await app.register(fastifyAiFlow, { flow: chatFlow(gates), replyTimeout: 300, store: new RedisStore({ url, prefix }) })
+  t.teardown(() => app.close())
+  const id = randomUUID()
+  await post(app, event('session_start', id))
+  const unlock = await heldElsewhere(t, url, prefix, id)
+  t.equal((await post(app, event('user_speak', id, { text: 'one' }))).status, 503)
+  t.ok(await unlock())
+  const reply = post(app, event('user_speak', id, { text: 'look up weather' }))
+  await gates.started('weather')
+  gates.open('weather')
+  t.same(await reply, { status: 200, body: { type: 'speak', session_id: id, text: 'The weather is fine.' } }, 'the reply waited for the lookup')
+})

@@ -47,7 +47,7 @@ t.test('tasks run one at a time in order, and a failed task does not stop the qu
   const order: number[] = []
   const slow = call.enqueue(async () => { await new Promise((resolve) => setTimeout(resolve, 20)); order.push(1) })
   const failing = call.enqueue(async () => { order.push(2); throw new Error('no') })
-  const last = call.enqueue(async () => { order.push(3); return call.waiting })
+  const last = call.enqueue(async () => { order.push(3); return call.queued })
   t.equal(call.inFlight, 3)
   await slow
   await t.rejects(failing, { message: 'no' })
@@ -100,4 +100,17 @@ t.test('a call\'s status changes only through its own methods', async (t) => {
   t.same([call.status, call.failed], ['new', false], 'a call that ended and began again')
   call.end()
   t.equal(call.status, 'ended')
+})
+
+t.test('an event lining up for the lock of a call with nothing in flight here is no event waiting behind a turn of it', async (t) => {
+  const call = new Call('c', { id: 'c' }, 0)
+  call.contention()
+  t.equal(call.waiting, false, 'heard late: the turn it was about has ended')
+  let waited: boolean | undefined
+  await call.enqueue(async () => {
+    call.contention()
+    waited = call.waiting
+  })
+  t.equal(waited, true, 'heard while a turn runs: that turn stops waiting for work')
+  t.equal(call.waiting, false, 'once nothing is in flight, nothing waits behind')
 })

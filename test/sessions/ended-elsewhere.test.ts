@@ -151,3 +151,75 @@ t.test('the sweep never reports expired a call the shared store no longer has; t
   t.same(seenB.ended, [[ended, 'session_end']], 'b served an earlier event of the idle call: a reports it')
   t.same(seenB.left, [idle])
 })
+
+/** A Redis store whose next lock fails, as a round trip that times out does: the event gets 503. */
+class FailingLockStore extends RedisStore {
+  #fail = true
+
+  override async lock (id: string, options: Parameters<RedisStore['lock']>[1]): ReturnType<RedisStore['lock']> {
+    if (!this.#fail) return await super.lock(id, options)
+    this.#fail = false
+    throw new Error('Command timed out')
+  }
+}
+
+t.test('an instance whose first event of a call failed on the store lets go of the call once it ended elsewhere', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const gates = new Gates()
+  const a = Fastify({ logger: { level: 'silent' } })
+  await a.register(fastifyAiFlow, { flow: chatFlow(gates), replyTimeout: 200, store: new FailingLockStore({ url, prefix }) })
+  t.teardown(() => a.close())
+  const b = await instance(t, prefix, gates)
+  const id = randomUUID()
+  t.equal((await post(a, event('session_start', id))).status, 503, 'nothing of the call is kept')
+  t.equal(a.aiFlow.liveCalls, 1)
+  // b finds no record of the call: its end says so all the same.
+  t.equal((await post(b, event('session_end', id))).status, 204)
+  t.ok(await eventually(() => a.aiFlow.liveCalls === 0, 2000), 'a let go of the call it heard had ended')
+})
+
+/** An instance that misses the messages that calls ended. */
+async function deafInstance (t: Teardown, prefix: string, gates: Gates): Promise<FastifyInstance> {
+  const deaf = new RedisStore({ url, prefix })
+  Object.defineProperty(deaf, 'onEnded', { value: undefined })
+  const app = Fastify({ logger: { level: 'silent' } })
+  await app.register(fastifyAiFlow, { flow: chatFlow(gates), replyTimeout: 200, store: deaf })
+  t.teardown(() => app.close())
+  return app
+}
+
+t.test('a copy of a call that ended elsewhere never passes for the call begun again under its id at the same revision', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const gates = new Gates()
+  const a = await deafInstance(t, prefix, gates)
+  const b = await instance(t, prefix, gates)
+  const id = randomUUID()
+  // Revision 3 on a: digits 1 and 2.
+  await post(a, event('session_start', id))
+  await post(a, event('dtmf_received', id, { digit: '1' }))
+  t.same((await post(a, event('dtmf_received', id, { digit: '2' }))).body, { type: 'speak', session_id: id, text: 'Digits: 12' })
+  t.equal((await post(b, event('session_end', id))).status, 204)
+  // The call begins again on b, and is at revision 3 too: no digits.
+  await post(b, event('session_start', id))
+  await post(b, event('user_speak', id, { text: 'one' }))
+  await post(b, event('user_speak', id, { text: 'two' }))
+  t.same((await post(a, event('dtmf_received', id, { digit: '9' }))).body, { type: 'speak', session_id: id, text: 'Digits: 9' },
+    'a goes on from the call as b left it, not from its copy of the call that ended')
+})
+
+t.test('a call begun again on an instance that still holds its copy of the call that ended is a new call: no copy of the old one passes for it', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const gates = new Gates()
+  const a = await deafInstance(t, prefix, gates)
+  const b = await deafInstance(t, prefix, gates)
+  const c = await instance(t, prefix, gates)
+  const id = randomUUID()
+  // The call begins on b; a goes on from b's record to revision 2: digit 1.
+  await post(b, event('session_start', id))
+  t.same((await post(a, event('dtmf_received', id, { digit: '1' }))).body, { type: 'speak', session_id: id, text: 'Digits: 1' })
+  t.equal((await post(c, event('session_end', id))).status, 204)
+  // b, still holding its copy of the call that ended, begins it again: revision 2 too, no digits.
+  await post(b, event('session_start', id))
+  t.same((await post(a, event('dtmf_received', id, { digit: '9' }))).body, { type: 'speak', session_id: id, text: 'Digits: 9' },
+    'a goes on from the call as b began it again, not from its copy of the call that ended')
+})

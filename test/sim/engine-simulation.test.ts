@@ -42,6 +42,13 @@ t.test('a planted bug is caught and shrunk: a store lock that two turns can hold
   t.match(result.report, /^Replay: npm run sim -- --seed 42 --path "[\d:]+"$/m, 'with its seed and path')
   t.comment(result.report?.split('\n\nThe run, step by step')[0])
 })
+t.test('a lock channel message is heard in its listener\'s process: the lock wait it starts outlives the sender\'s death', async (t) => {
+  // Instance A heard C end call-2 and lined up for its lock, which timed out; C was killed meanwhile.
+  // The wait ran on C's timers, died with C, and A held the call for good (maps-empty).
+  const result = await explore({ runs: 1, seed: 1234576001, path: '1242:4:3:6:8:9:9:15:20:26:26:18:18:18:18', skip, without: new Set(['close', 'fault:sync-throw']) })
+  t.ok(result.ok, result.report ?? 'no invariant broken')
+})
+
 /**
  * A seed drawn afresh explores schedules no run explored before. While
  * KNOWN_DEFECTS lists defects of the engine, such a seed can meet one of
