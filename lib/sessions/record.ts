@@ -23,7 +23,7 @@ export function recordProblem (record: unknown, id: string): string | undefined 
   const r = record as Partial<Record<keyof SessionRecord, unknown>>
   if (typeof r.version !== 'string') return 'version is not a string'
   if (typeof r.revision !== 'number') return 'revision is not a number'
-  if (r.incarnation !== undefined && typeof r.incarnation !== 'string') return 'incarnation is not a string'
+  if (r.incarnation !== undefined && typeof r.incarnation !== 'number') return 'incarnation is not a number'
   if (!Array.isArray(r.pending)) return 'pending is not an array'
   for (const action of r.pending) {
     if (!validateAction(action).ok || action.session_id !== id) return 'pending holds an invalid action'

@@ -64,7 +64,7 @@ export interface SessionRecord {
    * never passes for the new one at the same revision. Missing in records
    * written before it was kept.
    */
-  incarnation?: string
+  incarnation?: number
   /** Unix time in ms. */
   startedAt: number
   /** Unix time in ms of the last event. */

@@ -173,6 +173,10 @@ t.test('an instance whose first event of a call failed on the store lets go of t
   const id = randomUUID()
   t.equal((await post(a, event('session_start', id))).status, 503, 'nothing of the call is kept')
   t.equal(a.aiFlow.liveCalls, 1)
+  // Both listen on the lock channel before the end is said: a's store has not answered a command yet.
+  const redis = new Redis(url)
+  t.teardown(() => redis.quit())
+  t.ok(await eventually(async () => (await redis.pubsub('NUMSUB', `${prefix}locks`))[1] === 2), 'a and b listen')
   // b finds no record of the call: its end says so all the same.
   t.equal((await post(b, event('session_end', id))).status, 204)
   t.ok(await eventually(() => a.aiFlow.liveCalls === 0, 2000), 'a let go of the call it heard had ended')

@@ -154,7 +154,7 @@ t.test('a corrupt record is not trusted', async (t) => {
     ['not an object', 'garbage'],
     ['no version', { revision: 1 }],
     ['revision not a number', { version: '1', revision: '1' }],
-    ['incarnation not a string', { version: '1', revision: 1, incarnation: 7 }],
+    ['incarnation not a number', { version: '1', revision: 1, incarnation: '7' }],
     ['pending not an array', { version: '1', revision: 1, pending: {} }],
     ['invalid pending action', { version: '1', revision: 1, pending: [{ type: 'explode', session_id: 'call-1' }] }],
     ['pending of another call', { version: '1', revision: 1, pending: [{ type: 'hangup', session_id: 'other' }] }],
