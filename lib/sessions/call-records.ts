@@ -56,6 +56,8 @@ export interface RecordsOptions {
   now: () => number
   /** Times every store operation, while telemetry is on. */
   telemetry?: CallTelemetry
+  /** With a shared store, before a record is written: what it waits for, so that others know the owner of the work it lists lives. */
+  owning: (record: SessionRecord) => Promise<void> | undefined
 }
 
 /** The records of calls in `store`, handled as its kind asks: in this process, elsewhere, or shared by instances. */

@@ -28,7 +28,8 @@ export class CallTasks {
   run<T> (call: Call, task: CallTask<T>, defer = false, quiet = false): Promise<T> {
     const claim = this.#records.claim(call)
     this.#busy++
-    return call.enqueue(() => this.#counted(task(claim)), defer, quiet)
+    // Counted until the call is done with it: a turn its end queues (work that ended meanwhile) is counted before this one no longer is.
+    return this.#counted(call.enqueue(() => task(claim), defer, quiet))
   }
 
   /** Resolves once no task is running or queued, those queued meanwhile included. */

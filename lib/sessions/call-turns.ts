@@ -4,7 +4,7 @@ import { FlowError } from '../errors'
 import type { EventTurn } from '../telemetry'
 import type { SessionRecord } from '../stores/store'
 import type { ActorHost, Clock } from './actor-host'
-import type { ActionSink, Call } from './call'
+import { noop, type ActionSink, type Call } from './call'
 import type { Claim } from './call-lock'
 import type { CallRecords } from './call-records'
 import type { LocalDueCalls } from './due-calls'
@@ -108,7 +108,9 @@ export class CallTurns {
         reply = []
       }
       // Save before anything leaves: an event is answered only once its state is kept.
-      const keeping = this.#keep(call)
+      // A write that failed may have been done all the same, its answer lost, naming this instance as the
+      // owner of work it has stopped: a turn without an event looks soon, and runs that work again if so.
+      const keeping = this.#keep(call, () => this.#holder.settleLater(call))
       if (keeping !== undefined) await keeping
       traced?.settled(call.actor?.getSnapshot().value)
       if (call.sink !== undefined && sink !== undefined) call.push(reply)
@@ -161,7 +163,8 @@ export class CallTurns {
       // What the flow said goes to the call's socket, or waits for its next reply.
       const said = call.closeReply()
       if (call.sink === undefined) call.holdForNextReply(said)
-      const keeping = this.#keep(call)
+      // One that fails is tried again: it looks then.
+      const keeping = this.#keep(call, noop)
       if (keeping !== undefined) await keeping
       if (call.sink !== undefined) call.push(said)
       this.#live.touch(call)
@@ -230,11 +233,19 @@ export class CallTurns {
     return known
   }
 
-  /** Keeps the call's state (there may be nothing to write), then tells the watchers and stops the work its flow has left. */
-  #keep (call: Call): Promise<void> | undefined {
+  /**
+   * Keeps the call's state (there may be nothing to write), then tells the
+   * watchers and stops the work its flow has left. When the write fails, the
+   * work the turn started stops, and `stopped` is called.
+   */
+  #keep (call: Call, stopped: () => void): Promise<void> | undefined {
     const saving = this.#records.save(call)
     if (saving === undefined) return this.#kept(call)
-    return saving.then(() => this.#kept(call))
+    return saving.then(() => this.#kept(call), (err: unknown) => {
+      // Not kept, the turn has no effect: the work it started stops (its retry starts it again).
+      if (this.#work.abandonUnkept(call.id, call.revision)) stopped()
+      throw err
+    })
   }
 
   #kept (call: Call): undefined {

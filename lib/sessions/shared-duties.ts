@@ -1,5 +1,5 @@
 import { storeCall } from './record-io'
-import type { SessionStore } from '../stores/store'
+import type { SessionRecord, SessionStore, WorkRecord } from '../stores/store'
 
 /** How often each instance asks a shared store for calls with a delay due, in ms (plus up to half again, at random). */
 const DUE_POLL = 200
@@ -7,6 +7,8 @@ const DUE_POLL = 200
 const DUE_GRACE = 200
 /** How often each instance tells a shared store that it lives, in ms; it counts as gone after three times that. */
 const ANNOUNCE = 1000
+/** An announcement is taken to hold this long after it was sent, in ms: a third of its life is left for what follows. */
+const ANNOUNCED = ANNOUNCE * 2
 
 const noop = (): void => {}
 
@@ -18,13 +20,19 @@ const noop = (): void => {}
  */
 export class SharedStoreDuties {
   readonly #store: SessionStore
+  readonly #instance: string
   readonly #now: () => number
   readonly #wake: (id: string) => void
   readonly #poller: NodeJS.Timeout | undefined
   readonly #announcer: NodeJS.Timeout | undefined
+  /** Tells the store that this instance lives; undefined when the store cannot be told. */
+  readonly #say: (() => Promise<void>) | undefined
+  /** When the latest announcement the store took was sent; -Infinity before the first. */
+  #announcedAt = -Infinity
 
   constructor (store: SessionStore, instance: string, now: () => number, wake: (id: string) => void) {
     this.#store = store
+    this.#instance = instance
     this.#now = now
     this.#wake = wake
     if (store.dueCalls !== undefined) {
@@ -34,10 +42,27 @@ export class SharedStoreDuties {
     const { announce } = store
     if (announce !== undefined) {
       // A store that throws at once must not take the process down: it fails like one that rejects.
-      const say = (): void => { storeCall(() => announce.call(store, instance, ANNOUNCE * 3)).catch(noop) }
+      this.#say = async () => {
+        const at = this.#now()
+        await storeCall(() => announce.call(store, instance, ANNOUNCE * 3))
+        this.#announcedAt = Math.max(this.#announcedAt, at)
+      }
+      const say = (): void => { (this.#say as () => Promise<void>)().catch(noop) }
       say()
       this.#announcer = setInterval(say, ANNOUNCE).unref()
     }
+  }
+
+  /**
+   * Before `record` is written: when it lists work this instance runs, the
+   * store must know that this instance lives, or another instance would take
+   * the work's owner for gone and run it again. Unless an announcement was
+   * taken lately, one is made, and the write waits for it (it fails with it).
+   */
+  owning (record: SessionRecord): Promise<void> | undefined {
+    if (this.#say === undefined || this.#now() - this.#announcedAt < ANNOUNCED) return undefined
+    // A record this instance wrote lists its work, if only as none.
+    return (record.work as WorkRecord[]).some((work) => work.owner === this.#instance) ? this.#say() : undefined
   }
 
   /** Wakes every call whose first delay the store holds due, and resolves once they are woken. */

@@ -53,7 +53,10 @@ export class SharedRecords implements CallRecords {
   }
 
   save (call: Call): Promise<void> {
-    return commit(call, this.#options.version, (record) => releaseLock(this.#store, call, { set: record, ttl: this.#options.ttl, due: this.#due(record) }))
+    return commit(call, this.#options.version, async (record) => {
+      await this.#options.owning(record)
+      await releaseLock(this.#store, call, { set: record, ttl: this.#options.ttl, due: this.#due(record) })
+    })
   }
 
   /** The store has the record from the call's last event, and its due time. */

@@ -32,6 +32,8 @@ export interface RestoredWork {
 
 interface Running {
   callId: string
+  /** The revision of the call's record that the turn starting it here was to write: until that is written, the call has not kept it. */
+  revision: number
   controller: AbortController
   /** Settled, waiting to be applied in a turn of the call. */
   settled: boolean
@@ -99,7 +101,8 @@ export class WorkRunner {
       start: (self, run) => {
         const path = actorPath(self)
         const listed = restoring?.work.find((work) => work.path === path)
-        const key = listed?.key ?? `${callId}:${nextRevision()}:${path}`
+        const revision = nextRevision()
+        const key = listed?.key ?? `${callId}:${revision}:${path}`
         setWorkKey(self, key)
         // Running here already, for an earlier copy of the call: its result reaches this one.
         if (this.#running.has(key)) return owners.set(self, this.instance)
@@ -107,7 +110,7 @@ export class WorkRunner {
           return owners.set(self, listed.owner)
         }
         owners.set(self, this.instance)
-        this.#run(callId, key, path, run, srcOf(self))
+        this.#run(callId, revision, key, path, run, srcOf(self))
       }
     })
     return () => { restoring = undefined }
@@ -137,10 +140,25 @@ export class WorkRunner {
     const kept = new Set(actor === undefined ? [] : capturedWork(actor).map((work) => work.key))
     for (const [key, running] of this.#running) {
       if (running.callId !== callId || kept.has(key)) continue
-      this.#forget(key, running)
-      running.end(true)
-      running.controller.abort()
+      this.#abort(key, running)
     }
+  }
+
+  /**
+   * The call's record could not be written at the revision after `kept`:
+   * the event (or the turn without one) that started work here since has no
+   * effect, its work included, which is stopped through its signal. Its
+   * retry, here or elsewhere, starts that work afresh, under the same key.
+   * Work the record lists goes on. True when some work stopped.
+   */
+  abandonUnkept (callId: string, kept: number): boolean {
+    let stopped = false
+    for (const [key, running] of this.#running) {
+      if (running.callId !== callId || running.revision <= kept) continue
+      this.#abort(key, running)
+      stopped = true
+    }
+    return stopped
   }
 
   /**
@@ -163,6 +181,12 @@ export class WorkRunner {
     clearTimeout(timer)
   }
 
+  #abort (key: string, running: Running): void {
+    this.#forget(key, running)
+    running.end(true)
+    running.controller.abort()
+  }
+
   #forget (key: string, running: Running): void {
     this.#running.delete(key)
     const count = (this.#calls.get(running.callId) as number) - 1
@@ -170,8 +194,8 @@ export class WorkRunner {
     else this.#calls.set(running.callId, count)
   }
 
-  #run (callId: string, key: string, path: string, run: RunWork, src: string): void {
-    const running: Running = { callId, controller: new AbortController(), settled: false, end: this.#telemetry?.workStarted(callId, src) ?? noSpan, done: settledPromise }
+  #run (callId: string, revision: number, key: string, path: string, run: RunWork, src: string): void {
+    const running: Running = { callId, revision, controller: new AbortController(), settled: false, end: this.#telemetry?.workStarted(callId, src) ?? noSpan, done: settledPromise }
     this.#running.set(key, running)
     this.#calls.set(callId, (this.#calls.get(callId) ?? 0) + 1)
     const settle = (ok: boolean, data: unknown): void => {

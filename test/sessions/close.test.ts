@@ -1,8 +1,14 @@
 import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import Fastify from 'fastify'
 import { emit, fromPromise } from 'xstate'
-import { setupFlow, speak } from '../../lib'
+import { fastifyAiFlow, setupFlow, speak } from '../../lib'
 import { resolveOptions } from '../../lib/options'
+import { RedisStore } from '../../lib/redis'
 import { SessionRegistry, type Logger } from '../../lib/sessions'
+import { chatFlow, Gates } from '../fixtures/chat-flow'
+import { HeldStore } from '../fixtures/held-store'
+import { sharedRedis } from '../fixtures/redis-server'
 import { buildApp, event, keepAlive, post } from '../fixtures/helpers'
 
 // Closing while work runs (a booking, a model's stream) stops that work
@@ -79,4 +85,33 @@ t.test('a call woken after close (a due-poll answered late) is not adopted', asy
   sessions.wake('late')
   t.equal(sessions.size, 0)
   t.same(sessions.ids(), [])
+})
+
+t.test('work that ended while close waited for an event is applied before close goes on: it never runs again on the closed registry', async (t) => {
+  keepAlive(t)
+  const url = await sharedRedis(t)
+  const prefix = `test:${randomUUID()}:`
+  const gates = new Gates()
+  const store = new HeldStore({ url, prefix })
+  const app = Fastify({ logger: { level: 'silent' } })
+  // The reply does not wait for the lookup: it outlives its event.
+  await app.register(fastifyAiFlow, { flow: chatFlow(gates), replyTimeout: 50, store })
+  const id = randomUUID()
+  await post(app, event('session_start', id))
+  t.equal((await post(app, event('user_speak', id, { text: 'look up weather' }))).status, 204)
+  // An event in flight as close begins: its save is held until the lookup has ended.
+  const held = store.holdNextSave()
+  const digit = post(app, event('dtmf_received', id, { digit: '1' }))
+  await held.reached
+  gates.open('weather')
+  await gates.started('weather')
+  await new Promise((resolve) => setImmediate(resolve))
+  const closed = app.close()
+  held.release()
+  t.equal((await digit).status, 200)
+  await closed
+  t.same(Object.fromEntries(gates.runs), { weather: 1 }, 'the lookup ran once')
+  const reader = new RedisStore({ url, prefix })
+  t.teardown(() => reader.close())
+  t.match(await reader.get(id), { snapshot: { value: 'idle' }, work: [] }, 'its end was kept before the registry closed')
 })
