@@ -93,7 +93,7 @@ export class ActorHost {
     clock.attach(actor)
     const hook = this.#options.modelCalls?.(call.id)
     if (hook !== undefined) hookModelCalls(actor.system, hook)
-    const started = this.#options.work.route(call.id, actor, () => call.revision + 1, restored)
+    const started = this.#options.work.route(call, actor, restored)
     call.live(actor)
     actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))
     actor.subscribe({

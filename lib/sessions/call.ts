@@ -185,6 +185,9 @@ export class Call {
     this.#wake = noop
   }
 
+  /** Which beginning of the call this copy is of; undefined for a record written before incarnations were kept. */
+  get incarnation (): number | undefined { return this.#incarnation }
+
   /** This copy is restored from `record`: the call's version, revision and incarnation are the record's. */
   matches (record: SessionRecord): void {
     this.#parked = undefined

@@ -25,6 +25,14 @@ export interface WorkNews {
 }
 
 /** The work of a restored call's record, and which of its owners are still alive. */
+/** What the key of a call's work is made of. */
+export interface WorkOfCall {
+  readonly id: string
+  /** The revision of the record the call's actor matches: its work's start is saved with the next. */
+  readonly revision: number
+  readonly incarnation: number | undefined
+}
+
 export interface RestoredWork {
   work: readonly WorkRecord[]
   alive: ReadonlySet<string>
@@ -95,14 +103,17 @@ export class WorkRunner {
    * record, `restored` tells what that record's work is; returns what ends
    * that, once the actor has started.
    */
-  route (callId: string, actor: AnyActorRef, nextRevision: () => number, restored?: RestoredWork): () => void {
+  route (call: WorkOfCall, actor: AnyActorRef, restored?: RestoredWork): () => void {
     let restoring = restored
+    const callId = call.id
     routeWork(actor, {
       start: (self, run) => {
         const path = actorPath(self)
         const listed = restoring?.work.find((work) => work.path === path)
-        const revision = nextRevision()
-        const key = listed?.key ?? `${callId}:${revision}:${path}`
+        // The revision its start is saved with.
+        const revision = call.revision + 1
+        // A call begun again under its id counts its revisions from 1 again: its incarnation tells its work from the ended one's.
+        const key = listed?.key ?? `${callId}:${call.incarnation ?? 0}.${revision}:${path}`
         setWorkKey(self, key)
         // Running here already, for an earlier copy of the call: its result reaches this one.
         if (this.#running.has(key)) return owners.set(self, this.instance)

@@ -96,7 +96,7 @@ t.test('over the webhook, a function tool\'s result reaches the model in the sam
   t.same(texts(reply.body), ['Let me look.', 'Seven is free.'], 'what the model said before the call leads the reply, its answer after the result follows')
   t.equal(runs.length, 1)
   t.equal(runs[0].time, '19:00', 'the tool got the arguments the model gave')
-  t.match(runs[0].key, /^c:\d+:/, 'and the key of its work, made from the call')
+  t.match(runs[0].key, /^c:\d+\.\d+:/, 'and the key of its work, made from the call')
   t.match(runs[0].context, { agent: { messages: [{ role: 'assistant', text: 'Hello.' }] } }, 'and the flow\'s context')
   t.equal(runs[0].signal.aborted, false)
   t.same(model.requests[1].messages.slice(-2), [
