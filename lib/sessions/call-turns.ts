@@ -96,7 +96,8 @@ export class CallTurns {
       traced?.begin()
       if (event.type === 'session_end') return await this.#end(call, event, record, log)
       call.openReply(true)
-      const known = await this.#restore(call, record, log)
+      const restoring = this.#restore(call, record, log)
+      const known = restoring instanceof Promise ? await restoring : restoring
       this.#host.applyInbox(call)
       traced?.delivering(call.actor?.getSnapshot().value, call.version ?? this.#options.flowVersion)
       const waiting = call.actor === undefined ? undefined : this.#host.deliver(call, event, known)
@@ -110,7 +111,7 @@ export class CallTurns {
       // Save before anything leaves: an event is answered only once its state is kept.
       // A write that failed may have been done all the same, its answer lost, naming this instance as the
       // owner of work it has stopped: a turn without an event looks soon, and runs that work again if so.
-      const keeping = this.#keep(call, () => this.#holder.settleLater(call))
+      const keeping = this.#keep(call, this.#holder.settleLater)
       if (keeping !== undefined) await keeping
       traced?.settled(call.actor?.getSnapshot().value)
       if (call.sink !== undefined && sink !== undefined) call.push(reply)
@@ -221,9 +222,15 @@ export class CallTurns {
   }
 
   /** Restores the call from its record, or starts it; returns the work running then, which is not this turn's to wait for. */
-  async #restore (call: Call, record: SessionRecord | undefined, log: Logger): Promise<ReadonlySet<AnyActorRef>> {
+  #restore (call: Call, record: SessionRecord | undefined, log: Logger): ReadonlySet<AnyActorRef> | Promise<ReadonlySet<AnyActorRef>> {
     const current = call.actor !== undefined && this.#records.current(call, record)
-    const alive = await livingOwners(call, record, this.#work.instance, this.#records.shared ? this.#options.store : undefined)
+    const alive = livingOwners(call, record, this.#work.instance, this.#records.shared ? this.#options.store : undefined)
+    // The store is asked who lives only when another instance's work is in the record.
+    if (alive instanceof Promise) return alive.then((owners) => this.#prepare(call, record, log, current, owners))
+    return this.#prepare(call, record, log, current, alive)
+  }
+
+  #prepare (call: Call, record: SessionRecord | undefined, log: Logger, current: boolean, alive: ReadonlySet<string> | undefined): ReadonlySet<AnyActorRef> {
     const known = this.#host.prepare(call, record, this.#host.runningWork(call), { current, alive })
     if (record !== undefined) {
       // Live again: its record no longer needs its delays watched here, nor (in-process) keeping.
@@ -236,14 +243,14 @@ export class CallTurns {
   /**
    * Keeps the call's state (there may be nothing to write), then tells the
    * watchers and stops the work its flow has left. When the write fails, the
-   * work the turn started stops, and `stopped` is called.
+   * work the turn started stops, and `stopped` is called with the call.
    */
-  #keep (call: Call, stopped: () => void): Promise<void> | undefined {
+  #keep (call: Call, stopped: (call: Call) => void): Promise<void> | undefined {
     const saving = this.#records.save(call)
     if (saving === undefined) return this.#kept(call)
     return saving.then(() => this.#kept(call), (err: unknown) => {
       // Not kept, the turn has no effect: the work it started stops (its retry starts it again).
-      if (this.#work.abandonUnkept(call.id, call.revision)) stopped()
+      if (this.#work.abandonUnkept(call.id, call.revision)) stopped(call)
       throw err
     })
   }
