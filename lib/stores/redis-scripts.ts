@@ -18,7 +18,10 @@
  * KEYS: data, queue. ARGV: ticket ('' for a new one), lease ms, keep ms
  * (how long a waiting ticket stays valid), channel, id.
  * Returns { ticket, -1 } while waiting; { ticket, 0 or 1, record? } once
- * the lock is taken, 1 when other tickets wait behind.
+ * the lock is taken, 1 when other tickets wait behind; { ticket, -2 } when
+ * the ticket given is no longer in line (it lapsed, or the line was
+ * deleted): tickets issued after it may have been served meanwhile, so it
+ * can never take the lock, and its event is refused.
  */
 export const LOCK = `
 local t = redis.call('TIME')
@@ -28,7 +31,15 @@ local function atLeast (key, ms)
   if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
 end
 local ticket = ARGV[1]
-if ticket == '' then ticket = tostring(redis.call('HINCRBY', KEYS[1], 'fence', 1)) end
+if ticket == '' then
+  ticket = tostring(redis.call('HINCRBY', KEYS[1], 'fence', 1))
+else
+  local lapses = redis.call('HGET', KEYS[2], ticket)
+  if not lapses or tonumber(lapses) <= now then
+    redis.call('HDEL', KEYS[2], ticket)
+    return { ticket, -2 }
+  end
+end
 local first, behind = true, 0
 local queue = redis.call('HGETALL', KEYS[2])
 for i = 1, #queue, 2 do

@@ -180,6 +180,8 @@ export class RedisStore implements SessionStore {
       waiting.reset()
       const [issued, behind, record] = await this.#redis.aiflowLock(this.#key(id), this.#queue(id), ticket, lease, KEEP, this.#channel, id)
       ticket = issued
+      // Out of line (its waiter came back too late): later tickets may have gone ahead, so this one never goes.
+      if (behind === -2) throw new CallBusyError(wait)
       if (behind >= 0) {
         if (behind === 1) onContention()
         return { token: ticket, record: parse(record) }

@@ -129,7 +129,7 @@ t.test('the simulated store answers as RedisStore does: locks with lease and lin
 
 type Take = (given: string) => Promise<unknown[]>
 
-/** A lock held, a ticket in line behind it, then the call deleted: the fence stays until the line lapses, on both. */
+/** A lock held, a ticket in line behind it, then the call deleted: the fence stays until the line lapses, on both; the lapsed ticket is then refused. */
 async function deleteWithLine (store: SessionStore, take: Take): Promise<string[]> {
   const answers: string[] = []
   const say = async (what: () => Promise<unknown>): Promise<void> => {
@@ -158,12 +158,13 @@ async function deleteWithLine (store: SessionStore, take: Take): Promise<string[
     } else {
       await new Promise((resolve) => setTimeout(resolve, 1300)) // past the line's keep (1000 ms)
       await say(async () => (await lock('d', options)).token) // the fence lapsed with the line
+      await say(async () => await take(queued)) // a ticket out of line never takes the lock
     }
   }
   return answers
 }
 
-t.test('a delete with tickets in line keeps the fence until the line lapses, in the simulated store as in RedisStore', async (t) => {
+t.test('a delete with tickets in line keeps the fence until the line lapses, and a lapsed ticket is refused, in the simulated store as in RedisStore', async (t) => {
   const url = await sharedRedis(t)
   const prefix = `test:${randomUUID()}:`
   const redis = new RedisStore({ url, prefix })
@@ -180,6 +181,7 @@ t.test('a delete with tickets in line keeps the fence until the line lapses, in 
   t.same(simulated, real)
   t.same(real, [
     '"1"', 'true', 'undefined', 'error FST_AIFLOW_CALL_BUSY', 'undefined', '["2",0]', 'true', '"4"', 'true', // tickets go on from the fence after the delete
-    '"1"', 'true', 'undefined', '"1"' // with nobody left in line, the fence is gone
+    '"1"', 'true', 'undefined', '"1"', // with nobody left in line, the fence is gone
+    '["2",-2]' // and the ticket that lapsed with it is refused
   ])
 })

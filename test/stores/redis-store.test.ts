@@ -1,7 +1,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import { RedisStore } from '../../lib/redis'
 import type { SessionRecord } from '../../lib'
@@ -145,6 +145,78 @@ t.test('a ticket whose waiter died lapses and holds up no one', async (t) => {
   const { token } = await store(t, prefix).lock('a', lockOptions)
   t.equal(await redis.hexists(`${prefix}{a}:queue`, '0'), 0)
   t.equal(token, '1')
+})
+
+/**
+ * A way to Redis that can be held: while held, what the client sends waits
+ * in the proxy (counted in `held`), as behind a slow command on its
+ * connection; let go, it goes on in order.
+ */
+async function holdableProxy (t: { teardown: (fn: () => unknown) => void }, to: string): Promise<{ url: string, hold: () => void, release: () => void, held: () => number }> {
+  const { hostname, port } = new URL(to)
+  let holding = false
+  const waiting: Array<() => void> = []
+  const proxy = createServer((client) => {
+    const upstream = connect(Number(port), hostname)
+    upstream.pipe(client)
+    client.on('data', (chunk) => {
+      if (holding) waiting.push(() => upstream.write(chunk))
+      else upstream.write(chunk)
+    })
+    client.on('close', () => upstream.destroy()).on('error', () => {})
+    upstream.on('close', () => client.destroy()).on('error', () => {})
+  }).listen(0, '127.0.0.1')
+  await once(proxy, 'listening')
+  t.teardown(() => { proxy.close() })
+  return {
+    url: `redis://127.0.0.1:${(proxy.address() as { port: number }).port}`,
+    hold: () => { holding = true },
+    release: () => {
+      holding = false
+      for (const send of waiting.splice(0)) send()
+    },
+    held: () => waiting.length
+  }
+}
+
+t.test('a ticket that lapsed while its waiter was held up never takes the lock: its event gets CALL_BUSY, not a turn after later ones', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const redis = new Redis(url)
+  t.teardown(() => redis.quit())
+  const holder = store(t, prefix)
+  const held = await holder.lock('a', lockOptions)
+  // The first waiter reaches Redis through a proxy that can hold its commands back.
+  const proxy = await holdableProxy(t, url)
+  const slow = new RedisStore({ url: proxy.url, prefix, commandTimeout: 10_000 })
+  t.teardown(() => slow.close())
+  const order: string[] = []
+  const first = slow.lock('a', { ...lockOptions, wait: 10_000 }).then(async ({ token }) => {
+    order.push('first')
+    await slow.unlock('a', token)
+  })
+  t.ok(await eventually(async () => await redis.hexists(`${prefix}{a}:queue`, '2') === 1), 'the first waiter in line with ticket 2')
+  // Its next try is held up, its last one answered: ticket 2 lapses meanwhile.
+  proxy.hold()
+  t.ok(await eventually(() => proxy.held() > 0), 'the first waiter to try again, held up')
+  const [seconds, micros] = await redis.time()
+  await redis.hset(`${prefix}{a}:queue`, '2', String(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - 1))
+  // A later event takes ticket 3, drops the lapsed ticket, and is served once the holder lets go.
+  const later = store(t, prefix)
+  const second = later.lock('a', lockOptions).then(async ({ token }) => {
+    order.push('second')
+    await later.unlock('a', token)
+  })
+  t.ok(await eventually(async () => await redis.hexists(`${prefix}{a}:queue`, '3') === 1), 'the later event in line with ticket 3')
+  t.equal(await redis.hexists(`${prefix}{a}:queue`, '2'), 0, 'the lapsed ticket out of line')
+  t.equal(await holder.unlock('a', held.token), true)
+  await second
+  // The held-up try goes on with ticket 2, after ticket 3 was served.
+  proxy.release()
+  await t.rejects(first, { code: 'FST_AIFLOW_CALL_BUSY', statusCode: 503 })
+  t.same(order, ['second'], 'no event served out of arrival order')
+  const next = await holder.lock('a', lockOptions)
+  t.equal(next.token, '4', 'the line goes on')
+  await holder.unlock('a', next.token)
 })
 
 t.test('unlock can delete the call; a lost token writes nothing', async (t) => {
