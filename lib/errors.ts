@@ -74,7 +74,7 @@ export const ServiceUnreachableError = createError<[string, WithCause?]>(
   'FST_AIFLOW_SERVICE_UNREACHABLE', 'The service could not be reached: %s', 502)
 
 export const CallBusyError = createError<[number]>(
-  'FST_AIFLOW_CALL_BUSY', 'An earlier event of the call held its lock for the whole reply deadline (%d ms)', 503)
+  'FST_AIFLOW_CALL_BUSY', 'The call\'s lock did not come to this event: an earlier event held it for the whole reply deadline (%d ms), or the event\'s place in line lapsed while it was held up', 503)
 
 export const LockLostError = createError(
   'FST_AIFLOW_LOCK_LOST', "The call's lock expired before its event was saved; the reply was withheld", 503)
