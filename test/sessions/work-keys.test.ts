@@ -1,8 +1,8 @@
 import t from 'tap'
 import Fastify from 'fastify'
 import { fromPromise } from 'xstate'
-import { fastifyAiFlow, setupFlow, workKey } from '../../lib'
-import { event, post } from '../fixtures/helpers'
+import { fastifyAiFlow, MemoryStore, setupFlow, workKey } from '../../lib'
+import { event, eventually, post } from '../fixtures/helpers'
 
 /** A flow whose every session_start begins one piece of work, which notes its key. */
 function keyedFlow (keys: string[]) {
@@ -30,4 +30,39 @@ t.test('a call begun again under the id of one that ended gives its work another
   t.match(keys[0], /^again:\d+\.1:/, 'the call\'s id, its incarnation, the revision its start is saved with')
   t.match(keys[1], /^again:\d+\.1:/)
   t.not(keys[0], keys[1])
+})
+
+/** A flow whose every key pressed begins one piece of work, which notes its key. */
+function keyPressFlow (keys: string[]) {
+  return setupFlow({
+    actors: {
+      book: fromPromise(async ({ self }) => { keys.push(workKey(self) as string) })
+    }
+  }).createMachine({
+    initial: 'waiting',
+    states: {
+      waiting: { on: { dtmf_received: 'booking' } },
+      booking: { invoke: { src: 'book', onDone: 'waiting' } }
+    }
+  })
+}
+
+t.test('a call restored from a record written before incarnations were kept keys its work with incarnation 0', async (t) => {
+  const keys: string[] = []
+  const store = new MemoryStore()
+  const app = Fastify()
+  // Every idle call parked: its record is in the store between events.
+  await app.register(fastifyAiFlow, { flow: keyPressFlow(keys), store, liveActors: 0 })
+  t.teardown(() => app.close())
+  const press = async (): Promise<number> => (await post(app, event('dtmf_received', 'old', { digit: '1' }))).status
+  t.equal(await press(), 204)
+  t.match(keys, [/^old:[1-9]\d*\.1:/], 'a call begun here has an incarnation')
+  // Another call's event parks it, idle again once its work ended.
+  await post(app, event('session_start', 'other'))
+  t.ok(await eventually(async () => (await store.get('old')) !== undefined), 'parked')
+  const record = await store.get('old')
+  t.equal(typeof record?.incarnation, 'number', 'with its incarnation')
+  delete (record as { incarnation?: number }).incarnation
+  t.equal(await press(), 204)
+  t.match(keys[1], /^old:0\.\d+:/)
 })
