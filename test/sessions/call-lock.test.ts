@@ -45,14 +45,19 @@ async function heldElsewhere (t: Teardown, url: string, prefix: string, id: stri
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 
-t.test('an event whose wait for the lock gave up leaves no event counted behind the call: its session_end lets go of it', async (t) => {
+/** An instance with a started call, whose lock another instance then takes. */
+async function startedWithLockElsewhere (t: Teardown, gates: Gates): Promise<{ app: FastifyInstance, id: string, unlock: () => Promise<boolean> }> {
   const prefix = `test:${randomUUID()}:`
   const app: FastifyInstance = Fastify({ logger: { level: 'silent' } })
-  await app.register(fastifyAiFlow, { flow: chatFlow(new Gates()), replyTimeout: 300, store: new RedisStore({ url, prefix }) })
+  await app.register(fastifyAiFlow, { flow: chatFlow(gates), replyTimeout: 300, store: new RedisStore({ url, prefix }) })
   t.teardown(() => app.close())
   const id = randomUUID()
   await post(app, event('session_start', id))
-  const unlock = await heldElsewhere(t, url, prefix, id)
+  return { app, id, unlock: await heldElsewhere(t, url, prefix, id) }
+}
+
+t.test('an event whose wait for the lock gave up leaves no event counted behind the call: its session_end lets go of it', async (t) => {
+  const { app, id, unlock } = await startedWithLockElsewhere(t, new Gates())
   // Its ticket lines up (this instance hears it do so), and gives up at the reply deadline.
   t.equal((await post(app, event('user_speak', id, { text: 'one' }))).status, 503)
   t.ok(await unlock())
@@ -61,14 +66,8 @@ t.test('an event whose wait for the lock gave up leaves no event counted behind 
 })
 
 t.test('an event whose wait for the lock gave up leaves no event counted behind the call: the next reply waits for its work', async (t) => {
-  const prefix = `test:${randomUUID()}:`
   const gates = new Gates()
-  const app: FastifyInstance = Fastify({ logger: { level: 'silent' } })
-  await app.register(fastifyAiFlow, { flow: chatFlow(gates), replyTimeout: 300, store: new RedisStore({ url, prefix }) })
-  t.teardown(() => app.close())
-  const id = randomUUID()
-  await post(app, event('session_start', id))
-  const unlock = await heldElsewhere(t, url, prefix, id)
+  const { app, id, unlock } = await startedWithLockElsewhere(t, gates)
   t.equal((await post(app, event('user_speak', id, { text: 'one' }))).status, 503)
   t.ok(await unlock())
   const reply = post(app, event('user_speak', id, { text: 'look up weather' }))

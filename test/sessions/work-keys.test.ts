@@ -4,18 +4,17 @@ import { fromPromise } from 'xstate'
 import { fastifyAiFlow, MemoryStore, setupFlow, workKey } from '../../lib'
 import { event, eventually, post } from '../fixtures/helpers'
 
-/** A flow whose every session_start begins one piece of work, which notes its key. */
-function keyedFlow (keys: string[]) {
+/** A flow whose every `begin` event begins one piece of work, which notes its key. */
+function keyedFlow (keys: string[], begin = 'session_start') {
   return setupFlow({
     actors: {
       book: fromPromise(async ({ self }) => { keys.push(workKey(self) as string) })
     }
   }).createMachine({
-    initial: 'idle',
+    initial: 'waiting',
     states: {
-      idle: { on: { session_start: 'booking' } },
-      booking: { invoke: { src: 'book', onDone: 'booked' } },
-      booked: {}
+      waiting: { on: { [begin]: 'booking' } },
+      booking: { invoke: { src: 'book', onDone: 'waiting' } }
     }
   })
 }
@@ -32,27 +31,12 @@ t.test('a call begun again under the id of one that ended gives its work another
   t.not(keys[0], keys[1])
 })
 
-/** A flow whose every key pressed begins one piece of work, which notes its key. */
-function keyPressFlow (keys: string[]) {
-  return setupFlow({
-    actors: {
-      book: fromPromise(async ({ self }) => { keys.push(workKey(self) as string) })
-    }
-  }).createMachine({
-    initial: 'waiting',
-    states: {
-      waiting: { on: { dtmf_received: 'booking' } },
-      booking: { invoke: { src: 'book', onDone: 'waiting' } }
-    }
-  })
-}
-
 t.test('a call restored from a record written before incarnations were kept keys its work with incarnation 0', async (t) => {
   const keys: string[] = []
   const store = new MemoryStore()
   const app = Fastify()
   // Every idle call parked: its record is in the store between events.
-  await app.register(fastifyAiFlow, { flow: keyPressFlow(keys), store, liveActors: 0 })
+  await app.register(fastifyAiFlow, { flow: keyedFlow(keys, 'dtmf_received'), store, liveActors: 0 })
   t.teardown(() => app.close())
   const press = async (): Promise<number> => (await post(app, event('dtmf_received', 'old', { digit: '1' }))).status
   t.equal(await press(), 204)
