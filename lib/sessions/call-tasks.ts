@@ -1,9 +1,5 @@
-import type { Call } from './call'
-import type { Claim } from './call-lock'
+import type { Call, CallTask } from './call'
 import type { CallRecords } from './call-records'
-
-/** A turn of a call, given its place in the lock's line when the store has one. */
-export type CallTask<T> = (claim: Claim | undefined) => Promise<T>
 
 /**
  * Runs each call's turns one after another, and counts them, so that
@@ -29,7 +25,7 @@ export class CallTasks {
     const claim = this.#records.claim(call)
     this.#busy++
     // Counted until the call is done with it: a turn its end queues (work that ended meanwhile) is counted before this one no longer is.
-    return this.#counted(call.enqueue(() => task(claim), defer, quiet))
+    return call.enqueue(task, claim, this.#done, defer, quiet)
   }
 
   /** Resolves once no task is running or queued, those queued meanwhile included. */
@@ -37,11 +33,8 @@ export class CallTasks {
     while (this.#busy > 0) await new Promise<void>((resolve) => { this.#drained.push(resolve) })
   }
 
-  async #counted<T> (running: Promise<T>): Promise<T> {
-    try {
-      return await running
-    } finally {
-      if (--this.#busy === 0) for (const drained of this.#drained.splice(0)) drained()
-    }
+  /** One function for every task: no closure or promise of its own per event. */
+  readonly #done = (): void => {
+    if (--this.#busy === 0) for (const drained of this.#drained.splice(0)) drained()
   }
 }

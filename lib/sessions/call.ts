@@ -4,6 +4,10 @@ import type { AiFlowAction, Session } from '../protocol'
 import type { SessionRecord } from '../stores/store'
 import { pendingTimers } from './xstate-adapter'
 import { capturedWork } from './work-runner'
+import type { Claim } from './call-lock'
+
+/** A turn of a call, given its place in the lock's line when the store has one. */
+export type CallTask<T> = (claim: Claim | undefined) => Promise<T>
 
 /**
  * Something that happened to a call between its events: a delay of its
@@ -345,21 +349,21 @@ export class Call {
    * cuts short the wait of the one running, as XState cuts short an
    * invocation whose state is left.
    */
-  enqueue<T> (task: () => Promise<T>, defer = false, quiet = false): Promise<T> {
+  enqueue<T> (task: CallTask<T>, claim?: Claim, done: () => void = noop, defer = false, quiet = false): Promise<T> {
     this.#inFlight++
     if (quiet) this.#quiet++
     else this.#interrupt()
-    const run = this.#run(this.#tail ?? (defer ? nextTick : undefined), task, quiet)
+    const run = this.#run(this.#tail ?? (defer ? nextTick : undefined), task, claim, done, quiet)
     this.#tail = run
     return run
   }
 
-  async #run<T> (previous: Promise<unknown> | undefined, task: () => Promise<T>, quiet: boolean): Promise<T> {
+  async #run<T> (previous: Promise<unknown> | undefined, task: CallTask<T>, claim: Claim | undefined, done: () => void, quiet: boolean): Promise<T> {
     try {
       // Whatever became of the previous task, this one runs after it.
       if (previous !== undefined) await previous.then(noop, noop)
       if (quiet) this.#quiet--
-      return await task()
+      return await task(claim)
     } finally {
       // The last task done: the tail goes, and with it the last reply.
       if (--this.#inFlight === 0) {
@@ -368,6 +372,8 @@ export class Call {
         this.#contended = false
         if (this.#inbox.length > 0) this.#idle(this)
       }
+      // After the turn this one leaves queued (work that ended meanwhile) is counted: closing waits for both.
+      done()
     }
   }
 
