@@ -1,7 +1,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { emit, raise } from 'xstate'
-import { MemoryStore, setupFlow, speak, type FastifyAiFlowOptions } from '../../lib'
+import { MemoryStore, collectDigits, setupFlow, speak, type FastifyAiFlowOptions } from '../../lib'
 import { resolveOptions } from '../../lib/options'
 import { SessionRegistry } from '../../lib/sessions'
 import { RedisStore } from '../../lib/redis'
@@ -126,4 +126,40 @@ t.test('with a shared store, a delay fires when the instance that armed it is go
   t.same(await store.dueCalls(10_500, 10), [id])
   await send(b, 'session_end', id)
   t.same(await store.dueCalls(Infinity, 10), [], 'an ended call is due no more')
+})
+
+/** Reads a PIN of up to six keys; a pause of 5 s after a key ends it (docs/fragments.md: the pause is durable). */
+const pinFlow = setupFlow({}).createMachine({
+  id: 'pin',
+  initial: 'idle',
+  states: {
+    idle: { on: { session_start: 'pin' } },
+    pin: collectDigits({
+      id: 'pin',
+      length: 6,
+      interDigitTimeout: 5000,
+      onDone: { target: 'done', actions: emit(({ event }) => speak(`${event.output.ended as string}: ${event.output.digits as string}`)) }
+    }),
+    done: {}
+  }
+})
+
+t.test("with a shared store, collectDigits' pause between keys survives its call moving to another instance", async (t) => {
+  const url = await sharedRedis(t)
+  const prefix = `test:${randomUUID()}:`
+  const clock = new TestClock()
+  const a = registry(t, clock, { flow: pinFlow, store: new RedisStore({ url, prefix }) })
+  const b = registry(t, clock, { flow: pinFlow, store: new RedisStore({ url, prefix }) })
+  const id = randomUUID()
+  await send(a, 'session_start', id)
+  await send(a, 'dtmf_received', id, { digit: '4' })
+  await clock.advance(3000)
+  // The next key lands on b, which restores the call, its digit collector and the collector's pause.
+  t.same(await send(b, 'dtmf_received', id, { digit: '2' }), [])
+  t.match(await b.record(id), { timers: [{ source: 'pin.digits', target: 'pin.digits', dueAt: 8000 }] }, 'the pause is the collector\'s, from the second key')
+  await clock.advance(4999)
+  t.same((await b.record(id))?.pending, [], 'not before it is due')
+  await clock.advance(1)
+  t.ok(await eventually(async () => (await b.record(id))?.pending.length === 1), 'fired on b at its due time')
+  t.same((await b.record(id))?.pending, [say('timeout: 42', id)], 'the collector ended on the pause, with both keys')
 })

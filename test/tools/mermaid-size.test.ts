@@ -10,6 +10,9 @@ const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 const root = path.join(__dirname, '..', '..')
 
+// Two Chromiums, one after the other, each drawing with Mermaid: more than tap's 30 s on a busy machine.
+t.setTimeout(120_000)
+
 /**
  * The pizza flow's diagram as a browser draws it, at the default page width
  * (1280 CSS px). With DIAGRAM_SCREENSHOTS=<dir> it also saves the pictures
