@@ -15,6 +15,9 @@ import { AI_SDK_LINES, aiSdkLine, answering, calling, finish, saying } from '../
  * caller turn, and its errors take the state's fallback.
  */
 
+// Both lines of the SDK loaded, one of them anew as an ES module, and Luigi's line served twelve times: more than tap's 30 s on a busy machine.
+t.setTimeout(120_000)
+
 const GREETING = 'Welcome to Luigi\'s! How can I help you?'
 const FALLBACK = 'Sorry, I cannot help you right now. I am putting you through to a person.'
 const BOOKING = { date: '2026-12-24', time: '19:00', people: 4 }
