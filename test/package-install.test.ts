@@ -13,7 +13,8 @@ import { promisify } from 'node:util'
  * cache, offline. The packages it depends on are the repository's, linked
  * into the project beforehand: npm finds them installed and fetches nothing.
  * The optional peers a subpath needs (ioredis for `/redis`, ai for
- * `/ai-sdk`) are linked as a user of that subpath installs them.
+ * `/ai-sdk`) are linked as a user of that subpath installs them; a second
+ * project has `ai` 7 (the repository's `ai-v7`) as its `ai`.
  */
 
 // A build and an install: minutes on a busy machine.
@@ -48,12 +49,12 @@ function copySource (to: string): void {
   symlinkSync(path.join(root, 'node_modules'), path.join(to, 'node_modules'), 'dir')
 }
 
-/** Links the repository's copy of each package into the project's node_modules. */
-function linkPackages (project: string, names: string[]): void {
+/** Links the repository's copy of each package into the project's node_modules; `as` names one that a project has under another name. */
+function linkPackages (project: string, names: string[], as: Record<string, string> = {}): void {
   for (const name of names) {
     const at = path.join(project, 'node_modules', name)
     mkdirSync(path.dirname(at), { recursive: true })
-    symlinkSync(path.join(root, 'node_modules', name), at, 'dir')
+    symlinkSync(path.join(root, 'node_modules', as[name] ?? name), at, 'dir')
   }
 }
 
@@ -70,6 +71,35 @@ const options: FastifyAiFlowOptions = { flow, path: '/webhook' }
 const metricsOptions: PrometheusMetricsOptions = { path: '/metrics' }
 export const app = fastify().register(prometheusMetrics, metricsOptions).register(fastifyAiFlow, options)
 export const used = [simulateCall, TestClock, RedisStore, speak('Hello'), aiSdkModel('openai/gpt-4o-mini', aiOptions).name]
+`
+
+/**
+ * A user of `ai` 7 (an ES module only, so an ES module too): its own mock
+ * provider, of its own provider interface, answers through the adapter,
+ * which the package's CommonJS loads `ai` 7 into.
+ */
+const aiV7Consumer = `import { simulateReadableStream } from 'ai'
+import { MockLanguageModelV4 } from 'ai/test'
+import { aiSdkModel } from 'fastify-ai-flow/ai-sdk'
+
+const provider = new MockLanguageModelV4({
+  doStream: async () => ({
+    stream: simulateReadableStream({
+      chunks: [
+        { type: 'text-start', id: 't1' },
+        { type: 'text-delta', id: 't1', delta: 'We are open.' },
+        { type: 'text-end', id: 't1' },
+        { type: 'finish', finishReason: { unified: 'stop', raw: undefined }, usage: { inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: 1, text: 1, reasoning: undefined } } }
+      ]
+    })
+  })
+})
+const model = aiSdkModel(provider, { defaults: { providerOptions: { openai: { store: false } } } })
+let said = ''
+for await (const part of model.stream({ instructions: 'Be brief.', messages: [{ role: 'caller', text: 'Open?' }], tools: [], signal: new AbortController().signal })) {
+  if (part.type === 'text') said += part.text
+}
+console.log(JSON.stringify([model.name, said, provider.doStreamCalls[0].providerOptions]))
 `
 
 /** tsconfig settings users commonly have, each of which must find every entry point and its types. */
@@ -139,6 +169,40 @@ t.test('packed from a clone, installed offline into a new project, every entry p
       }))
       const tsc = path.join(project, 'node_modules', 'typescript', 'bin', 'tsc')
       await t.resolves(sh(project, 'node', [tsc, '-p', config]), `moduleResolution ${name}`)
+    }
+  })
+
+  t.test('with ai 7 as its ai, the adapter runs it, imported or required, and TypeScript takes 7\'s types', async (t) => {
+    const project7 = path.join(work, 'project-ai7')
+    mkdirSync(project7)
+    writeFileSync(path.join(project7, 'package.json'), JSON.stringify({
+      name: 'consumer-ai7',
+      private: true,
+      dependencies: Object.fromEntries(linked.map((name) => [name, '*']))
+    }))
+    linkPackages(project7, linked, { ai: 'ai-v7' })
+    await sh(project7, 'npm', ['install', tarball, '--ignore-scripts', ...npmOffline])
+    const answered = ['mock-provider/mock-model-id', 'We are open.', { openai: { store: false } }]
+
+    const required = await sh(project7, 'node', ['-e', `
+      const { aiSdkModel } = require('fastify-ai-flow/ai-sdk')
+      const { MockLanguageModelV4 } = require('ai/test')
+      console.log(JSON.stringify([require('ai/package.json').version.split('.')[0], typeof aiSdkModel, aiSdkModel(new MockLanguageModelV4()).name]))`])
+    t.same(JSON.parse(required), ['7', 'function', 'mock-provider/mock-model-id'], 'require() of the adapter loads ai 7')
+
+    // The consumer has no type annotations: node runs it as JavaScript, TypeScript checks it as it is.
+    writeFileSync(path.join(project7, 'consumer.mjs'), aiV7Consumer)
+    t.same(JSON.parse(await sh(project7, 'node', ['consumer.mjs'])), answered, 'an ES module streams through the adapter on ai 7, its provider options passed')
+
+    writeFileSync(path.join(project7, 'consumer.mts'), aiV7Consumer)
+    const tsc = path.join(project7, 'node_modules', 'typescript', 'bin', 'tsc')
+    for (const [module, moduleResolution] of [['nodenext', 'nodenext'], ['node16', 'node16'], ['esnext', 'bundler']]) {
+      const config = `tsconfig.${moduleResolution}.json`
+      writeFileSync(path.join(project7, config), JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module, moduleResolution, target: 'es2022', types: ['node'], skipLibCheck: true },
+        files: ['consumer.mts']
+      }))
+      await t.resolves(sh(project7, 'node', [tsc, '-p', config]), `moduleResolution ${moduleResolution}`)
     }
   })
 

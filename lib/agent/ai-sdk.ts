@@ -2,10 +2,15 @@ import { jsonSchema, streamText, tool, type JSONSchema7, type LanguageModel, typ
 import type { AgentMessage, AgentModel, ModelPart, ModelRequest, ModelTool } from './model'
 
 /*
- * The Vercel AI SDK (`ai` 6) as an agent model: one adapter, and every
+ * The Vercel AI SDK (`ai` 6 or 7) as an agent model: one adapter, and every
  * provider the SDK has (OpenAI, Anthropic, Google, the AI Gateway, a local
  * model, …) answers an agent state. Loaded only through
  * `fastify-ai-flow/ai-sdk`, so that only its users need `ai` installed.
+ *
+ * It is typed against `ai` 6 and runs with whichever of the two is
+ * installed: 7 is an ES module, which this CommonJS file loads with
+ * `require` (Node ≥ 22.12 does so without a flag). What it uses is the same
+ * in both lines but for two names, noted where they are used.
  */
 
 /**
@@ -22,7 +27,9 @@ export interface AiSdkModelOptions {
   name?: string
   /**
    * Call settings for every request (`maxRetries`, `providerOptions`,
-   * `maxOutputTokens`, …); a state's own `options` win over them.
+   * `maxOutputTokens`, …); a state's own `options` win over them, and
+   * `providerOptions` are merged provider by provider (a state's
+   * `{ openai: { reasoningEffort } }` keeps the defaults' `{ openai: { store } }`).
    */
   defaults?: Readonly<Record<string, unknown>>
 }
@@ -61,9 +68,14 @@ export function aiSdkModel (model: LanguageModel, options: AiSdkModelOptions = {
 }
 
 async function * streamParts (model: LanguageModel, defaults: AiSdkModelOptions['defaults'], request: ModelRequest): AsyncGenerator<ModelPart> {
+  // ai 7 names the system prompt `instructions` and prefers it to `system`, which it still takes; ai 6 knows only
+  // `system` and drops what it does not know. Both are set, after the options, so that no option replaces the prompt.
+  const instructions = { instructions: request.instructions }
   const result = streamText({
     ...defaults,
     ...request.options,
+    providerOptions: mergeProviderOptions(defaults?.providerOptions, request.options?.providerOptions),
+    ...instructions,
     model,
     system: request.instructions,
     messages: toModelMessages(request.messages),
@@ -73,6 +85,7 @@ async function * streamParts (model: LanguageModel, defaults: AiSdkModelOptions[
     // The error is thrown below, where the state catches it; the default would also print it to the console.
     onError: () => {}
   })
+  // ai 7 calls this stream `stream` and keeps `fullStream` as its other name; ai 6 has only `fullStream`.
   for await (const part of result.fullStream) {
     if (part.type === 'text-delta') yield { type: 'text', text: part.text }
     else if (part.type === 'tool-call') yield { type: 'tool-call', name: part.toolName, args: part.input }
@@ -111,6 +124,17 @@ function toModelMessages (messages: readonly AgentMessage[]): ModelMessage[] {
       }
     ]
   })
+}
+
+type ProviderOptions = NonNullable<Parameters<typeof streamText>[0]['providerOptions']>
+
+/** The defaults' provider options under the state's, merged one provider at a time. */
+function mergeProviderOptions (defaults: unknown, own: unknown): ProviderOptions | undefined {
+  const base = defaults as ProviderOptions | undefined
+  const state = own as ProviderOptions | undefined
+  if (base === undefined || state === undefined) return state ?? base
+  const providers = new Set([...Object.keys(base), ...Object.keys(state)])
+  return Object.fromEntries([...providers].map((provider) => [provider, { ...base[provider], ...state[provider] }]))
 }
 
 function toToolSet (tools: readonly ModelTool[]): ToolSet {
