@@ -99,7 +99,7 @@ t.test('function tools are typed from their schemas and join an agent', async (t
 })
 
 // A handoff's summary and note get the tool's arguments typed from its schema, and the flow's context.
-export const handing = setupFlow({ types: { context: {} as Context } }).createMachine({
+const handing = () => setupFlow({ types: { context: {} as Context } }).createMachine({
   context: { people: 0, when: '' },
   initial: 'front',
   states: {
@@ -159,4 +159,8 @@ export const handing = setupFlow({ types: { context: {} as Context } }).createMa
     }),
     back: { type: 'final' }
   }
+})
+
+t.test('what the types refuse in a handoff, the flow refuses when it is built', async (t) => {
+  t.throws(handing, /tool wrongKept: handoff.conversation must be 'whole'/)
 })
