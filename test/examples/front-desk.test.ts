@@ -1,11 +1,12 @@
+import { PassThrough } from 'node:stream'
 import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { fastifyAiFlow, type AgentMemory, type AgentModel } from '../../lib'
+import { fastifyAiFlow, parseRecording, type AgentMemory, type AgentModel } from '../../lib'
 import { BILLING_ANSWERS, DESK_ANSWERS, frontDeskFlow } from '../../examples/front-desk'
 import { frontDeskModels } from '../../examples/front-desk-model'
 import { checkFlow } from '../../lib/tools/check'
 import { toMermaid } from '../../lib/tools/mermaid'
-import { scriptedModel, type SeenRequest } from '../../lib/testing'
+import { replayRecording, scriptedModel, type SeenRequest } from '../../lib/testing'
 import { event, post } from '../fixtures/helpers'
 import { connect, type Client } from '../fixtures/ws-client'
 import { startExample } from '../fixtures/example-server'
@@ -107,4 +108,27 @@ t.test('the line passes check, and its diagram draws the handoff as a transition
   const diagram = toMermaid(flow)
   t.match(diagram, 'desk --> billing : transfer_to_billing (handoff)')
   t.match(diagram, 'billing --> person : transfer_to_person')
+})
+
+t.test('a recorded call handed over to billing replays exactly, without asking either model', async (t) => {
+  let text = ''
+  const stream = new PassThrough()
+  stream.on('data', (chunk) => { text += String(chunk) })
+  const app = Fastify()
+  await app.register(fastifyAiFlow, { flow: frontDeskFlow(frontDeskModels({})), record: { stream }, replyTimeout: 2000 })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  await post(app, event('session_start', 'r'))
+  await post(app, event('user_speak', 'r', { text: 'I have a question about my invoice' }))
+  await post(app, event('user_speak', 'r', { text: 'It is 4711' }))
+  await post(app, event('user_speak', 'r', { text: 'No, thank you' }))
+  const calls = parseRecording(text)
+  t.equal(calls[0].models?.length, 5, 'the desk\'s model call and billing\'s four')
+  t.match(calls[0].models?.[1].request.messages.at(-1), { role: 'tool', name: 'transfer_to_billing', handoff: 'desk' }, 'billing\'s first request holds the note')
+  const unused = { desk: scriptedModel([]), billing: scriptedModel([]) }
+  const result = await replayRecording(calls, frontDeskFlow(unused))
+  t.same(result.differences, [])
+  t.same(result.modelDifferences, [])
+  t.same(result.errors, [])
+  t.equal(unused.desk.requests.length + unused.billing.requests.length, 0, 'neither model of the replayed flow was asked')
 })
