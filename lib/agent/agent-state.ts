@@ -186,7 +186,7 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
     return typeof conversation === 'function' ? [[name, conversation as (args: HandoffSummaryArgs) => string | Promise<string>]] : []
   }))
   const summarising = Object.keys(summaries).length > 0
-  const calledSummary = ({ event }: Args): boolean => calledTool({ event } as Args) && Object.hasOwn(summaries, (event as DoneStateEvent<{ tool: string }>).output.tool)
+  const calledSummary = (args: Args): boolean => calledTool(args) && Object.hasOwn(summaries, (args.event as DoneStateEvent<{ tool: string }>).output.tool)
   return {
     id,
     meta: {
@@ -295,7 +295,9 @@ export interface AgentInside {
  * tools are the transitions this state offers (`tools`, each with a TypeBox
  * schema): a tool call leaves the state through that tool's `then`, and a
  * call of anything else, or with arguments that do not fit, goes back to the
- * model as an error. The caller interrupting stops the model, and the
+ * model as an error. A tool with `handoff` hands the call over to the
+ * agent state it leads into, with the conversation and a note for its
+ * model, which answers at once. The caller interrupting stops the model, and the
  * conversation keeps only what they heard. The conversation lives in the
  * call's context (`context.agent`), so it is stored and restored with it.
  *
