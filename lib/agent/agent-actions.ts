@@ -6,6 +6,7 @@ import { cutOff, DEFAULT_HISTORY, heard, memoryOf, noted, said, type AgentMemory
 import type { ModelTurnOutput, SentenceEvent } from './model-turn'
 import type { AgentMessage } from './model'
 import type { AnyAgentOptions } from './agent-state'
+import { handedOver, handoffOf, since, type SummaryOutput } from './handoff'
 
 /** Characters of a caller turn the model gets unless told otherwise: a long monologue, far below a webhook's body limit. */
 const DEFAULT_TURN_LIMIT = 2000
@@ -34,6 +35,7 @@ export const silences = ({ context }: Args): number => memoryOf(context).silence
 export function agentActions (options: AnyAgentOptions) {
   const { history = DEFAULT_HISTORY, turnLimit = DEFAULT_TURN_LIMIT, timeout = 8, filler = 'One moment, please.', voice = {} } = options
   const lines = silenceLines(options)
+  const handoffs = Object.fromEntries(Object.entries(options.tools).flatMap(([name, tool]) => tool.handoff === undefined ? [] : [[name, handoffOf(tool.handoff)]]))
   const counting = options.onNoInput !== undefined
   // Every line the state says goes in its voice (tts, barge_in); an author's own speak action keeps what it sets.
   const voiced = (action: SpeakFlowAction): SpeakFlowAction => ({ ...voice, ...action } as SpeakFlowAction)
@@ -58,7 +60,13 @@ export function agentActions (options: AnyAgentOptions) {
       memory = said(memory, output.last, history)
     }
     memory = noted(memory, output.refused, history)
-    if (output.result === 'tool') memory = noted(memory, [{ role: 'tool', name: output.tool, args: output.args, ok: true, result: 'taken' }], history)
+    if (output.result === 'tool') {
+      const handoff = handoffs[output.tool]
+      // A handoff with a summary notes the call as taken until the summary is made.
+      memory = handoff === undefined || typeof handoff.conversation === 'function'
+        ? noted(memory, [{ role: 'tool', name: output.tool, args: output.args, ok: true, result: 'taken' }], history)
+        : handedOver(memory, handoff, { from: options.id, tool: output.tool, args: output.args, context })
+    }
     if (output.result === 'functions') memory = { ...memory, rounds: (memory.rounds ?? 0) + 1, calls: output.calls }
     enqueue.assign({ agent: memory })
   })
@@ -73,6 +81,13 @@ export function agentActions (options: AnyAgentOptions) {
     ),
     // A transition taken, or function calls made (they run, and the model is asked again with their results): what it said before is said at once.
     finishWithTool: finish(false),
+    // The summary of a handoff is made: it and the note stand for the conversation, and what was said meanwhile follows.
+    summarised: remember((memory, { context, event }) => {
+      const { tool, args, summary } = (event as DoneActorEvent<SummaryOutput>).output
+      return handedOver({ ...memory, messages: since(memory.messages, tool) }, handoffs[tool], { from: options.id, tool, args, context }, summary)
+    }),
+    // The agent state the call was handed to asks its model at once: it answers the caller's turn that led to the handoff.
+    takeOver: remember(({ handover: _, ...memory }) => memory),
     toolResults: remember(({ calls: _, ...memory }, { event }) => noted(memory, (event as DoneActorEvent<AgentMessage[]>).output, history)),
     // A caller's turn while a tool that must finish runs: heard, and the tool goes on.
     callerTurnWhileWorking: remember((memory, { event }) => ({

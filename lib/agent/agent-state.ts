@@ -18,6 +18,7 @@ import { agentActions, remember, silenceLines, silences, type Args } from './age
 import type { AgentModel, ModelTool } from './model'
 import { modelTurn, SENTENCE, type ModelTurnInput, type ModelTurnOutput } from './model-turn'
 import { functionRound, SLOW_TOOL, type AnyFunctionTool, type FunctionCall, type FunctionRoundInput } from './function-tools'
+import { handoffOf, summary, type AnyHandoff, type Handoff, type HandoffSummaryArgs, type SummaryInput } from './handoff'
 
 /** The agent's output when its model called a tool: `event.output` in that tool's `then`. */
 export interface ToolCalled<A = unknown> { result: 'tool', tool: string, args: A }
@@ -33,6 +34,13 @@ export interface AgentTool<P extends TSchema, F extends AnyFlowTypes = FlowTypes
   parameters: P
   /** Where the call goes when the model calls it: `event.output.args` holds the arguments, typed. */
   then: Next<DoneStateEvent<ToolCalled<Static<P>>>, F>
+  /**
+   * The tool hands the call over to the agent state it leads into: the
+   * conversation goes with it (whole, its last messages, or a summary),
+   * and that agent's model is given a note that it was handed the call and
+   * answers at once, in the same caller turn. `true` for the defaults.
+   */
+  handoff?: true | Handoff<Static<P>, F['context']>
 }
 
 export interface AgentOptions<TTools extends Record<string, TSchema>, F extends AnyFlowTypes = FlowTypes> {
@@ -88,7 +96,7 @@ export interface AgentOptions<TTools extends Record<string, TSchema>, F extends 
 
 /** The options as the state is built from them, with their types left behind. */
 export type AnyAgentOptions = AgentOptions<Record<string, TSchema>, AnyFlowTypes> & {
-  tools: Record<string, { description: string, parameters: TSchema, then: AnyNext }>
+  tools: Record<string, { description: string, parameters: TSchema, then: AnyNext, handoff?: AnyHandoff }>
   onError: AnyNext
   onNoInput?: AnyNext
   greeting?: AnySay
@@ -97,6 +105,7 @@ export type AnyAgentOptions = AgentOptions<Record<string, TSchema>, AnyFlowTypes
 }
 
 function errorMessage (event: EventObject, rounds: number): string {
+  if (event.type.endsWith('.handingOff')) return 'the summary for the handoff took too long'
   if ((event as Partial<DoneStateEvent<ModelTurnOutput>>).output?.result === 'functions') return `the model called tools in more than ${rounds} rounds in one turn`
   const error = (event as { error?: unknown }).error
   return error === undefined ? 'the model took too long' : messageOf(error)
@@ -139,22 +148,60 @@ function workingState (id: string, functions: Record<string, AnyFunctionTool>, a
   }
 }
 
+/** The state where the summary of a handoff is made, before the call leaves for the agent state it is handed to. */
+function handingOffState (id: string, summaries: Parameters<typeof summary>[0], modelTimeout: number, act: ReturnType<typeof agentActions>): AnyStateNodeConfig {
+  return {
+    invoke: {
+      id: `${id}.handoff`,
+      src: summary(summaries),
+      input: ({ context, event }: Args): SummaryInput => {
+        const { tool, args } = (event as DoneStateEvent<ModelTurnOutput & { result: 'tool' }>).output
+        // The handoff's own call, noted last as the state was entered, is not part of what is summarised.
+        return { args: { from: id, tool, args, context }, messages: memoryOf(context).messages.slice(0, -1) }
+      },
+      onDone: { target: 'called', actions: act.summarised },
+      onError: 'failed'
+    },
+    after: { [modelTimeout * 1000]: 'failed' },
+    on: {
+      [REPLY_DEADLINE]: act.filler,
+      user_speak: { actions: act.callerTurn },
+      user_speech_started: { guard: isPlaying, actions: act.interrupted },
+      user_input_timeout: {}
+    }
+  }
+}
+
 /** The state config of an agent: see {@link agent}. */
 function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
   const { id, model, tools, functions = {}, toolRounds = 5, modelTimeout = 20, instructions } = options
+  const handoffs = Object.keys(tools).filter((name) => tools[name].handoff !== undefined)
   const modelTools: ModelTool[] = Object.entries({ ...tools, ...functions }).map(([name, tool]) => ({ name, description: tool.description, parameters: tool.parameters }))
   // Barge-in stops the calls running unless one of them must finish.
   const hasFunctions = Object.keys(functions).length > 0
   const act = agentActions(options)
   const lines = silenceLines(options)
+  const summaries = Object.fromEntries(Object.entries(tools).flatMap(([name, tool]) => {
+    const conversation = tool.handoff === undefined ? undefined : handoffOf(tool.handoff).conversation
+    return typeof conversation === 'function' ? [[name, conversation as (args: HandoffSummaryArgs) => string | Promise<string>]] : []
+  }))
+  const summarising = Object.keys(summaries).length > 0
+  const calledSummary = (args: Args): boolean => calledTool(args) && Object.hasOwn(summaries, (args.event as DoneStateEvent<{ tool: string }>).output.tool)
   return {
     id,
-    meta: { ...fragmentMeta('agent'), tools: Object.keys(tools), ...(Object.keys(functions).length === 0 ? {} : { functions: Object.keys(functions) }) },
+    meta: {
+      ...fragmentMeta('agent'),
+      tools: Object.keys(tools),
+      ...(Object.keys(functions).length === 0 ? {} : { functions: Object.keys(functions) }),
+      ...(handoffs.length === 0 ? {} : { handoffs })
+    },
     entry: [act.startCounting, act.greet].filter((action) => action !== undefined),
     initial: 'listening',
     on: { assistant_speech_ended: { actions: remember(played) } },
     states: {
       listening: {
+        // Handed the call over, the state answers the caller's turn that led here at once.
+        always: { guard: ({ context }: Args) => memoryOf(context).handover !== undefined, target: 'thinking', actions: act.takeOver },
         on: {
           user_speak: { target: 'thinking', actions: act.callerTurn },
           user_speech_started: { guard: isPlaying, actions: act.interrupted },
@@ -175,6 +222,7 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
             session: (event as Partial<UserSpeakEvent>).session
           }),
           onDone: [
+            ...(summarising ? [{ guard: calledSummary, target: 'handingOff', actions: act.finishWithTool }] : []),
             { guard: calledTool, target: 'called', actions: act.finishWithTool },
             // Only a state with function tools has a way there: `check` finds an unreachable state.
             ...(hasFunctions
@@ -199,6 +247,8 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
       },
       // The function calls of one model step run, side by side; their results go back to the model.
       ...(hasFunctions ? { working: workingState(id, functions, act) } : {}),
+      // A handoff's summary is made; the caller may speak meanwhile, and what they say follows it.
+      ...(summarising ? { handingOff: handingOffState(id, summaries, modelTimeout, act) } : {}),
       called: {
         type: 'final',
         output: ({ event }: Args): ToolCalled => {
@@ -211,7 +261,7 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
       ...(options.onNoInput === undefined ? {} : { noInput: { type: 'final', output: { result: 'no-input' } } })
     },
     onDone: [
-      ...Object.entries(tools).flatMap(([name, tool]) => doneTransitions(tool.then, { type: 'tool', params: { name } })),
+      ...Object.entries(tools).flatMap(([name, tool]) => doneTransitions(tool.then, { type: 'tool', params: tool.handoff === undefined ? { name } : { name, handoff: true } })),
       ...doneTransitions(options.onError, { type: 'modelFailed' }),
       ...(options.onNoInput === undefined ? [] : doneTransitions(options.onNoInput, { type: 'noInput', params: { after: lines.length + 1 } }))
     ]
@@ -221,7 +271,8 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
 /**
  * The states inside an agent state, as the state-value type sees them:
  * `{ booking: 'listening' }` while it waits for the caller, `thinking` while
- * the model answers, `working` while its function tools run, and `called`,
+ * the model answers, `working` while its function tools run, `handingOff`
+ * while a handoff's summary is made, and `called`,
  * `failed` or `noInput` as it ends.
  */
 export interface AgentInside {
@@ -229,6 +280,7 @@ export interface AgentInside {
     listening: FragmentLeaf
     thinking: FragmentLeaf
     working: FragmentLeaf
+    handingOff: FragmentLeaf
     called: FragmentLeaf
     failed: FragmentLeaf
     noInput: FragmentLeaf
@@ -243,7 +295,9 @@ export interface AgentInside {
  * tools are the transitions this state offers (`tools`, each with a TypeBox
  * schema): a tool call leaves the state through that tool's `then`, and a
  * call of anything else, or with arguments that do not fit, goes back to the
- * model as an error. The caller interrupting stops the model, and the
+ * model as an error. A tool with `handoff` hands the call over to the
+ * agent state it leads into, with the conversation and a note for its
+ * model, which answers at once. The caller interrupting stops the model, and the
  * conversation keeps only what they heard. The conversation lives in the
  * call's context (`context.agent`), so it is stored and restored with it.
  *

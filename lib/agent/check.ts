@@ -8,10 +8,11 @@ export function checkAgentOptions (options: { id: string, model?: unknown, tools
   const model = options.model as { stream?: unknown } | undefined
   if (typeof model?.stream !== 'function') fail('model must be an AgentModel (an object with a stream method)')
   if (typeof options.tools !== 'object' || options.tools === null) fail('tools must be an object of tools by name')
-  for (const [name, tool] of Object.entries(options.tools as Record<string, { parameters?: unknown, then?: unknown }>)) {
+  for (const [name, tool] of Object.entries(options.tools as Record<string, { parameters?: unknown, then?: unknown, handoff?: unknown }>)) {
     if (!/^[A-Za-z_][\w-]{0,63}$/.test(name)) fail(`tool name ${JSON.stringify(name)} must be letters, digits, _ or -`)
     if (typeof tool?.parameters !== 'object' || tool.parameters === null) fail(`tool ${name} needs parameters (a TypeBox schema; Type.Object({}) for none)`)
     if (tool.then === undefined) fail(`tool ${name} needs then: where the call goes when the model calls it`)
+    checkHandoff(name, tool.handoff, fail)
   }
   checkFunctions(options.functions, options.tools as object, fail)
   for (const name of ['modelTimeout', 'timeout'] as const) {
@@ -31,6 +32,15 @@ export function checkAgentOptions (options: { id: string, model?: unknown, tools
   if (typeof bounds !== 'object' || bounds === null || Array.isArray(bounds) || !positive(bounds.messages) || !positive(bounds.characters)) {
     fail('history must be a positive integer, { messages?, characters? } of positive integers, or a function')
   }
+}
+
+/** A transition tool's handoff: `true`, or what of the conversation goes (whole, a number of messages, a summary) and a note. */
+function checkHandoff (name: string, handoff: unknown, fail: (message: string) => never): void {
+  if (handoff === undefined || handoff === true) return
+  const { conversation, note } = (typeof handoff === 'object' && handoff !== null ? handoff : fail(`tool ${name}: handoff must be true or { conversation?, note? }`)) as { conversation?: unknown, note?: unknown }
+  const kept = conversation === undefined || conversation === 'whole' || typeof conversation === 'function' || (Number.isSafeInteger(conversation) && (conversation as number) > 0)
+  if (!kept) fail(`tool ${name}: handoff.conversation must be 'whole', a positive number of messages, or a function that summarises it`)
+  if (note !== undefined && typeof note !== 'function') fail(`tool ${name}: handoff.note must be a function that returns the note`)
 }
 
 /** The function tools of an agent: named as tools are, each with its parameters and run, and a name no transition has. */

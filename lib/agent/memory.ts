@@ -21,12 +21,19 @@ export interface AgentMemory {
   rounds?: number
   /** The function calls running now, for the state to know whether barge-in may stop them. */
   calls?: FunctionCall[]
+  /**
+   * The id of the agent state that handed the call over, until the agent
+   * state it went to has asked its model: that one answers at once, in the
+   * same caller turn.
+   */
+  handover?: string
 }
 
-/** What a turn's tools leave in the memory: what is said meanwhile keeps it. */
-const working = ({ rounds, calls }: AgentMemory): Pick<AgentMemory, 'rounds' | 'calls'> => ({
+/** What a turn's tools and a handoff leave in the memory: what is said meanwhile keeps it. */
+const working = ({ rounds, calls, handover }: AgentMemory): Pick<AgentMemory, 'rounds' | 'calls' | 'handover'> => ({
   ...(rounds === undefined ? {} : { rounds }),
-  ...(calls === undefined ? {} : { calls })
+  ...(calls === undefined ? {} : { calls }),
+  ...(handover === undefined ? {} : { handover })
 })
 
 /**

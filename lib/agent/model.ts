@@ -19,9 +19,12 @@ export type AgentMessage =
   /**
    * A tool the model called, and what came of it: `ok` false when it was
    * refused or failed (the error goes back to the model). A function tool's
-   * result has the `round` of the caller's turn it ran in, from 1.
+   * result has the `round` of the caller's turn it ran in, from 1. A
+   * transition tool that handed the call over to another agent state has
+   * `handoff`, the id of the state it came from, and its `result` is the
+   * note the new agent is given.
    */
-  | { role: 'tool', name: string, args: unknown, ok: boolean, result: string, round?: number }
+  | { role: 'tool', name: string, args: unknown, ok: boolean, result: string, round?: number, handoff?: string }
 
 /** A tool the model may call: one transition the agent state offers. */
 export interface ModelTool {

@@ -37,16 +37,24 @@ export interface ScriptedModelOptions {
  * Which request of its call this is, from 0, read from the conversation it
  * carries: each caller turn asks once (interrupted or not), and once more
  * after each tool call the state refused and each round of function
- * calls. A `history` that trims the
- * conversation makes the count fall short.
+ * calls. After a handoff the count starts again at the agent the call was
+ * handed to, whose first request (at once, before the caller speaks again)
+ * is its 0th: each agent's scripted model has a list of its own. A
+ * `history` that trims the conversation makes the count fall short.
  */
 export function requestOfCall (messages: readonly AgentMessage[]): number {
-  const callerTurns = messages.filter((message) => message.role === 'caller').length
-  const refused = messages.filter((message) => message.role === 'tool' && !message.ok && message.round === undefined).length
+  let handoff = messages.length - 1
+  while (handoff >= 0 && !isHandoff(messages[handoff])) handoff--
+  const since = messages.slice(handoff + 1)
+  const callerTurns = since.filter((message) => message.role === 'caller').length
+  const refused = since.filter((message) => message.role === 'tool' && !message.ok && message.round === undefined).length
   // Each round of function calls asks once more: its results are side by side, with the round's number.
-  const rounds = messages.filter((message, index) => message.role === 'tool' && message.round !== undefined && !sameRound(messages[index - 1], message.round)).length
-  return Math.max(0, callerTurns - 1) + refused + rounds
+  const rounds = since.filter((message, index) => message.role === 'tool' && message.round !== undefined && !sameRound(since[index - 1], message.round)).length
+  // Without a handoff, the first request is the first caller turn's.
+  return (handoff < 0 ? Math.max(0, callerTurns - 1) : callerTurns) + refused + rounds
 }
+
+const isHandoff = (message: AgentMessage): boolean => message.role === 'tool' && message.handoff !== undefined
 
 const sameRound = (message: AgentMessage | undefined, round: number): boolean => message?.role === 'tool' && message.round === round
 

@@ -97,3 +97,70 @@ t.test('function tools are typed from their schemas and join an agent', async (t
   t.same(await call.say('Two of us tonight'), [speak('Booked.')])
   t.match(model.requests[1].messages.at(-1), { role: 'tool', name: 'check', ok: true, result: '{"free":true}' })
 })
+
+// A handoff's summary and note get the tool's arguments typed from its schema, and the flow's context.
+const handing = () => setupFlow({ types: { context: {} as Context } }).createMachine({
+  context: { people: 0, when: '' },
+  initial: 'front',
+  states: {
+    front: agent({
+      id: 'front',
+      model: scriptedModel([]),
+      instructions: 'Hand over.',
+      tools: {
+        hand: {
+          description: 'Hand over',
+          parameters: Type.Object({ reason: Type.String() }),
+          then: 'back',
+          handoff: {
+            conversation: async ({ args, context, messages, from, tool, signal }) => `${args.reason} for ${context.people}: ${messages.length} ${from} ${tool} ${String(signal.aborted)}`,
+            note: ({ args, summary, from }) => `${from}: ${args.reason.toUpperCase()} ${summary ?? ''}`
+          }
+        },
+        kept: { description: 'Kept', parameters: Type.Object({}), then: 'back', handoff: { conversation: 6 } },
+        whole: { description: 'Whole', parameters: Type.Object({}), then: 'back', handoff: true },
+        wrongArgs: {
+          description: 'Wrong arguments',
+          parameters: Type.Object({ reason: Type.String() }),
+          then: 'back',
+          // @ts-expect-error: the schema has no `reasn`
+          handoff: { note: ({ args }) => args.reasn }
+        },
+        wrongContext: {
+          description: 'Wrong context',
+          parameters: Type.Object({}),
+          then: 'back',
+          // @ts-expect-error: the context has no `peple`
+          handoff: { conversation: ({ context }) => String(context.peple) }
+        },
+        wrongKept: {
+          description: 'Wrong kept',
+          parameters: Type.Object({}),
+          then: 'back',
+          // @ts-expect-error: what goes is 'whole', a number of messages or a summary
+          handoff: { conversation: 'half' }
+        },
+        wrongSummary: {
+          description: 'Wrong summary',
+          parameters: Type.Object({}),
+          then: 'back',
+          // @ts-expect-error: a summary is text
+          handoff: { conversation: () => 5 }
+        },
+        wrongFlag: {
+          description: 'Wrong flag',
+          parameters: Type.Object({}),
+          then: 'back',
+          // @ts-expect-error: a handoff is true or its options, not false
+          handoff: false
+        }
+      },
+      onError: 'back'
+    }),
+    back: { type: 'final' }
+  }
+})
+
+t.test('what the types refuse in a handoff, the flow refuses when it is built', async (t) => {
+  t.throws(handing, /tool wrongKept: handoff.conversation must be 'whole'/)
+})

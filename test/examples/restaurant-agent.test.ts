@@ -51,8 +51,8 @@ t.test('the custom model of docs/language-models.md answers the booking line and
 
 t.test('docs/language-models.md shows the example and how to run it with a real model', async (t) => {
   const page = readPage('docs/language-models.md')
-  // The Tools section's sketch of a function tool is no file of its own.
-  t.match(snippets(page).map((block) => block.file), ['examples/restaurant-agent.ts', 'examples/restaurant-model.ts', undefined, undefined, 'examples/custom-model.ts', 'examples/agent-ai-sdk.ts'])
+  // The sketches of a function tool and of a handoff (Tools, Handoffs) are no files of their own.
+  t.match(snippets(page).map((block) => block.file), ['examples/restaurant-agent.ts', 'examples/restaurant-model.ts', undefined, undefined, undefined, 'examples/custom-model.ts', 'examples/agent-ai-sdk.ts'])
   t.match(page, /AI_FLOW_MODEL=openai\/gpt-4o-mini AI_GATEWAY_API_KEY=\S+ npx tsx examples\/restaurant-server\.ts/)
 })
 

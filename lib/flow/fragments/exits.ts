@@ -18,8 +18,8 @@ export interface FragmentGuardParams {
   noInput: { after: number }
   /** `after` replies did not match: the prompt gave up. */
   noMatch: { after: number }
-  /** An agent state's model called the tool `name`. */
-  tool: { name: string }
+  /** An agent state's model called the tool `name`; `handoff` when it hands the call over to another agent state. */
+  tool: { name: string, handoff?: true }
   /** An agent state's model failed or took too long. */
   modelFailed: undefined
 }
@@ -89,7 +89,7 @@ function exitLabel (guard: ExitGuard): string {
   switch (guard.type) {
     case 'choice': return guard.params.is
     case 'answered': return 'answered'
-    case 'tool': return guard.params.name
+    case 'tool': return guard.params.handoff === true ? `${guard.params.name} (handoff)` : guard.params.name
     case 'modelFailed': return 'model failed'
     default: return `${guard.type === 'noInput' ? 'no input' : 'no match'}${guard.params.after > 1 ? ` ×${guard.params.after}` : ''}`
   }
