@@ -11,6 +11,9 @@ import { event, post } from '../fixtures/helpers'
 import { connect, type Client } from '../fixtures/ws-client'
 import { startExample } from '../fixtures/example-server'
 
+// It starts the example as a server of its own, which takes many seconds on a busy machine.
+t.setTimeout(120_000)
+
 type Models = { desk: AgentModel & { requests: SeenRequest[] }, billing: AgentModel & { requests: SeenRequest[] } }
 
 async function line (t: { teardown: (fn: () => unknown) => void }, websocket = false): Promise<{ app: FastifyInstance, models: Models }> {
