@@ -60,7 +60,9 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
   if (options.websocket !== undefined) await serveWebSocket(fastify, { ...options, prefix: opts.prefix }, registry, unknownTypes)
 
   if (options.liveView !== undefined) {
-    await fastify.register(liveViewRoutes, { prefix: opts.prefix, ...options.liveView, registry, flow: options.flow })
+    // With a shared store, the calls of every instance: each instance with a live view shares those it serves.
+    const board = options.store.liveBoard?.()
+    await fastify.register(liveViewRoutes, { prefix: opts.prefix, ...options.liveView, registry, flow: options.flow, board, ttl: options.sessionTtl })
   }
 
   // Set before Fastify stops accepting connections, so that balancers stop sending calls here first.
@@ -126,7 +128,7 @@ export { defaultFallback } from './options'
 export * from './protocol'
 export * from './flow'
 export * from './agent'
-export { MemoryStore, type SessionStore, type SessionRecord, type LockedRecord, type LockOptions, type LockChange } from './stores'
+export { MemoryStore, type SessionStore, type SessionRecord, type LockedRecord, type LockOptions, type LockChange, type LiveBoard, type LiveChange } from './stores'
 export type { CallView } from './sessions'
 export * from './errors'
 export { placeCall, type OutboundOptions, type OutboundCallResult, type ServiceError } from './outbound'

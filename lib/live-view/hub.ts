@@ -1,10 +1,21 @@
+import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { AnyStateMachine } from 'xstate'
-import type { CallTurn, Logger, SessionRegistry } from '../sessions'
+import { callView, type CallTurn, type Logger, type SessionRegistry } from '../sessions'
+import type { LiveBoard } from '../stores/store'
 import { toMermaid } from '../tools/mermaid'
 import { callDetail, type CallDetail } from './call-detail'
 import { liveCall, type LiveCall } from './live-call'
-import { Transcripts } from './transcript'
+import { Transcripts, turnLines, type TranscriptLine } from './transcript'
+
+/** A shared line's text is cut at this length: the board keeps a bounded amount per call. */
+export const SHARED_LINE_CHARACTERS = 2000
+/** Calls whose latest revision a hub remembers, to keep a call's changes in order: the most recent. */
+export const REVISIONS_KEPT = 10_000
+
+/** What a hub tells the others through the board; a call's view comes with its record's revision. */
+type Said = { id: string } & ({ call: LiveCall, revision: number } | { turn: number } | { ended: true })
+type BoardMessage = Said & { from: string }
 
 /** What the hub reads of the registry. */
 export type LiveSource = Pick<SessionRegistry, 'ids' | 'get' | 'record' | 'watch' | 'observe'>
@@ -24,6 +35,14 @@ export interface LiveHubOptions {
   limit: number
   /** A comment line is sent this often, so that proxies keep idle streams open, in ms. */
   keepAlive: number
+  /**
+   * With a store that several instances share: the board through which this
+   * hub shows the calls every instance serves, and tells the others of
+   * those served here. Without it, a hub shows the calls held here.
+   */
+  board?: LiveBoard
+  /** How long the board keeps a call after its last change, in ms: the calls' ttl. */
+  ttl?: number
 }
 
 /** The calls a page starts with. */
@@ -47,7 +66,12 @@ export class LiveHub {
   readonly #transcripts = new Transcripts()
   readonly #unwatch: () => void
   readonly #unobserve: () => void
+  readonly #unlisten: () => void
   readonly #keepAlive: NodeJS.Timeout
+  /** Tells this hub's messages from the others' on the board. */
+  readonly #instance = randomUUID()
+  /** The latest revision sent of each call, so that a change heard late from the board is not shown over a later one. */
+  readonly #revisions = new Map<string, number>()
   #tail: Promise<void> = Promise.resolve()
   /** Set by `close()`: a stream still opening then is ended, not kept. */
   #closed = false
@@ -57,6 +81,7 @@ export class LiveHub {
     this.flow = { id: options.flow.id, mermaid: toMermaid(options.flow) }
     this.#unwatch = options.registry.watch((id, ended) => { this.#changed(id, ended) })
     this.#unobserve = options.registry.observe((turn) => { this.#heard(turn) })
+    this.#unlisten = options.board?.listen((message) => { this.#received(message) }) ?? (() => {})
     this.#keepAlive = setInterval(() => { this.#broadcast(': keep-alive\n\n') }, options.keepAlive).unref()
   }
 
@@ -66,13 +91,37 @@ export class LiveHub {
     const views = await Promise.all(ids.slice(-this.#options.limit).reverse().map((id) => this.#options.registry.get(id)))
     // With a shared store a call is read from the store, which may have let it go since.
     const calls = views.flatMap((view) => view === undefined ? [] : [liveCall(view, this.#options.flow)])
-    return { calls, total: ids.length }
+    const { board, limit } = this.#options
+    if (board === undefined) return { calls, total: ids.length }
+    // Then the calls the other instances serve, as the board keeps them.
+    const ours = new Set(ids)
+    for (const text of await board.views(limit)) {
+      const view = parse<{ call: LiveCall }>(text)
+      if (view === undefined || ours.has(view.call.id)) continue
+      ours.add(view.call.id)
+      if (calls.length < limit) calls.push(view.call)
+    }
+    calls.sort((a, b) => b.lastEventAt - a.lastEventAt)
+    return { calls, total: ours.size }
   }
 
   /** What the inspector shows of one call, or undefined for a call that is not (or no longer) held. */
   async detail (id: string): Promise<CallDetail | undefined> {
     const record = await this.#options.registry.record(id)
-    return record === undefined ? undefined : callDetail(id, record, this.#transcripts.of(id), this.#options.flow)
+    if (record === undefined) return undefined
+    return callDetail(id, record, await this.#transcript(id), this.#options.flow)
+  }
+
+  /** The call's lines: from the board, where every instance that served the call added its own; else those heard here. */
+  async #transcript (id: string): Promise<TranscriptLine[]> {
+    const { board } = this.#options
+    if (board === undefined) return this.#transcripts.of(id)
+    try {
+      return (await board.lines(id)).flatMap((text) => parse<TranscriptLine>(text) ?? [])
+    } catch (err) {
+      this.#options.log.warn({ err, sessionId: id }, 'the live view could not read the shared transcript: showing what this instance heard')
+      return this.#transcripts.of(id)
+    }
   }
 
   /** Starts an event stream on `response`, which the caller has taken over from Fastify. */
@@ -109,6 +158,7 @@ export class LiveHub {
     this.#closed = true
     this.#unwatch()
     this.#unobserve()
+    this.#unlisten()
     clearInterval(this.#keepAlive)
     for (const response of this.#clients) response.end()
     this.#clients.clear()
@@ -119,22 +169,94 @@ export class LiveHub {
     this.#transcripts.add(turn)
     const id = turn.event.session.id
     if (turn.event.type === 'session_end') return
+    const { board } = this.#options
+    if (board !== undefined) {
+      // Ordered by when the event arrived, then by place in the turn: lines from every instance fall in the call's order.
+      const lines = turnLines(turn).slice(0, 1000).map((line, i) => ({ order: turn.at * 1000 + i, text: JSON.stringify(cut(line)) }))
+      this.#share(id, board.put(id, { lines }, this.#ttl, this.#say({ id, turn: turn.at })))
+    }
     this.#tail = this.#tail.then(() => { this.#broadcast(message('turn', { id, at: turn.at })) })
   }
 
   #changed (id: string, ended: boolean): void {
-    if (ended) this.#transcripts.forget(id)
+    const { board } = this.#options
+    if (ended) {
+      this.#transcripts.forget(id)
+      this.#revisions.delete(id)
+      if (board !== undefined) this.#share(id, board.end(id, this.#say({ id, ended: true })))
+    }
     this.#tail = this.#tail.then(async () => {
-      if (this.#clients.size === 0) return
-      const view = ended ? undefined : await this.#options.registry.get(id)
+      if (this.#clients.size === 0 && board === undefined) return
+      const record = ended ? undefined : await this.#options.registry.record(id)
       // A call that is gone by now has ended, whatever the report said.
-      this.#broadcast(view === undefined ? message('ended', { id }) : message('call', liveCall(view, this.#options.flow)))
+      if (record === undefined) return this.#broadcast(message('ended', { id }))
+      const call = liveCall(callView(record, id), this.#options.flow)
+      const { revision } = record
+      if (board !== undefined) {
+        const text = JSON.stringify({ call, revision })
+        this.#share(id, board.put(id, { view: { text, revision } }, this.#ttl, this.#say({ id, call, revision })))
+      }
+      if (this.#later(id, revision)) this.#broadcast(message('call', call))
     }).catch((err) => { this.#options.log.warn({ err, sessionId: id }, 'the live view could not send a call change') })
+  }
+
+  /** What another instance told of a call it serves, sent on in turn with this hub's own changes. */
+  #received (text: string): void {
+    const said = parse<BoardMessage>(text)
+    if (said === undefined || said.from === this.#instance) return
+    const { id } = said
+    this.#tail = this.#tail.then(() => {
+      if ('ended' in said) {
+        this.#revisions.delete(id)
+        this.#broadcast(message('ended', { id }))
+      } else if ('turn' in said) {
+        this.#broadcast(message('turn', { id, at: said.turn }))
+      } else if (this.#later(id, said.revision)) {
+        this.#broadcast(message('call', said.call))
+      }
+    })
+  }
+
+  /** Whether `revision` is the call's latest seen, which it then is: a change heard late is not sent over a later one. */
+  #later (id: string, revision: number): boolean {
+    const seen = this.#revisions.get(id)
+    if (seen !== undefined && seen > revision) return false
+    this.#revisions.delete(id)
+    this.#revisions.set(id, revision)
+    if (this.#revisions.size > REVISIONS_KEPT) this.#revisions.delete(this.#revisions.keys().next().value as string)
+    return true
+  }
+
+  get #ttl (): number {
+    return this.#options.ttl as number
+  }
+
+  #say (said: Said): string {
+    return JSON.stringify({ from: this.#instance, ...said })
+  }
+
+  /** Never waited for: a board that fails costs the other instances' pages this change, not a reply. */
+  #share (id: string, written: Promise<void>): void {
+    written.catch((err) => { this.#options.log.warn({ err, sessionId: id }, 'the live view could not share a call change') })
   }
 
   #broadcast (text: string): void {
     for (const response of this.#clients) response.write(text)
   }
+}
+
+/** Text from the board, which other processes wrote: what is not JSON is left out. */
+function parse<T> (text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    return undefined
+  }
+}
+
+/** A line as the board keeps it: its text cut, so that one long utterance does not fill the board. */
+function cut (line: TranscriptLine): TranscriptLine {
+  return line.text.length > SHARED_LINE_CHARACTERS ? { ...line, text: `${line.text.slice(0, SHARED_LINE_CHARACTERS)}…` } : line
 }
 
 function message (event: string, data: unknown): string {

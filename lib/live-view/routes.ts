@@ -4,6 +4,7 @@ import { toMermaid } from '../tools/mermaid'
 import { UnknownCallError } from '../errors'
 import { answerError } from '../transport/error-answer'
 import { bearerCheck } from './auth'
+import type { LiveBoard } from '../stores/store'
 import { LiveHub, type LiveSource } from './hub'
 import { findMermaid, mermaidPlaces } from './mermaid-bundle'
 import { livePage } from './page'
@@ -15,6 +16,10 @@ export interface LiveViewRoutesOptions {
   flow: AnyStateMachine
   /** Where to look for Mermaid's package; the application's, then this package's. */
   mermaidFrom?: readonly string[]
+  /** With a shared store: the calls of every instance, through the store (see `LiveHubOptions`). */
+  board?: LiveBoard
+  /** How long the board keeps a call after its last change, in ms. */
+  ttl?: number
 }
 
 const callParams = {
@@ -40,8 +45,8 @@ const escapeAttribute = (text: string): string => text.replace(/[&<>"']/g, (char
  */
 export async function liveViewRoutes (app: FastifyInstance, options: LiveViewRoutesOptions): Promise<void> {
   app.setErrorHandler(answerError)
-  const { path, token, registry, flow } = options
-  const hub = new LiveHub({ registry, flow, log: app.log, limit: 200, keepAlive: 20_000 })
+  const { path, token, registry, flow, board, ttl } = options
+  const hub = new LiveHub({ registry, flow, log: app.log, limit: 200, keepAlive: 20_000, board, ttl })
   // Before the server closes: it waits for open connections, and a stream stays open.
   app.addHook('preClose', async () => { hub.close() })
   const base = path === '/' ? '' : path

@@ -2,7 +2,8 @@ import { Redis, type RedisOptions } from 'ioredis'
 import { CallBusyError, InvalidOptionError } from '../errors'
 import { LOCK, RENEW, UNLOCK } from './redis-scripts'
 import { LockSignals, type LockWait } from './redis-signals'
-import type { LockChange, LockedRecord, LockOptions, SessionRecord, SessionStore } from './store'
+import { RedisLiveBoard } from './redis-live'
+import type { LiveBoard, LockChange, LockedRecord, LockOptions, SessionRecord, SessionStore } from './store'
 
 /** How often an event waiting for a lock tries again when it heard no release, in ms. */
 const RETRY = 100
@@ -72,6 +73,7 @@ export class RedisStore implements SessionStore {
   readonly #dueKey: string
   readonly #commandTimeout: number
   readonly #signals: LockSignals
+  #board: RedisLiveBoard | undefined
   #connected = false
   #firstConnection: Promise<void> | undefined
 
@@ -166,8 +168,15 @@ export class RedisStore implements SessionStore {
     return this.#signals.onEnded(listener)
   }
 
+  /** Made when first asked for, by an instance with a live view: no more keys or connections without one. */
+  liveBoard (): LiveBoard {
+    this.#board ??= new RedisLiveBoard(this.#redis, this.#prefix, async () => { await this.#ready() })
+    return this.#board
+  }
+
   async close (): Promise<void> {
     this.#signals.close()
+    this.#board?.close()
     await this.#redis.quit().catch(() => this.#redis.disconnect())
   }
 

@@ -96,6 +96,37 @@ export interface LockOptions {
 export type LockChange = { set: SessionRecord, ttl: number, due?: number } | { delete: true }
 
 /**
+ * What the live views of several instances share, through their store: the
+ * latest view of each call (opaque text, with the record's revision), its
+ * transcript lines, and messages to every instance. Kept per call for the
+ * `ttl` given, and bounded: a store keeps a call's latest lines only, and
+ * the most recently changed calls only.
+ */
+export interface LiveBoard {
+  /**
+   * Keeps the call's `view` unless the board holds one of a later
+   * `revision`, adds its transcript `lines` (each ordered by its number),
+   * keeps both `ttl` ms, and publishes `message` to every instance; a view
+   * kept back is not published.
+   */
+  put (id: string, change: LiveChange, ttl: number, message: string): Promise<void>
+  /** Forgets the call, and publishes `message` to every instance. */
+  end (id: string, message: string): Promise<void>
+  /** The views of the most recently changed calls, at most `limit`, the latest first. */
+  views (limit: number): Promise<string[]>
+  /** The call's transcript lines, in their order. */
+  lines (id: string): Promise<string[]>
+  /** Calls `listener` with every message published by any instance (this one too); returns what stops it. */
+  listen (listener: (message: string) => void): () => void
+}
+
+/** What one `LiveBoard.put` writes: a view, lines, or both. */
+export interface LiveChange {
+  view?: { text: string, revision: number }
+  lines?: Array<{ order: number, text: string }>
+}
+
+/**
  * Where calls are kept between events. Every method may be asynchronous and
  * remote; what `get` returns is treated as untrusted and checked before use.
  *
@@ -159,4 +190,11 @@ export interface SessionStore {
    * next turn, or let go of after `sessionTtl`.
    */
   onEnded? (listener: (id: string) => void): () => void
+  /**
+   * For stores that several instances share: the board through which the
+   * live view of every instance shows the calls of all. Asked for only by
+   * an instance that serves a live view; a store without it has a live view
+   * of the calls each instance holds.
+   */
+  liveBoard? (): LiveBoard
 }
