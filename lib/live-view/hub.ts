@@ -71,7 +71,7 @@ export class LiveHub {
   /** Tells this hub's messages from the others' on the board. */
   readonly #instance = randomUUID()
   /** The latest revision sent of each call, so that a change heard late from the board is not shown over a later one. */
-  readonly #revisions = new Map<string, number>()
+  readonly #revisions = new Revisions(REVISIONS_KEPT)
   #tail: Promise<void> = Promise.resolve()
   /** Set by `close()`: a stream still opening then is ended, not kept. */
   #closed = false
@@ -196,7 +196,7 @@ export class LiveHub {
         const text = JSON.stringify({ call, revision })
         this.#share(id, board.put(id, { view: { text, revision } }, this.#ttl, this.#say({ id, call, revision })))
       }
-      if (this.#later(id, revision)) this.#broadcast(message('call', call))
+      if (this.#revisions.later(id, revision)) this.#broadcast(message('call', call))
     }).catch((err) => { this.#options.log.warn({ err, sessionId: id }, 'the live view could not send a call change') })
   }
 
@@ -211,20 +211,10 @@ export class LiveHub {
         this.#broadcast(message('ended', { id }))
       } else if ('turn' in said) {
         this.#broadcast(message('turn', { id, at: said.turn }))
-      } else if (this.#later(id, said.revision)) {
+      } else if (this.#revisions.later(id, said.revision)) {
         this.#broadcast(message('call', said.call))
       }
     })
-  }
-
-  /** Whether `revision` is the call's latest seen, which it then is: a change heard late is not sent over a later one. */
-  #later (id: string, revision: number): boolean {
-    const seen = this.#revisions.get(id)
-    if (seen !== undefined && seen > revision) return false
-    this.#revisions.delete(id)
-    this.#revisions.set(id, revision)
-    if (this.#revisions.size > REVISIONS_KEPT) this.#revisions.delete(this.#revisions.keys().next().value as string)
-    return true
   }
 
   get #ttl (): number {
@@ -242,6 +232,34 @@ export class LiveHub {
 
   #broadcast (text: string): void {
     for (const response of this.#clients) response.write(text)
+  }
+}
+
+/** The latest revision seen of each call, for the `kept` most recently changed calls. */
+export class Revisions {
+  readonly #seen = new Map<string, number>()
+  readonly #kept: number
+
+  constructor (kept: number) {
+    this.#kept = kept
+  }
+
+  /** Whether `revision` is the call's latest seen, which it then is: a change heard late is not sent over a later one. */
+  later (id: string, revision: number): boolean {
+    const seen = this.#seen.get(id)
+    if (seen !== undefined && seen > revision) return false
+    this.#seen.delete(id)
+    this.#seen.set(id, revision)
+    if (this.#seen.size > this.#kept) this.#seen.delete(this.#seen.keys().next().value as string)
+    return true
+  }
+
+  delete (id: string): void {
+    this.#seen.delete(id)
+  }
+
+  get size (): number {
+    return this.#seen.size
   }
 }
 

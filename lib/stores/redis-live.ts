@@ -12,23 +12,24 @@ const noop = (): void => {}
  * KEYS: the call's view, its lines, the board's index of calls.
  * ARGV: id, view ('' for none), revision, ttl, now, channel, message, lines kept, calls kept, then order and text of each line.
  * A view older than the one kept is neither kept nor published; the lines are kept all the same.
+ * The index scores each call by when it expires, so that the calls it lists are the most recently changed.
  */
 export const LIVE_PUT = `
 local ttl = tonumber(ARGV[4])
 local now = tonumber(ARGV[5])
+if #ARGV > 9 then
+  for i = 10, #ARGV, 2 do redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1]) end
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[8]) - 1)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+end
 if ARGV[2] ~= '' then
   local kept = redis.call('HGET', KEYS[1], 'revision')
   if kept and tonumber(kept) > tonumber(ARGV[3]) then return 0 end
   redis.call('HSET', KEYS[1], 'view', ARGV[2], 'revision', ARGV[3])
   redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('ZADD', KEYS[3], now, ARGV[1])
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - ttl)
+  redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
   redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -tonumber(ARGV[9]) - 1)
-end
-if #ARGV > 9 then
-  for i = 10, #ARGV, 2 do redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1]) end
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[8]) - 1)
-  redis.call('PEXPIRE', KEYS[2], ttl)
 end
 redis.call('PUBLISH', ARGV[6], ARGV[7])
 return 1
@@ -42,7 +43,7 @@ interface LiveScripts {
  * The live views' board in Redis: per call a hash (`<prefix>live:{<id>}`:
  * its view and revision) and a sorted set of transcript lines
  * (`…:lines`), both expiring with the call; an index of calls by when each
- * last changed (`<prefix>live`), pruned of calls older than their ttl; and
+ * expires (`<prefix>live`), pruned of expired calls at every change; and
  * a channel (`<prefix>live`) on a connection of its own, opened by the
  * first `listen`.
  */
