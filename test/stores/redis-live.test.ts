@@ -66,12 +66,12 @@ t.test('the board is bounded: a call keeps its latest lines, the index its lates
   await board.put('old', { view: { text: 'old', revision: 1 }, lines: [] }, 50, 'm')
   await new Promise((resolve) => setTimeout(resolve, 100)) // Redis's own clock lets the view expire
   await board.put('new', { view: { text: 'new', revision: 1 } }, 5000, 'm')
-  t.same(await redis.zrange(`${prefix}live`, 0, -1), ['new'], 'a call past its ttl leaves the index')
+  t.same(await redis.zrange(`${prefix}live`, '0', '-1'), ['new'], 'a call past its ttl leaves the index')
   t.same(await board.views(10), ['new'])
   // The index keeps LIVE_CALLS calls: filled directly, then one put trims it.
   const later = Date.now() + 60_000
-  const many = Array.from({ length: LIVE_CALLS + 5 }, (_, i) => [later + i, `call-${i}`]).flat()
-  await redis.zadd(`${prefix}live`, ...many as any)
+  const many = Array.from({ length: LIVE_CALLS + 5 }, (_, i) => [String(later + i), `call-${i}`]).flat()
+  await redis.zadd(`${prefix}live`, ...many)
   await board.put('newest', { view: { text: 'newest', revision: 1 } }, 120_000, 'm')
   t.equal(await redis.zcard(`${prefix}live`), LIVE_CALLS)
   t.same(await board.views(2), ['newest'], 'index entries whose view has expired are left out')
