@@ -11,7 +11,9 @@ import { flow as parallel } from '../fixtures/flows/parallel'
 import { MemoryStore } from '../../lib'
 import { SessionRegistry } from '../../lib/sessions'
 import { liveViewRoutes } from '../../lib/live-view/routes'
+import { RedisStore } from '../../lib/redis'
 import { buildApp, event, post } from '../fixtures/helpers'
+import { sharedRedis } from '../fixtures/redis-server'
 
 // Debian's chromium; `.ci/run` installs it when it is missing.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -249,4 +251,49 @@ t.test('a parallel flow is drawn in the Flow panel; a diagram Mermaid cannot rea
   t.equal(await page.locator('#diagram svg').count(), 0)
   t.equal(await page.textContent('#source pre'), broken, 'the source it could not draw')
   t.ok(await page.evaluate("document.querySelector('#source').open"), 'shown opened')
+})
+
+t.test('two instances sharing Redis, one page: a call alternating between them stays on the page, its transcript in order', async (t) => {
+  // Two instances of the plugin in this process, each with its own store and connections, as two processes would have.
+  const redisUrl = await sharedRedis(t)
+  const prefix = `test:${Date.now()}:${Math.random()}:`
+  const { app: one } = await buildApp({ flow, liveView: { token }, store: new RedisStore({ url: redisUrl, prefix }) })
+  const { app: two } = await buildApp({ flow, liveView: { token }, store: new RedisStore({ url: redisUrl, prefix }) })
+  t.teardown(async () => { await one.close(); await two.close() })
+  const url = await one.listen({ port: 0, host: '127.0.0.1' })
+  const { page, elsewhere } = await browse(url)
+  t.teardown(() => page.close())
+  await post(two, caller('elsewhere', '4915790000444'))
+  await page.goto(`${url}/live#token=${token}`)
+  await page.waitForSelector('tr.call[data-id="elsewhere"]')
+  t.equal(await page.textContent('tr.call[data-id="elsewhere"] td:nth-child(2)'), '•••444', 'a call served only by the other instance is listed')
+
+  await post(two, caller('moving', '4915790000555'))
+  await page.click('tr.call[data-id="moving"]')
+  await page.locator('#facts dd', { hasText: 'moving' }).waitFor()
+  // Its events alternate: started on the second instance, then the first, the second, the first.
+  await post(one, event('user_input_timeout', 'moving'))
+  await post(two, event('user_speak', 'moving', { text: 'hello?' }))
+  await post(one, event('dtmf_received', 'moving', { digit: '1' }))
+  await page.locator('#transcript li', { hasText: 'to •••100' }).waitFor()
+  t.same(await transcript(page), [
+    'Call session_start|',
+    'We said|Welcome to Acme.',
+    'We said|For sales, press 1 or say sales. For support, press 2 or say support. For our opening hours, press 3.',
+    'Call timed out|the caller said nothing',
+    'We said|Are you still there? Press 1 for sales, 2 for support or 3 for our opening hours.',
+    'Caller said|hello?',
+    'We said|Sorry, I did not get that. Press 1 for sales, 2 for support or 3 for our opening hours.',
+    'Caller pressed|1',
+    'We said|Connecting you to sales.',
+    'We transferred|to •••100'
+  ], 'the lines of both instances, in the call\'s order')
+  await until(page, "document.querySelector('tr.call[data-id=\"moving\"] td.where')?.textContent === 'sales'")
+  t.ok(await page.isVisible('tr.call.selected[data-id="moving"]'), 'the call stayed on the page, selected')
+  t.equal(await page.textContent('#count'), '2 live calls')
+
+  await post(two, event('session_end', 'elsewhere'))
+  await page.waitForSelector('tr.call[data-id="elsewhere"]', { state: 'detached' })
+  t.equal(await page.textContent('#count'), '1 live call', 'a call ended on the other instance leaves the page')
+  t.same(elsewhere, [])
 })
