@@ -3,8 +3,8 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { RedisStore } from '../../lib/redis'
 import { LIVE_CALLS, LIVE_LINES } from '../../lib/stores/redis-live'
-import { sharedRedis } from '../fixtures/redis-server'
-import { eventually } from '../fixtures/helpers'
+import { RedisServer, sharedRedis } from '../fixtures/redis-server'
+import { eventually, sleep } from '../fixtures/helpers'
 
 let url: string
 t.before(async () => { url = await sharedRedis(t) })
@@ -82,4 +82,24 @@ t.test('a store whose board was never asked for opens no connection for it', asy
   await store.get('x')
   const clients = await redis.client('LIST') as string
   t.ok(clients.split('\n').filter((line) => line !== '').length <= 3, 'the store and its lock signals, and the test')
+})
+
+t.test('after Redis is stopped and started again, the board is heard again: it subscribes anew itself', async (t) => {
+  const server = await RedisServer.start({ appendOnly: false })
+  t.teardown(() => server.destroy())
+  const store = new RedisStore({ url: server.url, prefix: 'live-restart:', commandTimeout: 200 })
+  t.teardown(() => store.close())
+  const board = store.liveBoard()
+  const heard: string[] = []
+  board.listen((message) => heard.push(message))
+  const say = async (message: string): Promise<boolean> => {
+    await board.put('a', {}, 1000, message).catch(() => {})
+    return heard.includes(message)
+  }
+  t.ok(await eventually(async () => await say('before')), 'heard before the restart')
+  await server.stop()
+  // Long enough for the board's connection to try again and fail meanwhile.
+  await sleep(500)
+  await server.start()
+  t.ok(await eventually(async () => await say('after'), 10_000), 'heard after it')
 })
