@@ -199,6 +199,11 @@ export class CallTurns {
     }, () => telemetry?.callLeft(call.id))
   }
 
+  /** Turns without an event waiting to be tried again. */
+  get retrying (): number {
+    return this.#retries.size
+  }
+
   /** Stops the turns waiting to be tried again: the registry is closing. */
   stop (): void {
     for (const retry of this.#retries) this.#clock.clearTimeout(retry)
