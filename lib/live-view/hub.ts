@@ -60,6 +60,11 @@ export class LiveHub {
     this.#keepAlive = setInterval(() => { this.#broadcast(': keep-alive\n\n') }, options.keepAlive).unref()
   }
 
+  /** Calls with a transcript here. */
+  get heard (): number {
+    return this.#transcripts.size
+  }
+
   /** The most recently active calls, as a page's first list. */
   async calls (): Promise<LiveCalls> {
     const ids = this.#options.registry.ids()

@@ -72,6 +72,8 @@ export class CallTurns {
   readonly #holder: CallHolder
   /** The timers of turns without an event waiting to be tried again. */
   readonly #retries = new Set<unknown>()
+  /** The registry is closing: a turn that fails now is not tried again. */
+  #stopped = false
 
   constructor ({ options, records, host, work, due, live, clock, holder }: CallTurnsOptions) {
     this.#options = options
@@ -139,6 +141,8 @@ export class CallTurns {
     } catch (err) {
       log.error({ err, sessionId: call.id }, 'keeping what a call did between its events failed; it is tried again')
       call.holdSettles()
+      // One that failed while the registry closes (closing waits for it) would be tried on a call let go.
+      if (this.#stopped) return
       const retry = this.#clock.setTimeout(() => {
         this.#retries.delete(retry)
         call.releaseSettles()
@@ -199,8 +203,14 @@ export class CallTurns {
     }, () => telemetry?.callLeft(call.id))
   }
 
+  /** Turns without an event waiting to be tried again. */
+  get retrying (): number {
+    return this.#retries.size
+  }
+
   /** Stops the turns waiting to be tried again: the registry is closing. */
   stop (): void {
+    this.#stopped = true
     for (const retry of this.#retries) this.#clock.clearTimeout(retry)
     this.#retries.clear()
   }

@@ -143,6 +143,14 @@ export class SessionRegistry {
     return [...this.#calls.keys()]
   }
 
+  /**
+   * How many entries each per-call map of this instance holds, by map: once
+   * no call is held here and none is running, every count is 0.
+   */
+  perCall (): Record<string, number> {
+    return { calls: this.#calls.size, ...this.#work.held, due: this.#due.size, live: this.#live.size, retries: this.#turns.retrying }
+  }
+
   /** Tells `watcher` about every change and end of a call held here; returns a function that stops it. */
   watch (watcher: CallWatcher): () => void {
     this.#watchers.add(watcher)

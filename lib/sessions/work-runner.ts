@@ -98,6 +98,11 @@ export class WorkRunner {
     this.#telemetry = telemetry
   }
 
+  /** Entries of its per-call maps: the work running here, and the calls it runs for. */
+  get held (): { work: number, workCalls: number } {
+    return { work: this.#running.size, workCalls: this.#calls.size }
+  }
+
   /**
    * Routes the work of a call's new actor here. While it starts from a
    * record, `restored` tells what that record's work is; returns what ends

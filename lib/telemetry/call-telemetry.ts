@@ -52,6 +52,11 @@ export class CallTelemetry {
     return this.#turns !== undefined
   }
 
+  /** Calls counted here: those held by this instance. */
+  get size (): number {
+    return this.#calls.size
+  }
+
   /** An event of a call arrived; over HTTP `request` is its Fastify request. Returns its turn while telemetry is on. */
   eventStarted (event: { type: string, session: { id: string }, barged_in?: unknown }, transport: Transport, request?: unknown): EventTurn | undefined {
     const id = event.session.id
