@@ -1,8 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { CallBusyError, InvalidOptionError } from '../errors'
-import { LOCK, RENEW, UNLOCK } from './redis-scripts'
+import { DUE, LOCK, RENEW, UNLOCK } from './redis-scripts'
 import { LockSignals, type LockWait } from './redis-signals'
-import type { LockChange, LockedRecord, LockOptions, SessionRecord, SessionStore } from './store'
+import type { LockChange, LockedRecord, LockOptions, SessionRecord, SessionStore, WorkLeases } from './store'
 
 /** How often an event waiting for a lock tries again when it heard no release, in ms. */
 const RETRY = 100
@@ -31,6 +31,7 @@ interface Scripts {
   aiflowLock (data: string, queue: string, ticket: string, lease: number, keep: number, channel: string, id: string): Promise<[string, number, string?]>
   aiflowUnlock (data: string, queue: string, due: string, ticket: string, mode: string, record: string, ttl: number, channel: string, id: string, dueAt: string): Promise<number>
   aiflowRenew (data: string, ticket: string, lease: number): Promise<number>
+  aiflowDue (due: string, work: string, until: number, limit: number): Promise<string[]>
 }
 
 /** Records come from outside the process: text that is not JSON goes on as is, for the registry to refuse. */
@@ -41,6 +42,12 @@ function parse (text: string | null | undefined): SessionRecord | undefined {
   } catch {
     return text as never
   }
+}
+
+/** A transaction resolves even when a command in it failed: each result carries its own error. */
+function checked (results: Array<[Error | null, unknown]> | null): void {
+  const failed = results?.find(([err]) => err !== null)?.[0]
+  if (failed instanceof Error) throw failed
 }
 
 function checkOptions ({ url, prefix, commandTimeout }: RedisStoreOptions): void {
@@ -70,6 +77,8 @@ export class RedisStore implements SessionStore {
   readonly #channel: string
   /** The calls with a delay pending, scored by when the first is due. */
   readonly #dueKey: string
+  /** The calls whose work an instance runs, scored by when its lease runs out. */
+  readonly #workKey: string
   readonly #commandTimeout: number
   readonly #signals: LockSignals
   #connected = false
@@ -81,6 +90,7 @@ export class RedisStore implements SessionStore {
     this.#prefix = prefix
     this.#channel = `${prefix}locks`
     this.#dueKey = `${prefix}due`
+    this.#workKey = `${prefix}work`
     this.#commandTimeout = commandTimeout
     const client = new Redis(url, {
       ...redis,
@@ -92,6 +102,7 @@ export class RedisStore implements SessionStore {
     client.defineCommand('aiflowLock', { numberOfKeys: 2, lua: LOCK })
     client.defineCommand('aiflowUnlock', { numberOfKeys: 3, lua: UNLOCK })
     client.defineCommand('aiflowRenew', { numberOfKeys: 1, lua: RENEW })
+    client.defineCommand('aiflowDue', { numberOfKeys: 2, lua: DUE })
     client.on('error', noop) // every command that fails meanwhile says why, and its event's 503 is logged
     client.once('ready', () => { this.#connected = true })
     this.#redis = client as Redis & Scripts
@@ -106,10 +117,7 @@ export class RedisStore implements SessionStore {
   async set (id: string, record: SessionRecord, ttl: number): Promise<void> {
     await this.#ready()
     const key = this.#key(id)
-    const results = await this.#redis.multi().hset(key, 'record', JSON.stringify(record)).pexpire(key, ttl).exec()
-    // A transaction resolves even when a command in it failed: each result carries its own error.
-    const failed = results?.find(([err]) => err !== null)?.[0]
-    if (failed instanceof Error) throw failed
+    checked(await this.#redis.multi().hset(key, 'record', JSON.stringify(record)).pexpire(key, ttl).exec())
   }
 
   async delete (id: string): Promise<void> {
@@ -146,9 +154,23 @@ export class RedisStore implements SessionStore {
     return await this.#redis.aiflowRenew(this.#key(id), token, lease) === 1
   }
 
-  async announce (instance: string, ttl: number): Promise<void> {
+  async announce (instance: string, ttl: number, leases?: WorkLeases): Promise<void> {
     await this.#ready()
-    await this.#redis.set(this.#instance(instance), '1', 'PX', ttl)
+    if (leases === undefined || (leases.calls.length === 0 && leases.released.length === 0)) {
+      await this.#redis.set(this.#instance(instance), '1', 'PX', ttl)
+      return
+    }
+    const transaction = this.#redis.multi().set(this.#instance(instance), '1', 'PX', ttl)
+    if (leases.calls.length > 0) transaction.zadd(this.#workKey, ...leases.calls.flatMap((id) => [leases.until, id]))
+    if (leases.released.length > 0) transaction.zrem(this.#workKey, ...leases.released)
+    checked(await transaction.exec())
+  }
+
+  async withdraw (instance: string, calls: readonly string[]): Promise<void> {
+    await this.#ready()
+    const transaction = this.#redis.multi().del(this.#instance(instance))
+    if (calls.length > 0) transaction.zadd(this.#workKey, ...calls.flatMap((id) => [0, id]))
+    checked(await transaction.exec())
   }
 
   async present (instances: string[]): Promise<string[]> {
@@ -159,7 +181,7 @@ export class RedisStore implements SessionStore {
 
   async dueCalls (until: number, limit: number): Promise<string[]> {
     await this.#ready()
-    return await this.#redis.zrangebyscore(this.#dueKey, '-inf', until, 'LIMIT', 0, limit)
+    return [...new Set(await this.#redis.aiflowDue(this.#dueKey, this.#workKey, until, limit))]
   }
 
   onEnded (listener: (id: string) => void): () => void {
