@@ -86,11 +86,10 @@ export class SharedStoreDuties {
     // A record this instance wrote lists its work, if only as none.
     if (this.#say === undefined || !(record.work as WorkRecord[]).some((work) => work.owner === this.#instance)) return undefined
     if (this.#now() - this.#announcedAt >= ANNOUNCED) return this.#say()
-    if (!this.#leased.has(record.session.id) && this.#prompt === undefined) {
-      this.#prompt = setTimeout(() => {
-        this.#prompt = undefined
-        this.#announce()
-      }, 0)
+    if (!this.#leased.has(record.session.id)) {
+      // One announcement for every record written in the same tick.
+      clearTimeout(this.#prompt)
+      this.#prompt = setTimeout(() => this.#announce(), 0)
     }
     return undefined
   }
