@@ -117,19 +117,3 @@ redis.call('HSET', KEYS[1], 'until', string.format('%d', now + tonumber(ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1
 `
-
-/**
- * KEYS: due (calls by their first delay's due time), work (calls by when
- * the lease of the instance running their work runs out). ARGV: until,
- * limit. Returns the calls due at `until` or before, then those whose
- * lease ran out by then, taken out of the work index as they are listed,
- * so that one instance looks at each (its owner leases it again while it
- * lives).
- */
-export const DUE = `
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-local lapsed = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-if #lapsed > 0 then redis.call('ZREM', KEYS[2], unpack(lapsed)) end
-for i = 1, #lapsed do due[#due + 1] = lapsed[i] end
-return due
-`

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { CallBusyError, InvalidOptionError } from '../errors'
-import { DUE, LOCK, RENEW, UNLOCK } from './redis-scripts'
+import { LOCK, RENEW, UNLOCK } from './redis-scripts'
 import { LockSignals, type LockWait } from './redis-signals'
 import type { LockChange, LockedRecord, LockOptions, SessionRecord, SessionStore, WorkLeases } from './store'
 
@@ -31,7 +31,6 @@ interface Scripts {
   aiflowLock (data: string, queue: string, ticket: string, lease: number, keep: number, channel: string, id: string): Promise<[string, number, string?]>
   aiflowUnlock (data: string, queue: string, due: string, ticket: string, mode: string, record: string, ttl: number, channel: string, id: string, dueAt: string): Promise<number>
   aiflowRenew (data: string, ticket: string, lease: number): Promise<number>
-  aiflowDue (due: string, work: string, until: number, limit: number): Promise<string[]>
 }
 
 /** Records come from outside the process: text that is not JSON goes on as is, for the registry to refuse. */
@@ -44,10 +43,11 @@ function parse (text: string | null | undefined): SessionRecord | undefined {
   }
 }
 
-/** A transaction resolves even when a command in it failed: each result carries its own error. */
-function checked (results: Array<[Error | null, unknown]> | null): void {
+/** A transaction resolves even when a command in it failed: each result carries its own error. Returns the results. */
+function checked (results: Array<[Error | null, unknown]> | null): unknown[] {
   const failed = results?.find(([err]) => err !== null)?.[0]
   if (failed instanceof Error) throw failed
+  return (results as Array<[null, unknown]>).map(([, result]) => result)
 }
 
 function checkOptions ({ url, prefix, commandTimeout }: RedisStoreOptions): void {
@@ -102,7 +102,6 @@ export class RedisStore implements SessionStore {
     client.defineCommand('aiflowLock', { numberOfKeys: 2, lua: LOCK })
     client.defineCommand('aiflowUnlock', { numberOfKeys: 3, lua: UNLOCK })
     client.defineCommand('aiflowRenew', { numberOfKeys: 1, lua: RENEW })
-    client.defineCommand('aiflowDue', { numberOfKeys: 2, lua: DUE })
     client.on('error', noop) // every command that fails meanwhile says why, and its event's 503 is logged
     client.once('ready', () => { this.#connected = true })
     this.#redis = client as Redis & Scripts
@@ -181,7 +180,16 @@ export class RedisStore implements SessionStore {
 
   async dueCalls (until: number, limit: number): Promise<string[]> {
     await this.#ready()
-    return [...new Set(await this.#redis.aiflowDue(this.#dueKey, this.#workKey, until, limit))]
+    const [due, lapsed] = checked(await this.#redis.multi()
+      .zrangebyscore(this.#dueKey, '-inf', until, 'LIMIT', 0, limit)
+      .zrangebyscore(this.#workKey, '-inf', until, 'LIMIT', 0, limit)
+      .exec()) as [string[], string[]]
+    if (lapsed.length === 0) return due
+    // A lease that ran out is taken by one instance: the one whose ZREM removed it looks at its call.
+    const transaction = this.#redis.multi()
+    for (const id of lapsed) transaction.zrem(this.#workKey, id)
+    const removed = checked(await transaction.exec()) as number[]
+    return [...new Set([...due, ...lapsed.filter((_, i) => removed[i] === 1)])]
   }
 
   onEnded (listener: (id: string) => void): () => void {
