@@ -73,6 +73,11 @@ function checkOptions ({ url, prefix, commandTimeout }: RedisStoreOptions): void
  */
 export class RedisStore implements SessionStore {
   readonly #redis: Redis & Scripts
+  /**
+   * Announcements go on a connection of their own: behind a slow command
+   * of a call they would come late, and a live instance would lapse.
+   */
+  readonly #beat: Redis
   readonly #prefix: string
   readonly #channel: string
   /** The calls with a delay pending, scored by when the first is due. */
@@ -105,6 +110,9 @@ export class RedisStore implements SessionStore {
     client.on('error', noop) // every command that fails meanwhile says why, and its event's 503 is logged
     client.once('ready', () => { this.#connected = true })
     this.#redis = client as Redis & Scripts
+    // Its commands wait for its first connection (each at most commandTimeout), as the store's wait in #ready.
+    this.#beat = client.duplicate({ enableOfflineQueue: true })
+    this.#beat.on('error', noop)
     this.#signals = new LockSignals(client, this.#channel)
   }
 
@@ -156,10 +164,10 @@ export class RedisStore implements SessionStore {
   async announce (instance: string, ttl: number, leases?: WorkLeases): Promise<void> {
     await this.#ready()
     if (leases === undefined || (leases.calls.length === 0 && leases.released.length === 0)) {
-      await this.#redis.set(this.#instance(instance), '1', 'PX', ttl)
+      await this.#beat.set(this.#instance(instance), '1', 'PX', ttl)
       return
     }
-    const transaction = this.#redis.multi().set(this.#instance(instance), '1', 'PX', ttl)
+    const transaction = this.#beat.multi().set(this.#instance(instance), '1', 'PX', ttl)
     if (leases.calls.length > 0) transaction.zadd(this.#workKey, ...leases.calls.flatMap((id) => [leases.until, id]))
     if (leases.released.length > 0) transaction.zrem(this.#workKey, ...leases.released)
     checked(await transaction.exec())
@@ -167,7 +175,7 @@ export class RedisStore implements SessionStore {
 
   async withdraw (instance: string, calls: readonly string[]): Promise<void> {
     await this.#ready()
-    const transaction = this.#redis.multi().del(this.#instance(instance))
+    const transaction = this.#beat.multi().del(this.#instance(instance))
     if (calls.length > 0) transaction.zadd(this.#workKey, ...calls.flatMap((id) => [0, id]))
     checked(await transaction.exec())
   }
@@ -198,7 +206,7 @@ export class RedisStore implements SessionStore {
 
   async close (): Promise<void> {
     this.#signals.close()
-    await this.#redis.quit().catch(() => this.#redis.disconnect())
+    await Promise.all([this.#redis, this.#beat].map(async (redis) => { await redis.quit().catch(() => redis.disconnect()) }))
   }
 
   /** Takes a ticket, then tries again on every release heard (or every little while) until it is the ticket's turn. */
