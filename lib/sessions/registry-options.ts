@@ -15,6 +15,11 @@ export interface RegistryOptions {
   flows: Record<string, AnyStateMachine>
   store: SessionStore
   replyTimeout: number
+  /**
+   * With a shared store: how long closing lets running work finish before
+   * it hands the work over to the other instances, in ms. Default 10 s.
+   */
+  drainTimeout?: number
   sessionTtl: number
   maxSessions: number
   /** At most this many idle calls keep a live actor; the others wait as their stored record. Default: all. */

@@ -21,6 +21,8 @@ export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-o
 
 /** How long closing waits for work that does not heed its signal, at most, in ms. */
 const CLOSE_PATIENCE = 500
+/** How long closing lets running work finish, with a shared store, before it hands the work over, in ms. */
+export const DRAIN_TIMEOUT = 10_000
 
 /**
  * Every call this instance serves, each with its own actor and its own
@@ -75,7 +77,7 @@ export class SessionRegistry {
     const clockOfFlows = options.clock ?? realClock
     this.#due = new LocalDueCalls(clockOfFlows, this.#now, (id) => this.wake(id))
     if (this.#records.shared) {
-      this.#duties = new SharedStoreDuties(options.store, this.#work.instance, this.#now, (id) => this.wake(id))
+      this.#duties = new SharedStoreDuties(options.store, this.#work.instance, this.#now, (id) => this.wake(id), () => this.#work.calls())
       // A call ended on another instance: its turn here finds its record gone, and lets go of it.
       this.#unwatchEnds = options.store.onEnded?.((id) => {
         const call = this.#calls.get(id)
@@ -196,25 +198,63 @@ export class SessionRegistry {
   }
 
   /**
-   * Lets go of every call: events in flight are answered first, then every
-   * piece of work (a model's stream too) is stopped through its signal and
-   * waited for (work that ignores its signal, briefly), and the store is closed.
+   * Lets go of every call: events in flight are answered first. With a
+   * shared store, running work then has `drainTimeout` ms to finish, its
+   * results kept with its calls, while this instance goes on announcing
+   * itself. Then every piece of work left (a model's stream too) is
+   * stopped through its signal and waited for (work that ignores its
+   * signal, briefly); with a shared store, this instance withdraws, and
+   * its calls' work runs again elsewhere at once, with the same keys.
+   * Last, the store is closed.
    */
   async close (): Promise<void> {
     this.#closed = true
     clearInterval(this.#sweeper)
-    this.#duties?.stop()
-    this.#unwatchEnds?.()
+    // No call is woken here any longer; announcements go on while work finishes.
+    this.#duties?.stopPolling()
     this.#due.clear()
-    this.#turns.stop()
     // Events in flight finish first: their replies go out and their locks are released.
     await this.#tasks.drain()
+    if (this.#duties !== undefined) await this.#drain(this.#options.drainTimeout ?? DRAIN_TIMEOUT)
+    this.#turns.stop()
+    this.#unwatchEnds?.()
+    const handed = [...this.#work.calls()]
     const stopped = this.#work.stop(Math.min(this.#options.replyTimeout, CLOSE_PATIENCE))
     for (const call of this.#calls.values()) call.end()
     this.#calls.clear()
     this.#live.clear()
     await stopped
+    // Only once its work has stopped: another instance runs it again from now on.
+    if (this.#duties !== undefined) await this.#withdraw(this.#duties, handed)
     await this.#options.store.close?.()
+  }
+
+  /** Lets running work finish, and its results be kept, for at most `timeout` ms. */
+  async #drain (timeout: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    let over = false
+    const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeout) })
+    const finished = (async () => {
+      // Applying a result may start more work: that too may finish in time.
+      for (;;) {
+        if (over || !this.#work.busy) return
+        await this.#work.settled()
+        await this.#tasks.drain()
+      }
+    })()
+    await Promise.race([finished, late])
+    over = true
+    clearTimeout(timer)
+  }
+
+  async #withdraw (duties: SharedStoreDuties, handed: string[]): Promise<void> {
+    const { log } = this.#options
+    try {
+      await duties.withdraw(handed)
+      log.info({ handedOver: handed.length }, 'closing: the calls with work still running here are handed over to the other instances')
+    } catch (err) {
+      log.warn({ err, handedOver: handed.length }, 'closing: withdrawing from the store failed; the other instances take over the work still running once this instance lapses')
+    }
   }
 
   #observe (observe: (turn: CallTurn) => void, turn: CallTurn, log: Logger, sessionId: string): void {

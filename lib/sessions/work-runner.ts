@@ -177,6 +177,22 @@ export class WorkRunner {
     return stopped
   }
 
+  /** The calls this instance runs work for (or holds the result of, not yet applied). */
+  calls (): Iterable<string> {
+    return this.#calls.keys()
+  }
+
+  /** Some work runs here that has not settled yet. */
+  get busy (): boolean {
+    for (const running of this.#running.values()) if (!running.settled) return true
+    return false
+  }
+
+  /** Resolves once every piece of work running now has settled (its result is then on its way to its call). */
+  async settled (): Promise<void> {
+    await Promise.all([...this.#running.values()].map((running) => running.done))
+  }
+
   /**
    * Stops every piece of work, through its signal, and forgets it: what it
    * does from now on reaches no call. Resolves once each has settled, or

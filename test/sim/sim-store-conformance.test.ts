@@ -27,7 +27,8 @@ type Op =
   | { op: 'set', call: number, ttl: number }
   | { op: 'delete', call: number }
   | { op: 'due' }
-  | { op: 'announce', instance: number, ttl: number }
+  | { op: 'announce', instance: number, ttl: number, lease: 'none' | 'past' | 'future', call: number, release: boolean }
+  | { op: 'withdraw', instance: number, call: number }
   | { op: 'present' }
   | { op: 'sleep' }
 
@@ -40,7 +41,8 @@ const ops: fc.Arbitrary<Op[]> = fc.array(fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('set' as const), call, ttl: fc.constantFrom(250, 60_000) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), call }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('due' as const) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('announce' as const), instance: fc.nat({ max: 2 }), ttl: fc.constantFrom(250, 60_000) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('announce' as const), instance: fc.nat({ max: 2 }), ttl: fc.constantFrom(250, 60_000), lease: fc.constantFrom('none' as const, 'past' as const, 'future' as const), call, release: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('withdraw' as const), instance: fc.nat({ max: 2 }), call }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('present' as const) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('sleep' as const) }) }
 ), { minLength: 1, maxLength: 14, size: 'medium' })
@@ -93,8 +95,13 @@ async function play (store: SessionStore, prefix: string, schedule: readonly Op[
       case 'due':
         await say(async () => (await (store.dueCalls as NonNullable<SessionStore['dueCalls']>)(Date.now(), 10)).filter((due) => due.startsWith(prefix)).sort())
         break
-      case 'announce':
-        await say(async () => await (store.announce as NonNullable<SessionStore['announce']>)(`${prefix}i${step.instance}`, step.ttl))
+      case 'announce': {
+        const leases = step.lease === 'none' ? undefined : { calls: [id(step.call)], until: Date.now() + (step.lease === 'past' ? -100_000 : 100_000), released: step.release ? [id(1 - step.call)] : [] }
+        await say(async () => await (store.announce as NonNullable<SessionStore['announce']>)(`${prefix}i${step.instance}`, step.ttl, leases))
+        break
+      }
+      case 'withdraw':
+        await say(async () => await (store.withdraw as NonNullable<SessionStore['withdraw']>)(`${prefix}i${step.instance}`, [id(step.call)]))
         break
       case 'present':
         await say(async () => await (store.present as NonNullable<SessionStore['present']>)([0, 1, 2].map((n) => `${prefix}i${n}`)))
@@ -108,7 +115,7 @@ async function play (store: SessionStore, prefix: string, schedule: readonly Op[
   return answers
 }
 
-t.test('the simulated store answers as RedisStore does: locks with lease and line, fence, renew, due index, announcements', async (t) => {
+t.test('the simulated store answers as RedisStore does: locks with lease and line, fence, renew, due index, announcements with work leases, withdrawals', async (t) => {
   const url = await sharedRedis(t)
   const redis = new RedisStore({ url, prefix: `test:${randomUUID()}:` })
   t.teardown(() => redis.close())
