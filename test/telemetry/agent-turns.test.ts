@@ -11,6 +11,7 @@ import { CallTelemetry } from '../../lib/telemetry'
 import { event, eventually, post } from '../fixtures/helpers'
 import { LogCollector } from '../fixtures/logs'
 import { TestMetricReader } from '../fixtures/metric-reader'
+import { frontDeskFlow, scriptedModels } from '../../examples/front-desk'
 import { connect } from '../fixtures/ws-client'
 
 const exporter = new InMemorySpanExporter()
@@ -200,4 +201,17 @@ t.test('tool names are bounded by those the flows declare: any other is counted 
   t.equal(await reader.total('aiflow.tool.calls', { tool: 'made_up_by_the_model' }), 0, 'no series of its own')
   const span = exporter.getFinishedSpans().find((found) => found.attributes['aiflow.tool.name'] === 'made_up_by_the_model')
   t.equal(span?.name, 'aiflow.tool other', 'nor a span name')
+})
+
+t.test('a handoff ends the turn as a transition; the agent state it leads into measures its answer as a turn of its own', async (t) => {
+  const server = await app(t, frontDeskFlow(scriptedModels()) as never)
+  await post(server, event('session_start', 'handed'))
+  await post(server, event('user_speak', 'handed', { text: 'I have a question about my invoice' }))
+  const started = (span: ReadableSpan): number => span.startTime[0] * 1e9 + span.startTime[1]
+  const turns = (): ReadableSpan[] => named(spansOf('handed'), 'aiflow.agent.turn').sort((a, b) => started(a) - started(b))
+  t.same(turns().map((span) => [span.attributes['aiflow.agent.state'], span.attributes['aiflow.agent.outcome']]), [['desk', 'transition'], ['billing', 'answer']], 'billing answers at the handover')
+  await post(server, event('user_speak', 'handed', { text: 'It is 4711' }))
+  const all = turns()
+  t.same(all.map((span) => [span.attributes['aiflow.agent.state'], span.attributes['aiflow.agent.outcome']]), [['desk', 'transition'], ['billing', 'answer'], ['billing', 'answer']], 'then the caller\'s next turn')
+  t.equal(named(spansOf('handed'), 'aiflow.tool find_invoice')[0]?.parentSpanContext?.spanId, all[2].spanContext().spanId)
 })
