@@ -4,6 +4,7 @@ import { fromPromise, type MachineContext } from 'xstate'
 import { workKey } from '../flow/work-key'
 import { messageOf } from '../error-message'
 import type { AgentMessage } from './model'
+import { agentTurnsOf, type ToolOutcome } from './turn-observer'
 
 /** What a function tool's `run` is given. */
 export interface FunctionToolRun<P extends TSchema, C extends MachineContext = MachineContext> {
@@ -93,9 +94,12 @@ function asText (result: unknown): string {
   return typeof result === 'string' ? result : String(JSON.stringify(result ?? null))
 }
 
+/** What came of one call: `ok` only when `outcome` is. */
+interface Ran { ok: boolean, result: string, outcome: ToolOutcome }
+
 /** Runs one call: its result or error, never a throw; its own signal aborts at its timeout or with the round's. */
-async function runOne (tool: AnyFunctionTool, call: FunctionCall, context: MachineContext, key: string, round: AbortSignal, emit: (event: SlowToolEvent) => void): Promise<{ ok: boolean, result: string }> {
-  if (call.problem !== undefined) return { ok: false, result: call.problem }
+async function runOne (tool: AnyFunctionTool, call: FunctionCall, context: MachineContext, key: string, round: AbortSignal, emit: (event: SlowToolEvent) => void): Promise<Ran> {
+  if (call.problem !== undefined) return { ok: false, result: call.problem, outcome: 'error' }
   const controller = new AbortController()
   const stop = (): void => controller.abort(new Error('aborted'))
   round.addEventListener('abort', stop)
@@ -104,16 +108,17 @@ async function runOne (tool: AnyFunctionTool, call: FunctionCall, context: Machi
   const stopped = new Promise<never>((_resolve, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason)))
   const timer = setTimeout(() => controller.abort(new Error(`${call.name} took longer than ${seconds} s`)), seconds * 1000).unref()
   const slow = tool.slowLine === undefined ? undefined : setTimeout(emit, tool.slowLine.after, { type: SLOW_TOOL, text: tool.slowLine.text }).unref()
-  let outcome: { ok: boolean, result: string }
+  let outcome: Ran
   try {
     const result = await Promise.race([tool.run({ args: call.args, context, key, signal: controller.signal }), stopped])
-    outcome = { ok: true, result: asText(result) }
+    outcome = { ok: true, result: asText(result), outcome: 'ok' }
     if (tool.result !== undefined && !Value.Check(tool.result, result)) {
       const problems = [...Value.Errors(tool.result, result)].map((error) => `${error.path === '' ? 'result' : error.path}: ${error.message}`)
-      outcome = { ok: false, result: `${call.name} gave an invalid result: ${problems.join('; ')}` }
+      outcome = { ok: false, result: `${call.name} gave an invalid result: ${problems.join('; ')}`, outcome: 'error' }
     }
   } catch (err) {
-    outcome = { ok: false, result: messageOf(err) }
+    // The round's abort aborts the call's own signal too: it is asked first.
+    outcome = { ok: false, result: messageOf(err), outcome: round.aborted ? 'aborted' : controller.signal.aborted ? 'timeout' : 'error' }
   }
   clearTimeout(timer)
   clearTimeout(slow)
@@ -128,7 +133,7 @@ async function runOne (tool: AnyFunctionTool, call: FunctionCall, context: Machi
  * invalid result as an error for the model). Aborted, it aborts every call.
  */
 export function functionRound (tools: Readonly<Record<string, AnyFunctionTool>>) {
-  return fromPromise<AgentMessage[], FunctionRoundInput, SlowToolEvent>(async ({ input, signal, self, emit }) => {
+  return fromPromise<AgentMessage[], FunctionRoundInput, SlowToolEvent>(async ({ input, signal, self, emit, system }) => {
     // Outside the plugin (a bare actor) there is no engine to give a key: the actor's id stands in.
     const base = workKey(self) ?? self.id
     let lineSaid = false
@@ -138,8 +143,14 @@ export function functionRound (tools: Readonly<Record<string, AnyFunctionTool>>)
       lineSaid = true
       emit(event)
     }
-    const results = await Promise.all(input.calls.map(async (call, index) =>
-      await runOne(tools[call.name], call, input.context, input.calls.length === 1 ? base : `${base}:${index}`, signal, slow)))
+    const turns = agentTurnsOf(system)
+    const results = await Promise.all(input.calls.map(async (call, index) => {
+      // A call whose arguments do not fit never runs: the conversation keeps it, the measures do not.
+      const ran = call.problem === undefined ? turns?.toolStarted(call.name, call.args, input.round) : undefined
+      const result = await runOne(tools[call.name], call, input.context, input.calls.length === 1 ? base : `${base}:${index}`, signal, slow)
+      ran?.(result.outcome, result.result)
+      return result
+    }))
     signal.throwIfAborted()
     return input.calls.map((call, index): AgentMessage => ({ role: 'tool', name: call.name, args: call.args, ok: results[index].ok, result: results[index].result, round: input.round }))
   })

@@ -1,6 +1,7 @@
 import type { AgentModel, ModelPart, ModelRequest } from './model'
 import { messageOf } from '../error-message'
 import { RequestRecorder, type RecordedDelta } from './recorded-requests'
+import { agentTurnsOf, type AgentTurnObserver } from './turn-observer'
 
 export type { RecordedRequest } from './recorded-requests'
 
@@ -38,10 +39,22 @@ export function hookModelCalls (system: object, hook: ModelCallHook): void {
   hooks.set(system, hook)
 }
 
-/** Asks the model, through the hook of the call's actor system if it has one. */
+/** Asks the model, through the hook of the call's actor system if it has one; timed when the call measures its agent turns. */
 export function streamModel (model: AgentModel, request: ModelRequest, system: object, session?: Readonly<Record<string, unknown>>): AsyncIterable<ModelPart> {
   const hook = hooks.get(system)
-  return hook === undefined ? model.stream(request) : hook.stream(request, () => model.stream(request), session)
+  const parts = hook === undefined ? model.stream(request) : hook.stream(request, () => model.stream(request), session)
+  const turns = agentTurnsOf(system)
+  return turns === undefined ? parts : timed(parts, turns)
+}
+
+/** The model's answer, timed from the first part asked for until it ended, failed or was left. */
+async function * timed (parts: AsyncIterable<ModelPart>, turns: AgentTurnObserver): AsyncIterable<ModelPart> {
+  const answered = turns.modelStarted()
+  try {
+    yield * parts
+  } finally {
+    answered()
+  }
 }
 
 /**

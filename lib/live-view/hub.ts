@@ -1,13 +1,13 @@
 import type { ServerResponse } from 'node:http'
 import type { AnyStateMachine } from 'xstate'
-import type { CallTurn, Logger, SessionRegistry } from '../sessions'
+import type { CallTurn, Logger, SessionRegistry, ToolCallNews } from '../sessions'
 import { toMermaid } from '../tools/mermaid'
 import { callDetail, type CallDetail } from './call-detail'
 import { liveCall, type LiveCall } from './live-call'
 import { Transcripts } from './transcript'
 
 /** What the hub reads of the registry. */
-export type LiveSource = Pick<SessionRegistry, 'ids' | 'get' | 'record' | 'watch' | 'observe'>
+export type LiveSource = Pick<SessionRegistry, 'ids' | 'get' | 'record' | 'watch' | 'observe'> & Partial<Pick<SessionRegistry, 'watchTools'>>
 
 /** The flow as a page first draws it. */
 export interface LiveFlow {
@@ -47,6 +47,7 @@ export class LiveHub {
   readonly #transcripts = new Transcripts()
   readonly #unwatch: () => void
   readonly #unobserve: () => void
+  readonly #unwatchTools: () => void
   readonly #keepAlive: NodeJS.Timeout
   #tail: Promise<void> = Promise.resolve()
   /** Set by `close()`: a stream still opening then is ended, not kept. */
@@ -57,6 +58,7 @@ export class LiveHub {
     this.flow = { id: options.flow.id, mermaid: toMermaid(options.flow) }
     this.#unwatch = options.registry.watch((id, ended) => { this.#changed(id, ended) })
     this.#unobserve = options.registry.observe((turn) => { this.#heard(turn) })
+    this.#unwatchTools = options.registry.watchTools?.((id, tool) => { this.#toolRan(id, tool) }) ?? (() => {})
     this.#keepAlive = setInterval(() => { this.#broadcast(': keep-alive\n\n') }, options.keepAlive).unref()
   }
 
@@ -114,6 +116,7 @@ export class LiveHub {
     this.#closed = true
     this.#unwatch()
     this.#unobserve()
+    this.#unwatchTools()
     clearInterval(this.#keepAlive)
     for (const response of this.#clients) response.end()
     this.#clients.clear()
@@ -125,6 +128,12 @@ export class LiveHub {
     const id = turn.event.session.id
     if (turn.event.type === 'session_end') return
     this.#tail = this.#tail.then(() => { this.#broadcast(message('turn', { id, at: turn.at })) })
+  }
+
+  /** A function tool ran: its line joins the call's transcript, and pages that show the call read it again. */
+  #toolRan (id: string, tool: ToolCallNews): void {
+    this.#transcripts.addTool(id, tool)
+    this.#tail = this.#tail.then(() => { this.#broadcast(message('turn', { id, at: tool.at })) })
   }
 
   #changed (id: string, ended: boolean): void {

@@ -118,6 +118,8 @@ export class CallTurns {
       traced?.settled(call.actor?.getSnapshot().value)
       if (call.sink !== undefined && sink !== undefined) call.push(reply)
       this.#live.touch(call)
+      // A first sentence of an agent's it carries leaves now.
+      this.#options.telemetry?.replied(call.id)
       return reply
     } finally {
       // Release: only a turn that saved nothing (or failed) still holds the lock.

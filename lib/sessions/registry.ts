@@ -16,6 +16,8 @@ import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
 import type { CallTurn } from './call-turn'
 import type { CallWatcher, DispatchOptions, IncomingEvent, RegistryOptions } from './registry-options'
+import { CallAgentTurns, type ToolWatcher } from './agent-turns'
+import { functionToolNames } from '../telemetry/tool-kinds'
 
 export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
 
@@ -36,6 +38,8 @@ export class SessionRegistry {
   readonly #live: LiveActors
   readonly #sweeper: NodeJS.Timeout
   readonly #watchers = new Set<CallWatcher>()
+  /** Each is told of every function tool run of the calls held here. */
+  readonly #toolWatchers = new Set<ToolWatcher>()
   /** The `observe` option and those added with `observe()`: each is told of every turn. */
   readonly #observers = new Set<(turn: CallTurn) => void>()
   readonly #tasks: CallTasks
@@ -66,8 +70,11 @@ export class SessionRegistry {
       (id, news) => this.#post(id, { apply: (actor) => { if (!this.#work.tell(actor, news)) stale(id, news.key, news.event.type) } }),
       telemetry)
     for (const flow of [options.flow, ...Object.values(options.flows)]) routePromiseWork(flow)
+    // Only flows with an agent state have turns to measure: the calls of the others carry nothing for it.
+    const agents = functionToolNames([options.flow, ...Object.values(options.flows)]) !== undefined
     this.#host = new ActorHost({
       ...options,
+      agentTurns: agents ? (id) => new CallAgentTurns(id, telemetry, this.#toolWatchers) : undefined,
       fallback: () => options.fallback,
       now: this.#now,
       changed: (call) => this.#settleLater(call),
@@ -163,6 +170,12 @@ export class SessionRegistry {
   observe (observer: (turn: CallTurn) => void): () => void {
     this.#observers.add(observer)
     return () => { this.#observers.delete(observer) }
+  }
+
+  /** Tells `watcher` of every function tool run of the calls held here, once it ended; returns a function that stops it. */
+  watchTools (watcher: ToolWatcher): () => void {
+    this.#toolWatchers.add(watcher)
+    return () => { this.#toolWatchers.delete(watcher) }
   }
 
   /** A read-only copy of one call's state, or undefined for an unknown call. */
