@@ -22,8 +22,11 @@ const { values } = parseArgs({
   }
 })
 
+/** Lost answers whose save could not be told done or not in time (each said at warn). */
+let unknown = 0
+
 async function instance (url: string): Promise<FastifyInstance> {
-  const app = Fastify()
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { if (line.includes('cannot be known')) unknown++ } } } })
   await app.register(fastifyAiFlow, { flow: chatFlow(new Gates()), store: new RedisStore({ url, prefix: 'restarts:', commandTimeout: 300 }), replyTimeout: 3000 })
   await app.ready()
   return app
@@ -44,7 +47,7 @@ async function main (): Promise<void> {
     total.otherStatuses.push(...counts.otherStatuses)
     total.broken.push(...counts.broken)
   }
-  console.log(`total: ${total.sent} events, ${total.refused} answered 503, ${total.appliedYetRefused} answered 503 yet applied; other statuses ${total.otherStatuses.length}; broken ${total.broken.length}`)
+  console.log(`total: ${total.sent} events, ${total.refused} answered 503, ${total.appliedYetRefused} answered 503 yet applied, ${unknown} lost answers not told in time; other statuses ${total.otherStatuses.length}; broken ${total.broken.length}`)
   for (const line of total.broken) console.log(`  ${line}`)
 }
 

@@ -58,8 +58,12 @@ export class SharedRecords implements CallRecords {
     return commit(call, this.#options.version, async (record) => {
       await this.#options.owning(record)
       const token = call.token as string
-      await releaseLock(this.#store, call, { set: record, ttl: this.#options.ttl, due: this.#due(record) })
-        .catch((err: unknown) => this.#lost(call, token, err))
+      try {
+        await releaseLock(this.#store, call, { set: record, ttl: this.#options.ttl, due: this.#due(record) })
+      } catch (err) {
+        // No promise more on a save that succeeds: the check runs only after one that failed.
+        await this.#lost(call, token, err)
+      }
     })
   }
 
