@@ -111,8 +111,8 @@ export class CallTurns {
         reply = []
       }
       // Save before anything leaves: an event is answered only once its state is kept.
-      // A write that failed may have been done all the same, its answer lost, naming this instance as the
-      // owner of work it has stopped: a turn without an event looks soon, and runs that work again if so.
+      // A write that failed may have been done all the same, its answer lost and the store unable to say so in time,
+      // naming this instance as the owner of work it has stopped: a turn without an event looks soon, and runs that work again if so.
       const keeping = this.#keep(call, this.#holder.settleLater)
       if (keeping !== undefined) await keeping
       traced?.settled(call.actor?.getSnapshot().value)

@@ -62,7 +62,7 @@ export class SessionRegistry {
     const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
     const shared = options.store.lock !== undefined
     // A shared record outlives the sweep that looks for it: the instance that served the call's last event finds it, and reports it expired.
-    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl + (shared ? 2 * every : 0), lockWait: options.replyTimeout, now: this.#now, telemetry, owning: (record) => (this.#duties as SharedStoreDuties).owning(record) })
+    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl + (shared ? 2 * every : 0), lockWait: options.replyTimeout, now: this.#now, log: options.log, telemetry, owning: (record) => (this.#duties as SharedStoreDuties).owning(record) })
     this.#tasks = new CallTasks(this.#records)
     const stale = (id: string, key: string, emitted?: string): void => options.log.debug({ sessionId: id, work: key, emitted }, `work ${emitted === undefined ? 'ended' : 'emitted'} for a state the call has left`)
     this.#work = new WorkRunner(

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { CallBusyError, InvalidOptionError } from '../errors'
-import { LOCK, RENEW, UNLOCK } from './redis-scripts'
+import { LOCK, RENEW, UNLOCK, CHECK_WRITE } from './redis-scripts'
 import { LockSignals, type LockWait } from './redis-signals'
 import type { LockChange, LockedRecord, LockOptions, SessionRecord, SessionStore, WorkLeases } from './store'
 
@@ -31,6 +31,7 @@ interface Scripts {
   aiflowLock (data: string, queue: string, ticket: string, lease: number, keep: number, channel: string, id: string): Promise<[string, number, string?]>
   aiflowUnlock (data: string, queue: string, due: string, ticket: string, mode: string, record: string, ttl: number, channel: string, id: string, dueAt: string): Promise<number>
   aiflowRenew (data: string, ticket: string, lease: number): Promise<number>
+  aiflowCheckWrite (data: string, queue: string, ticket: string, channel: string, id: string): Promise<number>
 }
 
 /** Records come from outside the process: text that is not JSON goes on as is, for the registry to refuse. */
@@ -107,6 +108,7 @@ export class RedisStore implements SessionStore {
     client.defineCommand('aiflowLock', { numberOfKeys: 2, lua: LOCK })
     client.defineCommand('aiflowUnlock', { numberOfKeys: 3, lua: UNLOCK })
     client.defineCommand('aiflowRenew', { numberOfKeys: 1, lua: RENEW })
+    client.defineCommand('aiflowCheckWrite', { numberOfKeys: 2, lua: CHECK_WRITE })
     client.on('error', noop) // every command that fails meanwhile says why, and its event's 503 is logged
     client.once('ready', () => { this.#connected = true })
     this.#redis = client as Redis & Scripts
@@ -159,6 +161,12 @@ export class RedisStore implements SessionStore {
   async renew (id: string, token: string, lease: number): Promise<boolean> {
     await this.#ready()
     return await this.#redis.aiflowRenew(this.#key(id), token, lease) === 1
+  }
+
+  async checkWrite (id: string, token: string): Promise<boolean | undefined> {
+    await this.#ready()
+    const done = await this.#redis.aiflowCheckWrite(this.#key(id), this.#queue(id), token, this.#channel, id)
+    return done === -1 ? undefined : done === 1
   }
 
   async announce (instance: string, ttl: number, leases?: WorkLeases): Promise<void> {

@@ -143,6 +143,17 @@ export interface SessionStore {
    */
   unlock? (id: string, token: string, change?: LockChange): Promise<boolean>
   /**
+   * With `unlock`: whether the `unlock` of `token` that wrote the call's
+   * record, and whose answer was lost (the connection dropped, the command
+   * timed out), was done. Resolves true when it was, false when it was not
+   * (when `token` still holds the lock, it is released, as that `unlock`
+   * would have, writing nothing), and undefined when the store can no
+   * longer tell. Rejects while the store does not answer. Asked only after
+   * an `unlock` that failed, so that an event whose state was kept is not
+   * answered 503.
+   */
+  checkWrite? (id: string, token: string): Promise<boolean | undefined>
+  /**
    * With `lock`: extends the lease of a lock that `token` still holds, so
    * that a lease can be short and still outlast a long turn of a live
    * holder. Resolves false when the token no longer holds the lock.

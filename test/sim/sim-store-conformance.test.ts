@@ -23,6 +23,7 @@ type Op =
   | { op: 'lock', call: number, lease: number }
   | { op: 'unlock', call: number, which: number, change: 'none' | 'set' | 'delete', due: 'none' | 'past' | 'future' }
   | { op: 'renew', call: number, which: number }
+  | { op: 'check', call: number, which: number }
   | { op: 'get', call: number }
   | { op: 'set', call: number, ttl: number }
   | { op: 'delete', call: number }
@@ -37,6 +38,7 @@ const ops: fc.Arbitrary<Op[]> = fc.array(fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('lock' as const), call, lease: fc.constantFrom(250, 250, 60_000) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('unlock' as const), call, which: fc.nat({ max: 3 }), change: fc.constantFrom('none' as const, 'set' as const, 'delete' as const), due: fc.constantFrom('none' as const, 'past' as const, 'future' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('renew' as const), call, which: fc.nat({ max: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('check' as const), call, which: fc.nat({ max: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('get' as const), call }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('set' as const), call, ttl: fc.constantFrom(250, 60_000) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), call }) },
@@ -83,6 +85,11 @@ async function play (store: SessionStore, prefix: string, schedule: readonly Op[
         await say(async () => await (store.renew as NonNullable<SessionStore['renew']>)(id(step.call), token, 3000))
         break
       }
+      case 'check': {
+        const token = tokens[step.call][step.which % Math.max(1, tokens[step.call].length)] ?? '1'
+        await say(async () => await (store.checkWrite as NonNullable<SessionStore['checkWrite']>)(id(step.call), token))
+        break
+      }
       case 'get':
         await say(async () => ((await store.get(id(step.call)))?.snapshot as { mark?: number } | undefined)?.mark)
         break
@@ -115,7 +122,7 @@ async function play (store: SessionStore, prefix: string, schedule: readonly Op[
   return answers
 }
 
-t.test('the simulated store answers as RedisStore does: locks with lease and line, fence, renew, due index, announcements with work leases, withdrawals', async (t) => {
+t.test('the simulated store answers as RedisStore does: locks with lease and line, fence, renew, saves checked, due index, announcements with work leases, withdrawals', async (t) => {
   const url = await sharedRedis(t)
   const redis = new RedisStore({ url, prefix: `test:${randomUUID()}:` })
   t.teardown(() => redis.close())
