@@ -101,7 +101,7 @@ t.test('with record on, a function in modelOptions no longer fails every model t
 
 t.test('a recording leaves out each part of a request JSON cannot carry, and the model is asked all the same', async (t) => {
   const kept: ModelCallRecord[] = []
-  const hook = recordingHook((record) => kept.push(record), () => 5)
+  const hook = recordingHook((record) => kept.push(record), () => 5, () => {})
   const odd = { count: 1n }
   const request = { instructions: 'i', messages: [{ role: 'tool' as const, name: 'n', args: odd, ok: false, result: 'no' }], tools: [{ name: 'n', description: 'd', parameters: odd as never }], options: { seed: 2n }, signal: new AbortController().signal }
   async function * answer (): AsyncIterable<ModelPart> { yield { type: 'text', text: 'ok' } }
