@@ -19,6 +19,9 @@ import { connect } from '../fixtures/ws-client'
  * answers every tool call from it and runs no tool.
  */
 
+// Seven recorded calls and their replays, in real time: more than tap's default of 30 s on a busy machine.
+t.setTimeout(120_000)
+
 const SLOT = Type.Object({ time: Type.String({ pattern: '^\\d{2}:\\d{2}$' }) })
 const FREE = Type.Object({ free: Type.Boolean() })
 const BOOKING = Type.Object({ time: Type.String(), phone: Type.String() })
