@@ -43,7 +43,7 @@ export interface ActorHostOptions {
   /** Told of flow failures and late actions. */
   telemetry?: CallTelemetry
   /** Takes part in the model calls of each call's agent states. */
-  modelCalls?: (callId: string) => ModelCallHook
+  modelCalls?: (callId: string, session: Readonly<Record<string, unknown>>) => ModelCallHook
   /** Measures the turns of each call's agent states; none for flows without one. */
   agentTurns?: (callId: string) => AgentTurnObserver
 }
@@ -94,7 +94,7 @@ export class ActorHost {
       clock
     })
     clock.attach(actor)
-    const hook = this.#options.modelCalls?.(call.id)
+    const hook = this.#options.modelCalls?.(call.id, call.session)
     if (hook !== undefined) hookModelCalls(actor.system, hook)
     const turns = this.#options.agentTurns?.(call.id)
     if (turns !== undefined) observeAgentTurns(actor.system, turns)

@@ -32,8 +32,8 @@ export interface RegistryOptions {
   observe?: (turn: CallTurn) => void
   /** Counts and traces calls; each call's summary line. Default: none. */
   telemetry?: CallTelemetry
-  /** Takes part in the model calls of each call's agent states: recordings keep them, replays answer them. */
-  modelCalls?: (callId: string) => ModelCallHook
+  /** Takes part in the model calls and function tool runs of each call's agent states: recordings keep them, replays answer them. */
+  modelCalls?: (callId: string, session: Readonly<Record<string, unknown>>) => ModelCallHook
   log: Logger
 }
 
