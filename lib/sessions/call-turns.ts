@@ -10,7 +10,7 @@ import type { CallRecords } from './call-records'
 import type { LocalDueCalls } from './due-calls'
 import type { LiveActors } from './live-actors'
 import type { Logger } from './logger'
-import { livingOwners } from './living-owners'
+import { livingOwners, type Present } from './living-owners'
 import { storeCall } from './record-io'
 import type { IncomingEvent, RegistryOptions } from './registry-options'
 import type { WorkRunner } from './work-runner'
@@ -53,6 +53,8 @@ export interface CallTurnsOptions {
   live: LiveActors
   clock: Clock
   holder: CallHolder
+  /** With a shared store that knows who lives: which of some instances do. */
+  present?: Present
 }
 
 /**
@@ -70,12 +72,13 @@ export class CallTurns {
   readonly #live: LiveActors
   readonly #clock: Clock
   readonly #holder: CallHolder
+  readonly #present: Present | undefined
   /** The timers of turns without an event waiting to be tried again. */
   readonly #retries = new Set<unknown>()
   /** The registry is closing: a turn that fails now is not tried again. */
   #stopped = false
 
-  constructor ({ options, records, host, work, due, live, clock, holder }: CallTurnsOptions) {
+  constructor ({ options, records, host, work, due, live, clock, holder, present }: CallTurnsOptions) {
     this.#options = options
     this.#records = records
     this.#host = host
@@ -84,6 +87,7 @@ export class CallTurns {
     this.#live = live
     this.#clock = clock
     this.#holder = holder
+    this.#present = present
   }
 
   /** The turn of one event: restore the call, deliver what is due and then the event, wait for its work, save, reply. */
@@ -236,7 +240,7 @@ export class CallTurns {
   /** Restores the call from its record, or starts it; returns the work running then, which is not this turn's to wait for. */
   #restore (call: Call, record: SessionRecord | undefined, log: Logger): ReadonlySet<AnyActorRef> | Promise<ReadonlySet<AnyActorRef>> {
     const current = call.actor !== undefined && this.#records.current(call, record)
-    const alive = livingOwners(call, record, this.#work.instance, this.#records.shared ? this.#options.store : undefined)
+    const alive = livingOwners(call, record, this.#work.instance, this.#present)
     // The store is asked who lives only when another instance's work is in the record.
     if (alive instanceof Promise) return alive.then((owners) => this.#prepare(call, record, log, current, owners))
     return this.#prepare(call, record, log, current, alive)

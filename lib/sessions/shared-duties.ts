@@ -1,5 +1,6 @@
 import { storeCall } from './record-io'
 import type { SessionRecord, SessionStore, WorkRecord } from '../stores/store'
+import type { Present } from './living-owners'
 
 /** How often each instance asks a shared store for calls with a delay due, in ms (plus up to half again, at random). */
 const DUE_POLL = 200
@@ -13,6 +14,8 @@ const ANNOUNCE = 250
  * its work taken over within this, plus `DUE_GRACE` and a poll.
  */
 export const LAPSE = ANNOUNCE * 4
+/** A longer time between two announcements the store took means it could not be reached (or answered late) meanwhile, in ms. */
+const GAP = ANNOUNCE * 2
 /** An announcement is taken to hold this long after it was sent, in ms: half of its life is left for what follows. */
 const ANNOUNCED = LAPSE / 2
 
@@ -40,6 +43,17 @@ export class SharedStoreDuties {
   readonly #say: (() => Promise<void>) | undefined
   /** When the latest announcement the store took was sent; -Infinity before the first. */
   #announcedAt = -Infinity
+  /** Since when the store has taken this instance's announcements without a gap. */
+  #steadySince = -Infinity
+  /**
+   * Which of some instances live, as far as this instance can tell; undefined
+   * when the store cannot say. An instance missing from the store is taken
+   * for gone only while this instance's own announcements have been taken
+   * without a gap for a whole lapse: after a time in which the store could
+   * not be reached (or answered late), the others could not announce either,
+   * and every one of them is taken to live until it has had its chance to.
+   */
+  readonly present: Present | undefined
   /** The calls the latest announcement the store took leased. */
   #leased: ReadonlySet<string> = new Set()
 
@@ -49,6 +63,10 @@ export class SharedStoreDuties {
     this.#now = now
     this.#wake = wake
     this.#working = working
+    const { present } = store
+    this.present = present === undefined
+      ? undefined
+      : async (instances) => this.#judges() ? await storeCall(() => present.call(store, instances)) : instances
     if (store.dueCalls !== undefined) {
       // Jittered, so that instances started together do not all ask at once.
       this.#poller = setInterval(() => { this.pollDue().catch(noop) }, DUE_POLL + Math.floor(Math.random() * DUE_POLL / 2)).unref()
@@ -61,12 +79,23 @@ export class SharedStoreDuties {
         const calls = new Set(this.#working())
         const released = [...this.#leased].filter((id) => !calls.has(id))
         await storeCall(() => announce.call(store, instance, LAPSE, { calls: [...calls], until: at + LAPSE, released }))
+        // A gap since the last announcement taken: the store was out of reach (or slow) meanwhile.
+        // (An instance's first announcement is no gap: an instance that has just started judges at once.)
+        if (at - this.#announcedAt > GAP && this.#announcedAt !== -Infinity) this.#steadySince = at
         this.#announcedAt = Math.max(this.#announcedAt, at)
         this.#leased = calls
       }
       this.#announcer = setInterval(() => this.#announce(), ANNOUNCE).unref()
       this.#announce()
     }
+  }
+
+  /** Whether this instance can tell a gone instance from one the store could not hear: see `present`. */
+  #judges (): boolean {
+    // Without announcements of its own to go by, the store's word is taken.
+    if (this.#say === undefined) return true
+    const now = this.#now()
+    return now - this.#announcedAt <= GAP && now - this.#steadySince >= LAPSE
   }
 
   #announce (): void {

@@ -55,6 +55,13 @@ const FIXED: Record<string, { schedule: Step[], broke: string }> = {
   'a turn without an event that failed while close() waited for it armed its retry after close (a timer left)': {
     schedule: [send(0, 'user_speak delay', 0), { kind: 'fault', fault: 'lock-times-out' }, { kind: 'advance', ms: 900 }, { kind: 'close', who: 0 }, { kind: 'advance', ms: 900 }, send(0, 'session_start', 0)],
     broke: 'closed-quiet'
+  },
+  'the store out of reach for longer than an announcement lasts: the instance that came back first took a live instance for gone and ran its work again': {
+    schedule: [
+      { kind: 'advance', ms: 900 }, send(0, 'user_speak work', 0), send(0, 'session_start', 0), { kind: 'advance', ms: 1600 }, { kind: 'advance', ms: 900 },
+      { kind: 'fault', fault: 'down' }, { kind: 'advance', ms: 300 }, { kind: 'fault', fault: 'down' }, { kind: 'advance', ms: 900 }
+    ],
+    broke: 'work-once'
   }
 }
 
