@@ -2,11 +2,15 @@ import { aiSdkModel } from '../lib/ai-sdk'
 import { scriptedModel } from '../lib/testing'
 import type { AgentModel } from '../lib'
 
+const CHRISTMAS_EVE = { date: '2026-12-24', time: '19:00', people: 4 }
+
 /** What the scripted model answers each call, in order: one booking, start to end. */
 export const DEMO_ANSWERS = [
   'Of course! For which day, at what time, and for how many people?',
-  { tool: { name: 'check_availability', args: { date: '2026-12-24', time: '19:00', people: 4 } } },
-  { text: 'Let me note that.', tool: { name: 'book_table', args: { date: '2026-12-24', time: '19:00', people: 4 } } }
+  { tool: { name: 'check_availability', args: CHRISTMAS_EVE } },
+  'A table for 4 on Christmas Eve at 19:00 is free. Shall I book it?',
+  { text: 'Let me book that.', tool: { name: 'book_table', args: CHRISTMAS_EVE } },
+  { tool: { name: 'confirm_booking', args: CHRISTMAS_EVE } }
 ]
 
 /**

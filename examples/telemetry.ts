@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify'
  * The plugin's histograms in seconds. Prometheus names carry their unit
  * (`aiflow_reply_duration_seconds_bucket`); this exporter does not add it, so these views do.
  */
-const SECONDS = ['aiflow.reply.duration', 'aiflow.store.duration', 'aiflow.lock.wait']
+const SECONDS = ['aiflow.reply.duration', 'aiflow.store.duration', 'aiflow.lock.wait', 'aiflow.agent.first_sentence', 'aiflow.tool.duration']
 
 export interface DemoTelemetry {
   /** Serves `GET /metrics` in Prometheus text format and, with traces, traces every request. Register before the plugin. */

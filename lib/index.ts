@@ -13,6 +13,7 @@ import { OutboundNotConfiguredError } from './errors'
 import { Recorder } from './recording'
 import { socketErrorHandler } from './transport/socket-errors'
 import { CallTelemetry } from './telemetry'
+import { functionToolNames } from './telemetry/tool-kinds'
 import { checkReadiness, readinessRoute, type Readiness } from './transport/readiness'
 
 /** What the plugin adds to the Fastify instance as `fastify.aiFlow`. */
@@ -44,7 +45,7 @@ async function aiFlow (fastify: FastifyInstance, opts: FastifyAiFlowOptions): Pr
   const options = resolveOptions(opts)
   const recorder = options.record === undefined ? undefined : await Recorder.open(options.record, fastify.log, { replyTimeout: options.replyTimeout, flowVersion: options.flowVersion })
   // Asks once, now, whether the application registered an OpenTelemetry SDK.
-  const telemetry = new CallTelemetry({ flowVersion: options.flowVersion, log: fastify.log })
+  const telemetry = new CallTelemetry({ flowVersion: options.flowVersion, log: fastify.log, tools: functionToolNames([options.flow, ...Object.values(options.flows)]) })
   const registry = new SessionRegistry({ ...options, log: fastify.log, observe: recorder?.observe, modelCalls: recorder?.modelCalls, telemetry })
   const unknownTypes = new UnknownEventTypes(knownEventTypes([options.flow, ...Object.values(options.flows)]))
 
@@ -128,7 +129,7 @@ export { defaultFallback } from './options'
 export * from './protocol'
 export * from './flow'
 export * from './agent'
-export { MemoryStore, type SessionStore, type SessionRecord, type LockedRecord, type LockOptions, type LockChange, type LiveBoard, type LiveChange } from './stores'
+export { MemoryStore, type SessionStore, type SessionRecord, type LockedRecord, type LockOptions, type LockChange, type WorkLeases, type LiveBoard, type LiveChange } from './stores'
 export type { CallView } from './sessions'
 export * from './errors'
 export { placeCall, type OutboundOptions, type OutboundCallResult, type ServiceError } from './outbound'

@@ -3,6 +3,7 @@ import { formatProblems, validateAction, type FlowAction } from './protocol'
 import { flowVersionOf, hangup, speak } from './flow'
 import { MemoryStore, type SessionStore } from './stores'
 import { InvalidOptionError } from './errors'
+import { DRAIN_TIMEOUT } from './sessions/registry'
 import { resolveOutboundOptions, type OutboundOptions } from './outbound'
 import type { RecordOptions } from './recording'
 
@@ -19,6 +20,15 @@ export interface FastifyAiFlowOptions {
   replyTimeout?: number
   /** A call with no event for this long is dropped, in ms. Default 30 minutes. */
   sessionTtl?: number
+  /**
+   * With a shared store (`RedisStore`): how long `app.close()` lets the work
+   * still running here (a model's answer, a booking) finish, its results
+   * kept with their calls, before it hands that work over to the other
+   * instances, which run it again at once with the same keys, in ms. `0`
+   * hands it over at once. Keep it below the orchestrator's grace period,
+   * with `replyTimeout` and a margin. Default 10000.
+   */
+  drainTimeout?: number
   /** At most this many live calls; further new calls get 503. Default 10000. */
   maxSessions?: number
   /**
@@ -111,6 +121,17 @@ function fail (name: string, given: unknown, allowed: string): never {
 function positiveInteger (name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) fail(name, value, 'a positive integer')
+  return value
+}
+
+/** The longest a timer can wait, in ms. */
+const LONGEST_DELAY = 2 ** 31 - 1
+
+function delay (name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > LONGEST_DELAY) {
+    fail(name, value, `a whole number of ms from 0 to ${LONGEST_DELAY}`)
+  }
   return value
 }
 
@@ -224,6 +245,7 @@ export function resolveOptions (options: FastifyAiFlowOptions): ResolvedOptions 
     store: store ?? new MemoryStore(),
     replyTimeout: positiveInteger('replyTimeout', options.replyTimeout, DEFAULT_REPLY_TIMEOUT),
     sessionTtl: positiveInteger('sessionTtl', options.sessionTtl, 30 * 60_000),
+    drainTimeout: delay('drainTimeout', options.drainTimeout, DRAIN_TIMEOUT),
     maxSessions: positiveInteger('maxSessions', options.maxSessions, 10_000),
     liveActors: count('liveActors', options.liveActors, 1000),
     bodyLimit: positiveInteger('bodyLimit', options.bodyLimit, 65_536),

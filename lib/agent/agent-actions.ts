@@ -7,6 +7,7 @@ import type { ModelTurnOutput, SentenceEvent } from './model-turn'
 import type { AgentMessage } from './model'
 import type { AnyAgentOptions } from './agent-state'
 import { handedOver, handoffOf, since, type SummaryOutput } from './handoff'
+import { agentTurnsOf, type AgentTurnEnd } from './turn-observer'
 
 /** Characters of a caller turn the model gets unless told otherwise: a long monologue, far below a webhook's body limit. */
 const DEFAULT_TURN_LIMIT = 2000
@@ -15,6 +16,16 @@ const DEFAULT_TURN_LIMIT = 2000
 const DEFAULT_SILENCE = 'Are you still there?'
 
 export type Args = { context: MachineContext, event: EventObject }
+
+/** The turn measured (when the call measures its turns) ends so. */
+const turnEnds = (end: AgentTurnEnd) => ({ system }: { system: unknown }): void => { agentTurnsOf(system)?.turnEnded(end) }
+const answered = turnEnds('answer')
+const turnFailed = turnEnds('error')
+const cutShort = turnEnds('interrupted')
+/** A step that called function tools goes on; one that took a transition ends the turn. */
+const tookTransition = ({ event, system }: { event: EventObject, system: unknown }): void => {
+  if ((event as DoneStateEvent<ModelTurnOutput>).output.result === 'tool') agentTurnsOf(system)?.turnEnded('transition')
+}
 
 /** What an `enqueueActions` of the agent gets: the flow's context and event, and what it may enqueue. */
 type Enqueuing = Args & { enqueue: { emit: (action: FlowAction) => void, assign: (values: { agent: AgentMemory }) => void } }
@@ -71,6 +82,11 @@ export function agentActions (options: AnyAgentOptions) {
     enqueue.assign({ agent: memory })
   })
   const greeting = options.greeting
+  const stopSpeaking = enqueueActions(({ context, enqueue }: Enqueuing) => {
+    enqueue.emit(bargeIn())
+    enqueue.assign({ agent: cutOff(memoryOf(context)) })
+  })
+  const turnStarts = ({ system }: { system: unknown }): void => { agentTurnsOf(system)?.turnStarted(options.id) }
   return {
     greet: greeting === undefined ? undefined : sayAndRemember(() => greeting),
     // Silences are counted from the state's entry: an earlier visit's do not count.
@@ -80,26 +96,27 @@ export function agentActions (options: AnyAgentOptions) {
       (memory, args) => counting ? { ...memory, silences: silences(args) + 1 } : memory
     ),
     // A transition taken, or function calls made (they run, and the model is asked again with their results): what it said before is said at once.
-    finishWithTool: finish(false),
+    finishWithTool: [finish(false), tookTransition],
     // The summary of a handoff is made: it and the note stand for the conversation, and what was said meanwhile follows.
     summarised: remember((memory, { context, event }) => {
       const { tool, args, summary } = (event as DoneActorEvent<SummaryOutput>).output
       return handedOver({ ...memory, messages: since(memory.messages, tool) }, handoffs[tool], { from: options.id, tool, args, context }, summary)
     }),
     // The agent state the call was handed to asks its model at once: it answers the caller's turn that led to the handoff.
-    takeOver: remember(({ handover: _, ...memory }) => memory),
+    // Measured as a turn of its own, from the handover.
+    takeOver: [remember(({ handover: _, ...memory }) => memory), turnStarts],
     toolResults: remember(({ calls: _, ...memory }, { event }) => noted(memory, (event as DoneActorEvent<AgentMessage[]>).output, history)),
     // A caller's turn while a tool that must finish runs: heard, and the tool goes on.
     callerTurnWhileWorking: remember((memory, { event }) => ({
       ...heard(memory, (event as UserSpeakEvent).text, (event as UserSpeakEvent).barged_in === true, history, turnLimit),
       calls: memory.calls
     })),
-    finishWithAnswer: finish(true),
-    callerTurn: remember((memory, { event }) => heard(memory, (event as UserSpeakEvent).text, (event as UserSpeakEvent).barged_in === true, history, turnLimit)),
-    interrupted: enqueueActions(({ context, enqueue }: Enqueuing) => {
-      enqueue.emit(bargeIn())
-      enqueue.assign({ agent: cutOff(memoryOf(context)) })
-    }),
+    finishWithAnswer: [finish(true), answered],
+    callerTurn: [remember((memory, { event }) => heard(memory, (event as UserSpeakEvent).text, (event as UserSpeakEvent).barged_in === true, history, turnLimit)), turnStarts],
+    interrupted: [stopSpeaking, cutShort],
+    // The caller cut the answer off while a tool that must finish runs: the turn goes on.
+    interruptedWhileWorking: stopSpeaking,
+    turnFailed,
     sentence: enqueueActions(({ context, event, enqueue }: Enqueuing) => {
       const { text } = event as SentenceEvent
       enqueue.emit(spoken(text, false))

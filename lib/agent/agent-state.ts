@@ -139,7 +139,7 @@ function workingState (id: string, functions: Record<string, AnyFunctionTool>, a
         { target: 'thinking', actions: act.callerTurn }
       ],
       user_speech_started: [
-        { guard: (args: Args) => mustFinish(args) && isPlaying(args), actions: act.interrupted },
+        { guard: (args: Args) => mustFinish(args) && isPlaying(args), actions: act.interruptedWhileWorking },
         { guard: mustFinish },
         { target: 'listening', actions: act.interrupted }
       ],
@@ -256,7 +256,7 @@ function agentState (options: AnyAgentOptions): AnyStateNodeConfig {
           return { result: 'tool', tool: output.tool, args: output.args }
         }
       },
-      failed: { type: 'final', output: ({ event }: Args): ModelFailed => ({ result: 'error', error: errorMessage(event, toolRounds) }) },
+      failed: { type: 'final', entry: act.turnFailed, output: ({ event }: Args): ModelFailed => ({ result: 'error', error: errorMessage(event, toolRounds) }) },
       // Only a state that gives up on silence has a way there: `check` finds an unreachable state.
       ...(options.onNoInput === undefined ? {} : { noInput: { type: 'final', output: { result: 'no-input' } } })
     },

@@ -4,6 +4,8 @@ import { fromPromise, type MachineContext } from 'xstate'
 import { workKey } from '../flow/work-key'
 import { messageOf } from '../error-message'
 import type { AgentMessage } from './model'
+import { agentTurnsOf, type ToolOutcome } from './turn-observer'
+import { modelCallHook, type ToolCall, type ToolReply } from './model-calls'
 
 /** What a function tool's `run` is given. */
 export interface FunctionToolRun<P extends TSchema, C extends MachineContext = MachineContext> {
@@ -93,9 +95,11 @@ function asText (result: unknown): string {
   return typeof result === 'string' ? result : String(JSON.stringify(result ?? null))
 }
 
+/** What came of one call: `ok` only when `outcome` is. */
+interface Ran { ok: boolean, result: string, outcome: ToolOutcome }
+
 /** Runs one call: its result or error, never a throw; its own signal aborts at its timeout or with the round's. */
-async function runOne (tool: AnyFunctionTool, call: FunctionCall, context: MachineContext, key: string, round: AbortSignal, emit: (event: SlowToolEvent) => void): Promise<{ ok: boolean, result: string }> {
-  if (call.problem !== undefined) return { ok: false, result: call.problem }
+async function runOne (tool: AnyFunctionTool, call: FunctionCall, context: MachineContext, key: string, round: AbortSignal, emit: (event: SlowToolEvent) => void): Promise<Ran> {
   const controller = new AbortController()
   const stop = (): void => controller.abort(new Error('aborted'))
   round.addEventListener('abort', stop)
@@ -104,16 +108,17 @@ async function runOne (tool: AnyFunctionTool, call: FunctionCall, context: Machi
   const stopped = new Promise<never>((_resolve, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason)))
   const timer = setTimeout(() => controller.abort(new Error(`${call.name} took longer than ${seconds} s`)), seconds * 1000).unref()
   const slow = tool.slowLine === undefined ? undefined : setTimeout(emit, tool.slowLine.after, { type: SLOW_TOOL, text: tool.slowLine.text }).unref()
-  let outcome: { ok: boolean, result: string }
+  let outcome: Ran
   try {
     const result = await Promise.race([tool.run({ args: call.args, context, key, signal: controller.signal }), stopped])
-    outcome = { ok: true, result: asText(result) }
+    outcome = { ok: true, result: asText(result), outcome: 'ok' }
     if (tool.result !== undefined && !Value.Check(tool.result, result)) {
       const problems = [...Value.Errors(tool.result, result)].map((error) => `${error.path === '' ? 'result' : error.path}: ${error.message}`)
-      outcome = { ok: false, result: `${call.name} gave an invalid result: ${problems.join('; ')}` }
+      outcome = { ok: false, result: `${call.name} gave an invalid result: ${problems.join('; ')}`, outcome: 'error' }
     }
   } catch (err) {
-    outcome = { ok: false, result: messageOf(err) }
+    // The round's abort aborts the call's own signal too: it is asked first.
+    outcome = { ok: false, result: messageOf(err), outcome: round.aborted ? 'aborted' : controller.signal.aborted ? 'timeout' : 'error' }
   }
   clearTimeout(timer)
   clearTimeout(slow)
@@ -121,14 +126,30 @@ async function runOne (tool: AnyFunctionTool, call: FunctionCall, context: Machi
   return outcome
 }
 
+/** A call as the call's hook is given it. */
+function hooked (tool: AnyFunctionTool, call: FunctionCall, key: string, emit: (event: SlowToolEvent) => void): ToolCall {
+  const { slowLine } = tool
+  return {
+    name: call.name,
+    args: call.args,
+    key,
+    parameters: tool.parameters,
+    result: tool.result,
+    slowLine: slowLine === undefined ? undefined : { after: slowLine.after, say: () => emit({ type: SLOW_TOOL, text: slowLine.text }) }
+  }
+}
+
 /**
  * The promise work of one round of function calls: runs them side by side,
  * each with the key of this work and its place in the round, and ends with
  * one tool entry per call for the conversation (a failure, a timeout or an
  * invalid result as an error for the model). Aborted, it aborts every call.
+ * The call's hook, if it has one, takes part in every run: a recording keeps
+ * it, a replay answers in its place and runs nothing. A call whose
+ * arguments do not fit never runs, and no hook hears of it.
  */
 export function functionRound (tools: Readonly<Record<string, AnyFunctionTool>>) {
-  return fromPromise<AgentMessage[], FunctionRoundInput, SlowToolEvent>(async ({ input, signal, self, emit }) => {
+  return fromPromise<AgentMessage[], FunctionRoundInput, SlowToolEvent>(async ({ input, signal, self, emit, system }) => {
     // Outside the plugin (a bare actor) there is no engine to give a key: the actor's id stands in.
     const base = workKey(self) ?? self.id
     let lineSaid = false
@@ -138,8 +159,21 @@ export function functionRound (tools: Readonly<Record<string, AnyFunctionTool>>)
       lineSaid = true
       emit(event)
     }
-    const results = await Promise.all(input.calls.map(async (call, index) =>
-      await runOne(tools[call.name], call, input.context, input.calls.length === 1 ? base : `${base}:${index}`, signal, slow)))
+    const hook = modelCallHook(system)
+    const turns = agentTurnsOf(system)
+    const results = await Promise.all(input.calls.map(async (call, index): Promise<ToolReply> => {
+      // A call whose arguments do not fit never runs: the conversation keeps it, the measures do not.
+      if (call.problem !== undefined) return { ok: false, result: call.problem }
+      const tool = tools[call.name]
+      const key = input.calls.length === 1 ? base : `${base}:${index}`
+      const run = async (): Promise<ToolReply> => {
+        const ran = turns?.toolStarted(call.name, call.args, input.round)
+        const result = await runOne(tool, call, input.context, key, signal, slow)
+        ran?.(result.outcome, result.result)
+        return { ok: result.ok, result: result.result }
+      }
+      return hook === undefined ? await run() : await hook.tool(hooked(tool, call, key, slow), run, signal)
+    }))
     signal.throwIfAborted()
     return input.calls.map((call, index): AgentMessage => ({ role: 'tool', name: call.name, args: call.args, ok: results[index].ok, result: results[index].result, round: input.round }))
   })

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { AnyStateMachine } from 'xstate'
 import { parseRecording, type RecordedCall } from '../recording'
-import { replayRecording, type ModelDifference, type ReplayDifference, type ReplayResult } from '../testing'
+import { replayRecording, type ModelDifference, type ReplayDifference, type ReplayResult, type ToolDifference } from '../testing'
 import { formatState } from './render'
 import type { Paint } from './paint'
 import { UsageError } from './usage-error'
@@ -60,13 +60,16 @@ export function replayReport (result: ReplayResult, c: Paint): string[] {
     lines.push(c.dim(`    state: recorded ${recorded}, replayed ${replayed}`))
   }
   for (const difference of result.modelDifferences) lines.push(...modelLines(difference, c))
+  for (const difference of result.toolDifferences) lines.push(...toolLines(difference, c))
   for (const { sessionId, err } of result.errors) lines.push(c.yellow(`call ${sessionId}: the flow failed: ${err.message}`))
   for (const { sessionId, recorded, replayed } of result.versions) lines.push(c.yellow(`call ${sessionId}: recorded with flow version ${recorded}, replayed with ${replayed}`))
   const calls = `${result.calls} call${result.calls === 1 ? '' : 's'}, ${result.events} event${result.events === 1 ? '' : 's'}`
   const count = result.differences.length
   const models = result.modelDifferences.length
-  const asked = models === 0 ? '' : `, ${models} model request${models === 1 ? '' : 's'} differ${models === 1 ? 's' : ''}`
-  lines.push(count === 0 && models === 0
+  const tools = result.toolDifferences.length
+  const asked = (models === 0 ? '' : `, ${models} model request${models === 1 ? '' : 's'} differ${models === 1 ? 's' : ''}`) +
+    (tools === 0 ? '' : `, ${tools} tool call${tools === 1 ? '' : 's'} differ${tools === 1 ? 's' : ''}`)
+  lines.push(count === 0 && models === 0 && tools === 0
     ? c.green(`${calls}: every reply matches the recording`)
     : c.red(`${calls}: ${count} repl${count === 1 ? 'y differs' : 'ies differ'} from the recording${asked}`))
   return lines
@@ -84,6 +87,25 @@ function modelLines ({ sessionId, position, recorded, replayed }: ModelDifferenc
   ])]
 }
 
+/** A tool call that differs from the recorded one: in what (the tool, its arguments, its schemas), recorded against replayed. */
+function toolLines ({ sessionId, position, recorded, replayed }: ToolDifference, c: Paint): string[] {
+  const head = c.bold(`call ${sessionId}, tool call ${position} (${replayed.name}): `)
+  if (recorded === undefined) return [head + 'the recording has no result for it']
+  const parts: Array<[string, unknown, unknown]> = [
+    ['tool', recorded.name, replayed.name],
+    ['arguments', recorded.args, replayed.args],
+    ['arguments schema', recorded.schemas.parameters, replayed.schemas.parameters],
+    ['result schema', recorded.schemas.result, replayed.schemas.result]
+  ]
+  const differing = parts.filter(([, a, b]) => JSON.stringify(a) !== JSON.stringify(b))
+  const show = (value: unknown): string => value === undefined ? '(none)' : JSON.stringify(value)
+  const answered = recorded.name === replayed.name ? 'answered from the recording all the same' : 'answered with an error'
+  return [head + `differs in ${differing.map(([part]) => part).join(', ')}; ${answered}`, ...differing.flatMap(([part, a, b]) => [
+    `    recorded ${part}: ${c.green(show(a))}`,
+    `    replayed ${part}: ${c.red(show(b))}`
+  ])]
+}
+
 /**
  * Replays a recording (a file or a directory) through a flow; resolves with
  * the report and whether anything differed. Each call is served with the
@@ -92,5 +114,5 @@ function modelLines ({ sessionId, position, recorded, replayed }: ModelDifferenc
 export async function replay (file: string, flow: AnyStateMachine, c: Paint, replyTimeout?: number): Promise<{ lines: string[], differs: boolean }> {
   const calls = await readRecordings(file)
   const result = await replayRecording(calls, flow, { replyTimeout })
-  return { lines: replayReport(result, c), differs: result.differences.length > 0 || result.modelDifferences.length > 0 }
+  return { lines: replayReport(result, c), differs: result.differences.length > 0 || result.modelDifferences.length > 0 || result.toolDifferences.length > 0 }
 }

@@ -51,7 +51,7 @@ function phoneDigits (text: string): boolean {
  * whatever its key: `numberTries: 0` is a count, `callback: '+49 30 1234567'`
  * is a number to hide. A number value is masked under a key naming a phone.
  */
-function maskPhoneNumbers (key: string, value: unknown): unknown {
+export function maskPhoneNumbers (key: string, value: unknown): unknown {
   if (typeof value === 'string' && PHONE_TEXT.test(value) && !DATE_TEXT.test(value) && phoneDigits(value)) return maskNumber(value)
   if (typeof value === 'number' && PHONE_KEY.test(key) && Number.isInteger(value) && phoneDigits(String(value))) return maskNumber(String(value))
   return value

@@ -1,24 +1,26 @@
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { AnyStateMachine } from 'xstate'
-import { callView, type CallTurn, type Logger, type SessionRegistry } from '../sessions'
+import { callView, type CallTurn, type Logger, type SessionRegistry, type ToolCallNews } from '../sessions'
 import type { LiveBoard } from '../stores/store'
 import { toMermaid } from '../tools/mermaid'
 import { callDetail, type CallDetail } from './call-detail'
 import { liveCall, type LiveCall } from './live-call'
-import { Transcripts, turnLines, type TranscriptLine } from './transcript'
+import { Transcripts, toolLine, turnLines, type TranscriptLine } from './transcript'
 
 /** A shared line's text is cut at this length: the board keeps a bounded amount per call. */
 export const SHARED_LINE_CHARACTERS = 2000
 /** Calls whose latest revision a hub remembers, to keep a call's changes in order: the most recent. */
 export const REVISIONS_KEPT = 10_000
+/** Tool lines kept per call between two turns, to be shared with the next: the latest. */
+export const TOOLS_KEPT = 50
 
 /** What a hub tells the others through the board; a call's view comes with its record's revision. */
 type Said = { id: string } & ({ call: LiveCall, revision: number } | { turn: number } | { ended: true })
 type BoardMessage = Said & { from: string }
 
 /** What the hub reads of the registry. */
-export type LiveSource = Pick<SessionRegistry, 'ids' | 'get' | 'record' | 'watch' | 'observe'>
+export type LiveSource = Pick<SessionRegistry, 'ids' | 'get' | 'record' | 'watch' | 'observe'> & Partial<Pick<SessionRegistry, 'watchTools'>>
 
 /** The flow as a page first draws it. */
 export interface LiveFlow {
@@ -67,11 +69,14 @@ export class LiveHub {
   readonly #unwatch: () => void
   readonly #unobserve: () => void
   readonly #unlisten: () => void
+  readonly #unwatchTools: () => void
   readonly #keepAlive: NodeJS.Timeout
   /** Tells this hub's messages from the others' on the board. */
   readonly #instance = randomUUID()
   /** The latest revision sent of each call, so that a change heard late from the board is not shown over a later one. */
   readonly #revisions = new Revisions(REVISIONS_KEPT)
+  /** With a board: the lines of tools run since each call's last turn, shared with its next. */
+  readonly #tools = new Map<string, TranscriptLine[]>()
   #tail: Promise<void> = Promise.resolve()
   /** Set by `close()`: a stream still opening then is ended, not kept. */
   #closed = false
@@ -82,7 +87,13 @@ export class LiveHub {
     this.#unwatch = options.registry.watch((id, ended) => { this.#changed(id, ended) })
     this.#unobserve = options.registry.observe((turn) => { this.#heard(turn) })
     this.#unlisten = options.board?.listen((message) => { this.#received(message) }) ?? (() => {})
+    this.#unwatchTools = options.registry.watchTools?.((id, tool) => { this.#toolRan(id, tool) }) ?? (() => {})
     this.#keepAlive = setInterval(() => { this.#broadcast(': keep-alive\n\n') }, options.keepAlive).unref()
+  }
+
+  /** Calls with a transcript here. */
+  get heard (): number {
+    return this.#transcripts.size
   }
 
   /** The most recently active calls, as a page's first list. */
@@ -159,6 +170,7 @@ export class LiveHub {
     this.#unwatch()
     this.#unobserve()
     this.#unlisten()
+    this.#unwatchTools()
     clearInterval(this.#keepAlive)
     for (const response of this.#clients) response.end()
     this.#clients.clear()
@@ -171,11 +183,29 @@ export class LiveHub {
     if (turn.event.type === 'session_end') return
     const { board } = this.#options
     if (board !== undefined) {
-      // Ordered by when the event arrived, then by place in the turn: lines from every instance fall in the call's order.
-      const lines = turnLines(turn).slice(0, 1000).map((line, i) => ({ order: turn.at * 1000 + i, text: JSON.stringify(cut(line)) }))
+      // Ordered by when the event arrived, then by place in the turn, so that lines from every instance fall in the
+      // call's order: the event, the tools its work ran while the reply waited (as the transcript here), the reply.
+      const tools = this.#tools.get(id) ?? []
+      this.#tools.delete(id)
+      const [heard, ...reply] = turnLines(turn)
+      const during = tools.filter((line) => line.at >= turn.at)
+      const lines = [
+        // A tool that ran before the event (for work that went on after its reply) comes after that reply.
+        ...tools.filter((line) => line.at < turn.at).map((line) => ({ order: line.at * 1000 + 999, line })),
+        ...[heard, ...during, ...reply].slice(0, 999).map((line, i) => ({ order: turn.at * 1000 + i, line }))
+      ].map(({ order, line }) => ({ order, text: JSON.stringify(cut(line)) }))
       this.#share(id, board.put(id, { lines }, this.#ttl, this.#say({ id, turn: turn.at })))
     }
     this.#tail = this.#tail.then(() => { this.#broadcast(message('turn', { id, at: turn.at })) })
+  }
+
+  /** A function tool ran: its line joins the call's transcript, and pages that show the call read it again. */
+  #toolRan (id: string, tool: ToolCallNews): void {
+    this.#transcripts.addTool(id, tool)
+    const { board } = this.#options
+    // Shared with the turn whose reply waited for it, in its place; at most a few per turn.
+    if (board !== undefined) this.#tools.set(id, [...(this.#tools.get(id) ?? []), toolLine(tool)].slice(-TOOLS_KEPT))
+    this.#tail = this.#tail.then(() => { this.#broadcast(message('turn', { id, at: tool.at })) })
   }
 
   #changed (id: string, ended: boolean): void {
@@ -183,6 +213,7 @@ export class LiveHub {
     if (ended) {
       this.#transcripts.forget(id)
       this.#revisions.delete(id)
+      this.#tools.delete(id)
       if (board !== undefined) this.#share(id, board.end(id, this.#say({ id, ended: true })))
     }
     this.#tail = this.#tail.then(async () => {

@@ -49,13 +49,22 @@ async function drawDiagram (source) {
 const WHO = { caller: 'Caller', us: 'We', call: 'Call' }
 const KIND = {
   said: 'said', key: 'pressed', 'barge-in': 'barged in', timeout: 'timed out', speak: 'said', audio: 'played audio',
-  hangup: 'hung up', transfer: 'transferred', send_sms: 'sent an SMS', barge_in: 'stopped playback', mix_audio: 'mixed audio'
+  hangup: 'hung up', transfer: 'transferred', send_sms: 'sent an SMS', barge_in: 'stopped playback', mix_audio: 'mixed audio', tool: 'ran a tool'
+}
+
+/** A tool's run, collapsed: its name, outcome and time; opened, its arguments and its result (or error). */
+function toolRun (line) {
+  const tool = line.tool
+  return el('details', { 'data-key': line.at + ' ' + line.text },
+    el('summary', {}, line.text + ' · ' + tool.outcome + ' · ' + tool.ms + ' ms · round ' + tool.round),
+    el('span', { class: 'label' }, 'Arguments'), el('pre', { class: 'args' }, tool.args),
+    el('span', { class: 'label' }, tool.outcome === 'ok' ? 'Result' : 'Error'), el('pre', { class: 'result' }, tool.result))
 }
 
 function transcriptLine (line) {
   const who = WHO[line.from] + ' ' + (KIND[line.kind] || line.kind)
   return el('li', { 'data-from': line.from, 'data-kind': line.kind },
-    el('time', {}, clock(line.at)), el('span', { class: 'who' }, who), el('span', { class: 'text' }, line.text))
+    el('time', {}, clock(line.at)), el('span', { class: 'who' }, who), el('span', { class: 'text' }, line.tool ? toolRun(line) : line.text))
 }
 
 function timerItem (timer) {
@@ -78,7 +87,10 @@ function drawDetail (detail) {
     ...fact('Status', call.status),
     ...fact('States', call.states.join(', ') || '—'),
     ...fact('Started', clock(call.startedAt)))
+  // A tool's run someone opened stays open as the transcript is drawn again.
+  const open = new Set([...document.querySelectorAll('#transcript details[open]')].map((node) => node.dataset.key))
   $('#transcript').replaceChildren(...detail.transcript.map(transcriptLine))
+  for (const node of document.querySelectorAll('#transcript details')) node.open = open.has(node.dataset.key)
   $('#no-transcript').hidden = detail.transcript.length > 0
   $('#transcript').lastElementChild?.scrollIntoView({ block: 'nearest' })
   $('#timers').replaceChildren(...detail.timers.map(timerItem))

@@ -35,6 +35,9 @@ ol#transcript { list-style: none; margin: 0; padding: 0; max-height: 26rem; over
 #transcript li[data-from="us"] .who { color: #15803d; }
 #transcript li[data-from="call"] .who { color: #6b7280; font-weight: normal; }
 #transcript li[data-kind="barge-in"] .who, #transcript li[data-kind="timeout"] .who { color: #b45309; }
+#transcript details summary { cursor: pointer; font-family: ui-monospace, monospace; font-size: .85rem; }
+#transcript details .label { display: block; margin-top: .3rem; font-size: .75rem; color: #6b7280; }
+#transcript details pre { margin: .1rem 0; padding: .3rem; background: #f6f7f9; border-radius: .3rem; font-size: .8rem; white-space: pre-wrap; }
 ul#timers { margin: 0; padding-left: 1.1rem; }
 #timers code { font-size: .8rem; }
 form#login { padding: 1rem 1.25rem; }

@@ -1,7 +1,7 @@
 import { formatProblems, validateEvent, type AiFlowAction, type Session } from '../protocol'
 import type { CallTurn } from '../sessions'
 import { redactAction, redactEvent } from './redact'
-import type { ModelCallRecord } from '../agent/model-calls'
+import type { ModelCallRecord, ToolCallRecord } from '../agent/model-calls'
 
 /**
  * One line of a recording: one event of one call and what came of it.
@@ -51,12 +51,19 @@ export function modelLine (sessionId: string, model: ModelCallRecord): string {
   return JSON.stringify({ sessionId, model }) + '\n'
 }
 
-/** A recorded call: its turns in order, and its model calls in the order they were made. */
+/** The JSON line for one run of a function tool of a call's agent states. */
+export function toolLine (sessionId: string, tool: ToolCallRecord): string {
+  return JSON.stringify({ sessionId, tool }) + '\n'
+}
+
+/** A recorded call: its turns in order, and its model calls and tool runs in the order they were made. */
 export interface RecordedCall {
   sessionId: string
   turns: RecordedTurn[]
   /** What the model calls of its agent states returned, in the order they were made (`parseRecording` always fills it). */
   models?: ModelCallRecord[]
+  /** What the function tools of its agent states did, in the order they began (`parseRecording` always fills it). */
+  tools?: ToolCallRecord[]
 }
 
 /** What is wrong with a model call's line, or undefined. */
@@ -65,6 +72,17 @@ function modelLineProblem (line: { sessionId?: unknown, model?: unknown }): stri
   const model = line.model as Partial<Record<keyof ModelCallRecord, unknown>> | null
   if (typeof model !== 'object' || model === null || typeof model.at !== 'number' || typeof model.request !== 'object' || !Array.isArray(model.parts)) {
     return 'has a model call without "at", "request" and "parts"'
+  }
+  return undefined
+}
+
+/** What is wrong with a tool run's line, or undefined. */
+function toolLineProblem (line: { sessionId?: unknown, tool?: unknown }): string | undefined {
+  if (typeof line.sessionId !== 'string' || line.sessionId === '') return 'has a tool run without a "sessionId"'
+  const tool = line.tool as Partial<Record<keyof ToolCallRecord, unknown>> | null
+  if (typeof tool !== 'object' || tool === null || typeof tool.at !== 'number' || typeof tool.name !== 'string' || typeof tool.ok !== 'boolean' ||
+    typeof tool.result !== 'string' || typeof tool.ms !== 'number' || typeof tool.schemas !== 'object' || tool.schemas === null) {
+    return 'has a tool run without "at", "name", "schemas", "ok", "result" and "ms"'
   }
   return undefined
 }
@@ -99,16 +117,21 @@ export function parseRecording (text: string): RecordedCall[] {
     } catch {
       throw new SyntaxError(`line ${index + 1} is not JSON`)
     }
-    const isModel = typeof value === 'object' && value !== null && 'model' in value
-    const problem = isModel ? modelLineProblem(value as { sessionId?: unknown, model?: unknown }) : lineProblem(value)
+    const kind = typeof value !== 'object' || value === null ? 'turn' : 'model' in value ? 'model' : 'tool' in value ? 'tool' : 'turn'
+    const problem = kind === 'model' ? modelLineProblem(value as { sessionId?: unknown, model?: unknown }) : kind === 'tool' ? toolLineProblem(value as { sessionId?: unknown, tool?: unknown }) : lineProblem(value)
     if (problem !== undefined) throw new SyntaxError(`line ${index + 1} ${problem}`)
-    const id = isModel ? (value as { sessionId: string }).sessionId : (value as RecordedTurn).event.session.id
+    const id = kind === 'turn' ? (value as RecordedTurn).event.session.id : (value as { sessionId: string }).sessionId
     let call = calls.get(id)
-    if (call === undefined) calls.set(id, call = { sessionId: id, turns: [], models: [] })
-    if (isModel) (call.models as ModelCallRecord[]).push((value as { model: ModelCallRecord }).model)
+    if (call === undefined) calls.set(id, call = { sessionId: id, turns: [], models: [], tools: [] })
+    if (kind === 'model') (call.models as ModelCallRecord[]).push((value as { model: ModelCallRecord }).model)
+    else if (kind === 'tool') (call.tools as ToolCallRecord[]).push((value as { tool: ToolCallRecord }).tool)
     else call.turns.push(value as RecordedTurn)
   })
-  // A model call is written when it ends; replay asks in the order they began.
-  for (const call of calls.values()) call.models?.sort((a, b) => a.at - b.at || (a.n ?? 0) - (b.n ?? 0))
+  // A model call or a tool run is written when it ends; replay answers them in the order they began.
+  const began = (a: { at: number, n?: number }, b: { at: number, n?: number }): number => a.at - b.at || (a.n ?? 0) - (b.n ?? 0)
+  for (const call of calls.values()) {
+    call.models?.sort(began)
+    call.tools?.sort(began)
+  }
   return [...calls.values()]
 }

@@ -3,7 +3,7 @@ import { appendFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { CallTurn, Logger } from '../sessions'
 import { InvalidOptionError } from '../errors'
-import { modelLine, recordLine, type RecordedOptions } from './format'
+import { modelLine, recordLine, toolLine, type RecordedOptions } from './format'
 import { maskNumbersIn } from './redact'
 import { recordingHook, type ModelCallHook } from '../agent/model-calls'
 
@@ -76,10 +76,22 @@ export class Recorder {
     this.#write(turn.event.session.id, recordLine(turn, this.#options.redactPhoneNumbers !== false, this.#served))
   }
 
-  /** Keeps what each model call of the call's agent states returned; hand it to the registry's `modelCalls` option. */
-  readonly modelCalls = (sessionId: string): ModelCallHook => recordingHook((record, session) => {
-    this.#write(sessionId, modelLine(sessionId, this.#options.redactPhoneNumbers === false ? record : maskNumbersIn(record, session)))
+  /**
+   * Keeps what each model call of the call's agent states returned, and
+   * what each of their function tools did; hand it to the registry's
+   * `modelCalls` option. Each is masked with the session of the event
+   * that asked, or else the call's `session`: a model asked again after a
+   * round of tools, and a tool, run in no event of the caller's.
+   */
+  readonly modelCalls = (sessionId: string, session?: Readonly<Record<string, unknown>>): ModelCallHook => recordingHook((record, asked) => {
+    this.#write(sessionId, modelLine(sessionId, this.#masked(record, asked ?? session)))
+  }, Date.now, (record) => {
+    this.#write(sessionId, toolLine(sessionId, this.#masked(record, session)))
   })
+
+  #masked<T> (record: T, session: Readonly<Record<string, unknown>> | undefined): T {
+    return this.#options.redactPhoneNumbers === false ? record : maskNumbersIn(record, session)
+  }
 
   #write (sessionId: string, line: string): void {
     if ('stream' in this.#options) {

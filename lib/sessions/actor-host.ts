@@ -12,6 +12,7 @@ import { recordProblem } from './record'
 import type { SessionRecord } from '../stores/store'
 import { REPLY_DEADLINE, type ReplyDeadlineEvent } from '../flow/reply-deadline'
 import { hookModelCalls, type ModelCallHook } from '../agent/model-calls'
+import { observeAgentTurns, type AgentTurnObserver } from '../agent/turn-observer'
 import { realClock } from './real-clock'
 
 export type { Clock } from './xstate-adapter'
@@ -42,7 +43,9 @@ export interface ActorHostOptions {
   /** Told of flow failures and late actions. */
   telemetry?: CallTelemetry
   /** Takes part in the model calls of each call's agent states. */
-  modelCalls?: (callId: string) => ModelCallHook
+  modelCalls?: (callId: string, session: Readonly<Record<string, unknown>>) => ModelCallHook
+  /** Measures the turns of each call's agent states; none for flows without one. */
+  agentTurns?: (callId: string) => AgentTurnObserver
 }
 
 /** How a call is brought in line with its record. */
@@ -91,8 +94,10 @@ export class ActorHost {
       clock
     })
     clock.attach(actor)
-    const hook = this.#options.modelCalls?.(call.id)
+    const hook = this.#options.modelCalls?.(call.id, call.session)
     if (hook !== undefined) hookModelCalls(actor.system, hook)
+    const turns = this.#options.agentTurns?.(call.id)
+    if (turns !== undefined) observeAgentTurns(actor.system, turns)
     const started = this.#options.work.route(call, actor, restored)
     call.live(actor)
     actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))

@@ -4,6 +4,7 @@ import { InProcessRecords } from './in-process-records'
 import { RemoteRecords } from './remote-records'
 import { SharedRecords } from './shared-records'
 import { timedStore } from './timed-store'
+import type { Logger } from './logger'
 import type { CallTelemetry } from '../telemetry'
 import type { SessionRecord, SessionStore } from '../stores/store'
 
@@ -54,6 +55,7 @@ export interface RecordsOptions {
   ttl: number
   lockWait: number
   now: () => number
+  log: Logger
   /** Times every store operation, while telemetry is on. */
   telemetry?: CallTelemetry
   /** With a shared store, before a record is written: what it waits for, so that others know the owner of the work it lists lives. */

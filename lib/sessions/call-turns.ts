@@ -10,7 +10,7 @@ import type { CallRecords } from './call-records'
 import type { LocalDueCalls } from './due-calls'
 import type { LiveActors } from './live-actors'
 import type { Logger } from './logger'
-import { livingOwners } from './living-owners'
+import { livingOwners, type Present } from './living-owners'
 import { storeCall } from './record-io'
 import type { IncomingEvent, RegistryOptions } from './registry-options'
 import type { WorkRunner } from './work-runner'
@@ -53,6 +53,8 @@ export interface CallTurnsOptions {
   live: LiveActors
   clock: Clock
   holder: CallHolder
+  /** With a shared store that knows who lives: which of some instances do. */
+  present?: Present
 }
 
 /**
@@ -70,10 +72,13 @@ export class CallTurns {
   readonly #live: LiveActors
   readonly #clock: Clock
   readonly #holder: CallHolder
+  readonly #present: Present | undefined
   /** The timers of turns without an event waiting to be tried again. */
   readonly #retries = new Set<unknown>()
+  /** The registry is closing: a turn that fails now is not tried again. */
+  #stopped = false
 
-  constructor ({ options, records, host, work, due, live, clock, holder }: CallTurnsOptions) {
+  constructor ({ options, records, host, work, due, live, clock, holder, present }: CallTurnsOptions) {
     this.#options = options
     this.#records = records
     this.#host = host
@@ -82,6 +87,7 @@ export class CallTurns {
     this.#live = live
     this.#clock = clock
     this.#holder = holder
+    this.#present = present
   }
 
   /** The turn of one event: restore the call, deliver what is due and then the event, wait for its work, save, reply. */
@@ -109,13 +115,15 @@ export class CallTurns {
         reply = []
       }
       // Save before anything leaves: an event is answered only once its state is kept.
-      // A write that failed may have been done all the same, its answer lost, naming this instance as the
-      // owner of work it has stopped: a turn without an event looks soon, and runs that work again if so.
+      // A write that failed may have been done all the same, its answer lost and the store unable to say so in time,
+      // naming this instance as the owner of work it has stopped: a turn without an event looks soon, and runs that work again if so.
       const keeping = this.#keep(call, this.#holder.settleLater)
       if (keeping !== undefined) await keeping
       traced?.settled(call.actor?.getSnapshot().value)
       if (call.sink !== undefined && sink !== undefined) call.push(reply)
       this.#live.touch(call)
+      // A first sentence of an agent's it carries leaves now.
+      this.#options.telemetry?.replied(call.id)
       return reply
     } finally {
       // Release: only a turn that saved nothing (or failed) still holds the lock.
@@ -139,6 +147,8 @@ export class CallTurns {
     } catch (err) {
       log.error({ err, sessionId: call.id }, 'keeping what a call did between its events failed; it is tried again')
       call.holdSettles()
+      // One that failed while the registry closes (closing waits for it) would be tried on a call let go.
+      if (this.#stopped) return
       const retry = this.#clock.setTimeout(() => {
         this.#retries.delete(retry)
         call.releaseSettles()
@@ -199,8 +209,14 @@ export class CallTurns {
     }, () => telemetry?.callLeft(call.id))
   }
 
+  /** Turns without an event waiting to be tried again. */
+  get retrying (): number {
+    return this.#retries.size
+  }
+
   /** Stops the turns waiting to be tried again: the registry is closing. */
   stop (): void {
+    this.#stopped = true
     for (const retry of this.#retries) this.#clock.clearTimeout(retry)
     this.#retries.clear()
   }
@@ -224,7 +240,7 @@ export class CallTurns {
   /** Restores the call from its record, or starts it; returns the work running then, which is not this turn's to wait for. */
   #restore (call: Call, record: SessionRecord | undefined, log: Logger): ReadonlySet<AnyActorRef> | Promise<ReadonlySet<AnyActorRef>> {
     const current = call.actor !== undefined && this.#records.current(call, record)
-    const alive = livingOwners(call, record, this.#work.instance, this.#records.shared ? this.#options.store : undefined)
+    const alive = livingOwners(call, record, this.#work.instance, this.#present)
     // The store is asked who lives only when another instance's work is in the record.
     if (alive instanceof Promise) return alive.then((owners) => this.#prepare(call, record, log, current, owners))
     return this.#prepare(call, record, log, current, alive)

@@ -45,6 +45,11 @@ export class LocalDueCalls {
     this.#arm()
   }
 
+  /** Calls with a due time here. */
+  get size (): number {
+    return this.#due.size
+  }
+
   clear (): void {
     this.#due.clear()
     this.#heap.length = 0

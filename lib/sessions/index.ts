@@ -33,6 +33,7 @@ export type { SessionStore, SessionRecord, LockedRecord, LockOptions, LockChange
 export { callView, type CallView } from './call-view'
 export type { Logger } from './logger'
 export type { CallTurn } from './call-turn'
+export type { ToolCallNews, ToolWatcher } from './agent-turns'
 export type { Clock } from './xstate-adapter'
-export type { TimerRecord, WorkRecord } from '../stores/store'
+export type { TimerRecord, WorkRecord, WorkLeases } from '../stores/store'
 export type { CallStatus } from './call'

@@ -31,6 +31,11 @@ export class LiveActors {
     }
   }
 
+  /** Calls counted towards the limit. */
+  get size (): number {
+    return this.#calls.size
+  }
+
   forget (call: Call): void {
     this.#calls.delete(call)
   }

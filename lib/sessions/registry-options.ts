@@ -15,6 +15,11 @@ export interface RegistryOptions {
   flows: Record<string, AnyStateMachine>
   store: SessionStore
   replyTimeout: number
+  /**
+   * With a shared store: how long closing lets running work finish before
+   * it hands the work over to the other instances, in ms. Default 10 s.
+   */
+  drainTimeout?: number
   sessionTtl: number
   maxSessions: number
   /** At most this many idle calls keep a live actor; the others wait as their stored record. Default: all. */
@@ -27,8 +32,8 @@ export interface RegistryOptions {
   observe?: (turn: CallTurn) => void
   /** Counts and traces calls; each call's summary line. Default: none. */
   telemetry?: CallTelemetry
-  /** Takes part in the model calls of each call's agent states: recordings keep them, replays answer them. */
-  modelCalls?: (callId: string) => ModelCallHook
+  /** Takes part in the model calls and function tool runs of each call's agent states: recordings keep them, replays answer them. */
+  modelCalls?: (callId: string, session: Readonly<Record<string, unknown>>) => ModelCallHook
   log: Logger
 }
 

@@ -16,11 +16,15 @@ import { callView, type CallView } from './call-view'
 import type { Logger } from './logger'
 import type { CallTurn } from './call-turn'
 import type { CallWatcher, DispatchOptions, IncomingEvent, RegistryOptions } from './registry-options'
+import { CallAgentTurns, type ToolWatcher } from './agent-turns'
+import { functionToolNames } from '../telemetry/tool-kinds'
 
 export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
 
 /** How long closing waits for work that does not heed its signal, at most, in ms. */
 const CLOSE_PATIENCE = 500
+/** How long closing lets running work finish, with a shared store, before it hands the work over, in ms. */
+export const DRAIN_TIMEOUT = 10_000
 
 /**
  * Every call this instance serves, each with its own actor and its own
@@ -34,6 +38,8 @@ export class SessionRegistry {
   readonly #live: LiveActors
   readonly #sweeper: NodeJS.Timeout
   readonly #watchers = new Set<CallWatcher>()
+  /** Each is told of every function tool run of the calls held here. */
+  readonly #toolWatchers = new Set<ToolWatcher>()
   /** The `observe` option and those added with `observe()`: each is told of every turn. */
   readonly #observers = new Set<(turn: CallTurn) => void>()
   readonly #tasks: CallTasks
@@ -56,7 +62,7 @@ export class SessionRegistry {
     const every = Math.min(Math.max(options.sessionTtl / 4, 10), 30_000)
     const shared = options.store.lock !== undefined
     // A shared record outlives the sweep that looks for it: the instance that served the call's last event finds it, and reports it expired.
-    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl + (shared ? 2 * every : 0), lockWait: options.replyTimeout, now: this.#now, telemetry, owning: (record) => (this.#duties as SharedStoreDuties).owning(record) })
+    this.#records = callRecords(options.store, { version: options.flowVersion, ttl: options.sessionTtl + (shared ? 2 * every : 0), lockWait: options.replyTimeout, now: this.#now, log: options.log, telemetry, owning: (record) => (this.#duties as SharedStoreDuties).owning(record) })
     this.#tasks = new CallTasks(this.#records)
     const stale = (id: string, key: string, emitted?: string): void => options.log.debug({ sessionId: id, work: key, emitted }, `work ${emitted === undefined ? 'ended' : 'emitted'} for a state the call has left`)
     this.#work = new WorkRunner(
@@ -64,8 +70,11 @@ export class SessionRegistry {
       (id, news) => this.#post(id, { apply: (actor) => { if (!this.#work.tell(actor, news)) stale(id, news.key, news.event.type) } }),
       telemetry)
     for (const flow of [options.flow, ...Object.values(options.flows)]) routePromiseWork(flow)
+    // Only flows with an agent state have turns to measure: the calls of the others carry nothing for it.
+    const agents = functionToolNames([options.flow, ...Object.values(options.flows)]) !== undefined
     this.#host = new ActorHost({
       ...options,
+      agentTurns: agents ? (id) => new CallAgentTurns(id, telemetry, this.#toolWatchers) : undefined,
       fallback: () => options.fallback,
       now: this.#now,
       changed: (call) => this.#settleLater(call),
@@ -75,7 +84,7 @@ export class SessionRegistry {
     const clockOfFlows = options.clock ?? realClock
     this.#due = new LocalDueCalls(clockOfFlows, this.#now, (id) => this.wake(id))
     if (this.#records.shared) {
-      this.#duties = new SharedStoreDuties(options.store, this.#work.instance, this.#now, (id) => this.wake(id))
+      this.#duties = new SharedStoreDuties(options.store, this.#work.instance, this.#now, (id) => this.wake(id), () => this.#work.calls())
       // A call ended on another instance: its turn here finds its record gone, and lets go of it.
       this.#unwatchEnds = options.store.onEnded?.((id) => {
         const call = this.#calls.get(id)
@@ -83,7 +92,7 @@ export class SessionRegistry {
       })
     }
     this.#live = new LiveActors(options.liveActors ?? Infinity, (call) => this.#turns.park(call))
-    this.#turns = new CallTurns({ options, records: this.#records, host: this.#host, work: this.#work, due: this.#due, live: this.#live, clock: clockOfFlows, holder: this.#holder() })
+    this.#turns = new CallTurns({ options, records: this.#records, host: this.#host, work: this.#work, due: this.#due, live: this.#live, clock: clockOfFlows, holder: this.#holder(), present: this.#duties?.present })
     this.#sweeper = setInterval(() => this.sweep(), every).unref()
   }
 
@@ -143,6 +152,14 @@ export class SessionRegistry {
     return [...this.#calls.keys()]
   }
 
+  /**
+   * How many entries each per-call map of this instance holds, by map: once
+   * no call is held here and none is running, every count is 0.
+   */
+  perCall (): Record<string, number> {
+    return { calls: this.#calls.size, ...this.#work.held, due: this.#due.size, live: this.#live.size, retries: this.#turns.retrying }
+  }
+
   /** Tells `watcher` about every change and end of a call held here; returns a function that stops it. */
   watch (watcher: CallWatcher): () => void {
     this.#watchers.add(watcher)
@@ -153,6 +170,12 @@ export class SessionRegistry {
   observe (observer: (turn: CallTurn) => void): () => void {
     this.#observers.add(observer)
     return () => { this.#observers.delete(observer) }
+  }
+
+  /** Tells `watcher` of every function tool run of the calls held here, once it ended; returns a function that stops it. */
+  watchTools (watcher: ToolWatcher): () => void {
+    this.#toolWatchers.add(watcher)
+    return () => { this.#toolWatchers.delete(watcher) }
   }
 
   /** A read-only copy of one call's state, or undefined for an unknown call. */
@@ -188,25 +211,63 @@ export class SessionRegistry {
   }
 
   /**
-   * Lets go of every call: events in flight are answered first, then every
-   * piece of work (a model's stream too) is stopped through its signal and
-   * waited for (work that ignores its signal, briefly), and the store is closed.
+   * Lets go of every call: events in flight are answered first. With a
+   * shared store, running work then has `drainTimeout` ms to finish, its
+   * results kept with its calls, while this instance goes on announcing
+   * itself. Then every piece of work left (a model's stream too) is
+   * stopped through its signal and waited for (work that ignores its
+   * signal, briefly); with a shared store, this instance withdraws, and
+   * its calls' work runs again elsewhere at once, with the same keys.
+   * Last, the store is closed.
    */
   async close (): Promise<void> {
     this.#closed = true
     clearInterval(this.#sweeper)
-    this.#duties?.stop()
-    this.#unwatchEnds?.()
+    // No call is woken here any longer; announcements go on while work finishes.
+    this.#duties?.stopPolling()
     this.#due.clear()
-    this.#turns.stop()
     // Events in flight finish first: their replies go out and their locks are released.
     await this.#tasks.drain()
+    if (this.#duties !== undefined) await this.#drain(this.#options.drainTimeout ?? DRAIN_TIMEOUT)
+    this.#turns.stop()
+    this.#unwatchEnds?.()
+    const handed = [...this.#work.calls()]
     const stopped = this.#work.stop(Math.min(this.#options.replyTimeout, CLOSE_PATIENCE))
     for (const call of this.#calls.values()) call.end()
     this.#calls.clear()
     this.#live.clear()
     await stopped
+    // Only once its work has stopped: another instance runs it again from now on.
+    if (this.#duties !== undefined) await this.#withdraw(this.#duties, handed)
     await this.#options.store.close?.()
+  }
+
+  /** Lets running work finish, and its results be kept, for at most `timeout` ms. */
+  async #drain (timeout: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    let over = false
+    const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeout) })
+    const finished = (async () => {
+      // Applying a result may start more work: that too may finish in time.
+      for (;;) {
+        if (over || !this.#work.busy) return
+        await this.#work.settled()
+        await this.#tasks.drain()
+      }
+    })()
+    await Promise.race([finished, late])
+    over = true
+    clearTimeout(timer)
+  }
+
+  async #withdraw (duties: SharedStoreDuties, handed: string[]): Promise<void> {
+    const { log } = this.#options
+    try {
+      await duties.withdraw(handed)
+      log.info({ handedOver: handed.length }, 'closing: the calls with work still running here are handed over to the other instances')
+    } catch (err) {
+      log.warn({ err, handedOver: handed.length }, 'closing: withdrawing from the store failed; the other instances take over the work still running once this instance lapses')
+    }
   }
 
   #observe (observe: (turn: CallTurn) => void, turn: CallTurn, log: Logger, sessionId: string): void {

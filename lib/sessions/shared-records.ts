@@ -1,6 +1,8 @@
 import type { Call } from './call'
+import { StoreUnavailableError } from '../errors'
 import { claimLock, keepLease, releaseLock, type Claim } from './call-lock'
 import type { CallRecords, RecordsOptions } from './call-records'
+import { lostAnswerWritten } from './lost-answer'
 import { commit } from './record-io'
 import type { SessionRecord, SessionStore } from '../stores/store'
 
@@ -55,8 +57,28 @@ export class SharedRecords implements CallRecords {
   save (call: Call): Promise<void> {
     return commit(call, this.#options.version, async (record) => {
       await this.#options.owning(record)
-      await releaseLock(this.#store, call, { set: record, ttl: this.#options.ttl, due: this.#due(record) })
+      const token = call.token as string
+      try {
+        await releaseLock(this.#store, call, { set: record, ttl: this.#options.ttl, due: this.#due(record) })
+      } catch (err) {
+        // No promise more on a save that succeeds: the check runs only after one that failed.
+        await this.#lost(call, token, err)
+      }
     })
+  }
+
+  /**
+   * A save that failed may have been done all the same, its answer lost:
+   * the store is asked, within the reply deadline, so that an event whose
+   * state was kept is answered with its reply rather than 503.
+   */
+  async #lost (call: Call, token: string, err: unknown): Promise<void> {
+    if (!(err instanceof StoreUnavailableError)) throw err
+    const { now, lockWait, log } = this.#options
+    const done = await lostAnswerWritten(this.#store, call.id, token, { until: now() + lockWait, now, log })
+    if (done === false) throw err
+    if (done === undefined) throw new StoreUnavailableError(`${String(err.cause)}; whether the save was done is not known`, { cause: err.cause })
+    log.info({ sessionId: call.id }, 'the answer to a save was lost, and the save was found done: its event is answered')
   }
 
   /** The store has the record from the call's last event, and its due time. */

@@ -17,6 +17,7 @@ export function timedStore (store: SessionStore, telemetry: CallTelemetry): Sess
     lock: lock === undefined ? undefined : (id, options) => telemetry.lockClaimed(id, lock.call(store, id, options)),
     unlock: unlock === undefined ? undefined : (id, token, change) => telemetry.storeOperation(id, 'unlock', unlock.call(store, id, token, change)),
     renew: store.renew?.bind(store),
+    checkWrite: store.checkWrite?.bind(store),
     dueCalls: store.dueCalls?.bind(store),
     announce: store.announce?.bind(store),
     present: store.present?.bind(store)

@@ -98,6 +98,11 @@ export class WorkRunner {
     this.#telemetry = telemetry
   }
 
+  /** Entries of its per-call maps: the work running here, and the calls it runs for. */
+  get held (): { work: number, workCalls: number } {
+    return { work: this.#running.size, workCalls: this.#calls.size }
+  }
+
   /**
    * Routes the work of a call's new actor here. While it starts from a
    * record, `restored` tells what that record's work is; returns what ends
@@ -170,6 +175,22 @@ export class WorkRunner {
       stopped = true
     }
     return stopped
+  }
+
+  /** The calls this instance runs work for (or holds the result of, not yet applied). */
+  calls (): Iterable<string> {
+    return this.#calls.keys()
+  }
+
+  /** Some work runs here that has not settled yet. */
+  get busy (): boolean {
+    for (const running of this.#running.values()) if (!running.settled) return true
+    return false
+  }
+
+  /** Resolves once every piece of work running now has settled (its result is then on its way to its call). */
+  async settled (): Promise<void> {
+    await Promise.all([...this.#running.values()].map((running) => running.done))
   }
 
   /**

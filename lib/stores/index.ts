@@ -4,4 +4,4 @@
  * `fastify-ai-flow/redis` alone, so that only its users load ioredis.
  */
 export { MemoryStore } from './memory-store'
-export type { SessionStore, SessionRecord, LockedRecord, LockOptions, LockChange, TimerRecord, WorkRecord, LiveBoard, LiveChange } from './store'
+export type { SessionStore, SessionRecord, LockedRecord, LockOptions, LockChange, TimerRecord, WorkRecord, WorkLeases, LiveBoard, LiveChange } from './store'

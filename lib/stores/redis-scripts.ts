@@ -4,8 +4,10 @@
  *
  * Per call, two hashes (one hash tag, so that they share a cluster slot):
  * - `<prefix>{<id>}`: `record` (the JSON record), `fence` (the last ticket
- *   issued), and while the lock is held `holder` (its ticket) and `until`
- *   (when its lease runs out, in ms of the Redis clock).
+ *   issued), `written` (the tickets of the last writes of the record, the
+ *   newest first, so that a write whose answer was lost can be told done or
+ *   not: see `CHECK_WRITE`), and while the lock is held `holder` (its ticket)
+ *   and `until` (when its lease runs out, in ms of the Redis clock).
  * - `<prefix>{<id>}:queue`: the tickets waiting in line, each with the time
  *   it lapses unless its waiter comes back.
  *
@@ -13,6 +15,9 @@
  * lowest waiting ticket goes first. A ticket is also the fencing token:
  * only the holder's ticket can write or release.
  */
+
+/** How many of the last writes' tickets a call's `written` keeps. */
+export const WRITTEN_KEPT = 8
 
 /**
  * KEYS: data, queue. ARGV: ticket ('' for a new one), lease ms, keep ms
@@ -95,7 +100,17 @@ if ARGV[2] == 'delete' then
 else
   redis.call('HDEL', KEYS[1], 'holder', 'until')
   if ARGV[2] == 'set' then
-    redis.call('HSET', KEYS[1], 'record', ARGV[3])
+    local written = ARGV[1]
+    local before = redis.call('HGET', KEYS[1], 'written')
+    if before then
+      local kept = 1
+      for earlier in string.gmatch(before, '[^,]+') do
+        if kept == ${WRITTEN_KEPT} then break end
+        written = written .. ',' .. earlier
+        kept = kept + 1
+      end
+    end
+    redis.call('HSET', KEYS[1], 'record', ARGV[3], 'written', written)
     redis.call('PEXPIRE', KEYS[1], ARGV[4])
     if ARGV[7] == '' then redis.call('ZREM', KEYS[3], ARGV[6]) else redis.call('ZADD', KEYS[3], ARGV[7], ARGV[6]) end
   end
@@ -116,4 +131,35 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('HSET', KEYS[1], 'until', string.format('%d', now + tonumber(ARGV[2])))
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1
+`
+
+/**
+ * KEYS: data, queue. ARGV: ticket, channel, id.
+ * Whether the UNLOCK of `ticket` that wrote the record, its answer lost,
+ * was done: 1 when `written` names the ticket; 0 when it was not done: the
+ * ticket still holds the lock (then the lock is released, as that UNLOCK
+ * would have), or the writes since the ticket was issued are all in
+ * `written` and it is not among them; -1 when it can no longer be told: the
+ * call's key is gone (ended, or expired), or more writes came after it than
+ * `written` keeps. Writes come in the order of their tickets (a ticket
+ * writes only while it holds the lock, and the lock goes to the lowest
+ * waiting ticket), so the oldest ticket kept says how far back they go.
+ */
+export const CHECK_WRITE = `
+local data = redis.call('HMGET', KEYS[1], 'holder', 'written', 'fence')
+if data[1] == ARGV[1] then
+  redis.call('HDEL', KEYS[1], 'holder', 'until')
+  if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PUBLISH', ARGV[2], 'released:' .. ARGV[3]) end
+  return 0
+end
+if not data[3] then return -1 end
+if not data[2] then return 0 end
+local kept, oldest = 0, nil
+for ticket in string.gmatch(data[2], '[^,]+') do
+  if ticket == ARGV[1] then return 1 end
+  kept = kept + 1
+  oldest = tonumber(ticket)
+end
+if kept == ${WRITTEN_KEPT} and oldest > tonumber(ARGV[1]) then return -1 end
+return 0
 `

@@ -1,9 +1,9 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { CallBusyError, InvalidOptionError } from '../errors'
-import { LOCK, RENEW, UNLOCK } from './redis-scripts'
+import { LOCK, RENEW, UNLOCK, CHECK_WRITE } from './redis-scripts'
 import { LockSignals, type LockWait } from './redis-signals'
 import { RedisLiveBoard } from './redis-live'
-import type { LiveBoard, LockChange, LockedRecord, LockOptions, SessionRecord, SessionStore } from './store'
+import type { LiveBoard, LockChange, LockedRecord, LockOptions, SessionRecord, SessionStore, WorkLeases } from './store'
 
 /** How often an event waiting for a lock tries again when it heard no release, in ms. */
 const RETRY = 100
@@ -32,6 +32,7 @@ interface Scripts {
   aiflowLock (data: string, queue: string, ticket: string, lease: number, keep: number, channel: string, id: string): Promise<[string, number, string?]>
   aiflowUnlock (data: string, queue: string, due: string, ticket: string, mode: string, record: string, ttl: number, channel: string, id: string, dueAt: string): Promise<number>
   aiflowRenew (data: string, ticket: string, lease: number): Promise<number>
+  aiflowCheckWrite (data: string, queue: string, ticket: string, channel: string, id: string): Promise<number>
 }
 
 /** Records come from outside the process: text that is not JSON goes on as is, for the registry to refuse. */
@@ -42,6 +43,13 @@ function parse (text: string | null | undefined): SessionRecord | undefined {
   } catch {
     return text as never
   }
+}
+
+/** A transaction resolves even when a command in it failed: each result carries its own error. Returns the results. */
+function checked (results: Array<[Error | null, unknown]> | null): unknown[] {
+  const failed = results?.find(([err]) => err !== null)?.[0]
+  if (failed instanceof Error) throw failed
+  return (results as Array<[null, unknown]>).map(([, result]) => result)
 }
 
 function checkOptions ({ url, prefix, commandTimeout }: RedisStoreOptions): void {
@@ -67,10 +75,17 @@ function checkOptions ({ url, prefix, commandTimeout }: RedisStoreOptions): void
  */
 export class RedisStore implements SessionStore {
   readonly #redis: Redis & Scripts
+  /**
+   * Announcements go on a connection of their own: behind a slow command
+   * of a call they would come late, and a live instance would lapse.
+   */
+  readonly #beat: Redis
   readonly #prefix: string
   readonly #channel: string
   /** The calls with a delay pending, scored by when the first is due. */
   readonly #dueKey: string
+  /** The calls whose work an instance runs, scored by when its lease runs out. */
+  readonly #workKey: string
   readonly #commandTimeout: number
   readonly #signals: LockSignals
   #board: RedisLiveBoard | undefined
@@ -83,6 +98,7 @@ export class RedisStore implements SessionStore {
     this.#prefix = prefix
     this.#channel = `${prefix}locks`
     this.#dueKey = `${prefix}due`
+    this.#workKey = `${prefix}work`
     this.#commandTimeout = commandTimeout
     const client = new Redis(url, {
       ...redis,
@@ -94,9 +110,13 @@ export class RedisStore implements SessionStore {
     client.defineCommand('aiflowLock', { numberOfKeys: 2, lua: LOCK })
     client.defineCommand('aiflowUnlock', { numberOfKeys: 3, lua: UNLOCK })
     client.defineCommand('aiflowRenew', { numberOfKeys: 1, lua: RENEW })
+    client.defineCommand('aiflowCheckWrite', { numberOfKeys: 2, lua: CHECK_WRITE })
     client.on('error', noop) // every command that fails meanwhile says why, and its event's 503 is logged
     client.once('ready', () => { this.#connected = true })
     this.#redis = client as Redis & Scripts
+    // Its commands wait for its first connection (each at most commandTimeout), as the store's wait in #ready.
+    this.#beat = client.duplicate({ enableOfflineQueue: true })
+    this.#beat.on('error', noop)
     this.#signals = new LockSignals(client, this.#channel)
   }
 
@@ -108,10 +128,7 @@ export class RedisStore implements SessionStore {
   async set (id: string, record: SessionRecord, ttl: number): Promise<void> {
     await this.#ready()
     const key = this.#key(id)
-    const results = await this.#redis.multi().hset(key, 'record', JSON.stringify(record)).pexpire(key, ttl).exec()
-    // A transaction resolves even when a command in it failed: each result carries its own error.
-    const failed = results?.find(([err]) => err !== null)?.[0]
-    if (failed instanceof Error) throw failed
+    checked(await this.#redis.multi().hset(key, 'record', JSON.stringify(record)).pexpire(key, ttl).exec())
   }
 
   async delete (id: string): Promise<void> {
@@ -148,9 +165,29 @@ export class RedisStore implements SessionStore {
     return await this.#redis.aiflowRenew(this.#key(id), token, lease) === 1
   }
 
-  async announce (instance: string, ttl: number): Promise<void> {
+  async checkWrite (id: string, token: string): Promise<boolean | undefined> {
     await this.#ready()
-    await this.#redis.set(this.#instance(instance), '1', 'PX', ttl)
+    const done = await this.#redis.aiflowCheckWrite(this.#key(id), this.#queue(id), token, this.#channel, id)
+    return done === -1 ? undefined : done === 1
+  }
+
+  async announce (instance: string, ttl: number, leases?: WorkLeases): Promise<void> {
+    await this.#ready()
+    if (leases === undefined || (leases.calls.length === 0 && leases.released.length === 0)) {
+      await this.#beat.set(this.#instance(instance), '1', 'PX', ttl)
+      return
+    }
+    const transaction = this.#beat.multi().set(this.#instance(instance), '1', 'PX', ttl)
+    if (leases.calls.length > 0) transaction.zadd(this.#workKey, ...leases.calls.flatMap((id) => [leases.until, id]))
+    if (leases.released.length > 0) transaction.zrem(this.#workKey, ...leases.released)
+    checked(await transaction.exec())
+  }
+
+  async withdraw (instance: string, calls: readonly string[]): Promise<void> {
+    await this.#ready()
+    const transaction = this.#beat.multi().del(this.#instance(instance))
+    if (calls.length > 0) transaction.zadd(this.#workKey, ...calls.flatMap((id) => [0, id]))
+    checked(await transaction.exec())
   }
 
   async present (instances: string[]): Promise<string[]> {
@@ -161,7 +198,16 @@ export class RedisStore implements SessionStore {
 
   async dueCalls (until: number, limit: number): Promise<string[]> {
     await this.#ready()
-    return await this.#redis.zrangebyscore(this.#dueKey, '-inf', until, 'LIMIT', 0, limit)
+    const [due, lapsed] = checked(await this.#redis.multi()
+      .zrangebyscore(this.#dueKey, '-inf', until, 'LIMIT', 0, limit)
+      .zrangebyscore(this.#workKey, '-inf', until, 'LIMIT', 0, limit)
+      .exec()) as [string[], string[]]
+    if (lapsed.length === 0) return due
+    // A lease that ran out is taken by one instance: the one whose ZREM removed it looks at its call.
+    const transaction = this.#redis.multi()
+    for (const id of lapsed) transaction.zrem(this.#workKey, id)
+    const removed = checked(await transaction.exec()) as number[]
+    return [...new Set([...due, ...lapsed.filter((_, i) => removed[i] === 1)])]
   }
 
   onEnded (listener: (id: string) => void): () => void {
@@ -177,7 +223,7 @@ export class RedisStore implements SessionStore {
   async close (): Promise<void> {
     this.#signals.close()
     this.#board?.close()
-    await this.#redis.quit().catch(() => this.#redis.disconnect())
+    await Promise.all([this.#redis, this.#beat].map(async (redis) => { await redis.quit().catch(() => redis.disconnect()) }))
   }
 
   /** Takes a ticket, then tries again on every release heard (or every little while) until it is the ticket's turn. */

@@ -89,6 +89,18 @@ export interface LockOptions {
 }
 
 /**
+ * Which calls an instance runs work for, with its announcement: each is
+ * held until `until` (ms on the registry's clock), when `dueCalls` lists
+ * it unless the instance has leased it again. `released` are calls it no
+ * longer runs work for.
+ */
+export interface WorkLeases {
+  calls: readonly string[]
+  until: number
+  released: readonly string[]
+}
+
+/**
  * What releasing a lock writes: the record, or the call's deletion. With
  * the record comes when its first delay is due, if it has one, for
  * `dueCalls`.
@@ -162,6 +174,17 @@ export interface SessionStore {
    */
   unlock? (id: string, token: string, change?: LockChange): Promise<boolean>
   /**
+   * With `unlock`: whether the `unlock` of `token` that wrote the call's
+   * record, and whose answer was lost (the connection dropped, the command
+   * timed out), was done. Resolves true when it was, false when it was not
+   * (when `token` still holds the lock, it is released, as that `unlock`
+   * would have, writing nothing), and undefined when the store can no
+   * longer tell. Rejects while the store does not answer. Asked only after
+   * an `unlock` that failed, so that an event whose state was kept is not
+   * answered 503.
+   */
+  checkWrite? (id: string, token: string): Promise<boolean | undefined>
+  /**
    * With `lock`: extends the lease of a lock that `token` still holds, so
    * that a lease can be short and still outlast a long turn of a live
    * holder. Resolves false when the token no longer holds the lock.
@@ -169,18 +192,28 @@ export interface SessionStore {
   renew? (id: string, token: string, lease: number): Promise<boolean>
   /**
    * With `lock`: the ids of calls whose first delay was due at `until` or
-   * before (as `unlock` was told), at most `limit` of them. Every instance
-   * asks a few times a second, so that a delay fires even when the
-   * instance that armed it is gone.
+   * before (as `unlock` was told), at most `limit` of them, and (taken out
+   * of their index as they are listed, so that one instance looks) those
+   * whose work lease (`announce`) ran out at `until` or before. Every
+   * instance asks a few times a second, so that a delay fires, and work
+   * runs again, even when the instance that armed or ran it is gone.
    */
   dueCalls? (until: number, limit: number): Promise<string[]>
   /**
    * With `lock`: tells the other instances that `instance` lives, for `ttl`
-   * ms. Every instance says so every second while it runs.
+   * ms. Every instance says so four times a second while it runs, and with
+   * it (`leases`) which calls it runs work for: should it die, `dueCalls`
+   * lists those calls once their lease has run out.
    */
-  announce? (instance: string, ttl: number): Promise<void>
+  announce? (instance: string, ttl: number, leases?: WorkLeases): Promise<void>
   /** With `announce`: those of `instances` that have said they live and not yet lapsed. */
   present? (instances: string[]): Promise<string[]>
+  /**
+   * With `announce`: `instance` is gone (it closed). `present` no longer
+   * lists it, and `calls`, whose work it ran, are due at once, so that
+   * another instance runs that work again without waiting for any lapse.
+   */
+  withdraw? (instance: string, calls: readonly string[]): Promise<void>
   /**
    * With `lock`: calls `listener` with the id of each call an `unlock`
    * deleted, on any instance, whether or not the store had its record (an

@@ -1,6 +1,7 @@
 import type { EventTurn } from './event-turn'
 import type { FlowMetrics } from './metrics'
 import { statePath } from './state-path'
+import type { AgentCallStats, AgentSummary } from './agent-turn'
 
 /** How a call ended, as `aiflow.calls.ended` counts it. */
 export type CallOutcome = 'hangup' | 'transfer' | 'caller_hung_up' | 'expired' | 'flow_error'
@@ -20,6 +21,8 @@ export interface CallSummary {
   outcome: CallOutcome
   flowVersion: string
   transport: Transport
+  /** The call's agent turns, when it had any. */
+  agent?: AgentSummary
 }
 
 /**
@@ -46,6 +49,8 @@ export class CallStats {
   current: EventTurn | undefined
   /** The event that arrived last: the parent of its wait for the call's lock. */
   latest: EventTurn | undefined
+  /** Its agent turns, from its first one. */
+  agent: AgentCallStats | undefined
   /** The state value last made into a path, and its path. */
   #stateValue: unknown
   #statePath: string | undefined
@@ -93,7 +98,7 @@ export class CallStats {
   }
 
   summary (end: CallEnd, finalState: string | undefined, now: number): CallSummary {
-    return {
+    const summary: CallSummary = {
       durationMs: now - this.startedAt,
       events: this.events,
       bargeIns: this.bargeIns,
@@ -103,5 +108,7 @@ export class CallStats {
       flowVersion: this.flowVersion,
       transport: this.transport
     }
+    if (this.agent !== undefined) summary.agent = this.agent.summary()
+    return summary
   }
 }

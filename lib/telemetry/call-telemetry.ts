@@ -5,6 +5,9 @@ import { EventTurn, type TurnContext } from './event-turn'
 import { FlowMetrics } from './metrics'
 import { otelTargets, loadOtelApi, type OtelApi } from './otel-api'
 import { workSpan, type WorkEnd } from './work-spans'
+import { AgentCallStats, AgentTurn } from './agent-turn'
+import { ToolKinds } from './tool-kinds'
+import type { AgentTurnEnd, ToolOutcome } from '../agent/turn-observer'
 
 /** The part of pino's logger telemetry uses. */
 export interface SummaryLogger {
@@ -18,6 +21,8 @@ export interface CallTelemetryOptions {
   log: SummaryLogger
   /** `@opentelemetry/api`, or undefined without it. Default: loaded when installed. */
   api?: OtelApi | undefined
+  /** The function tools the flows declare: metrics and span names count any other as `other`. Default none. */
+  tools?: Iterable<string>
 }
 
 /** A request with `@fastify/otel`'s decorator: its span is the parent of the event's. */
@@ -37,10 +42,12 @@ export class CallTelemetry {
   readonly #flowVersion: string
   readonly #log: SummaryLogger
   readonly #turns: TurnContext | undefined
+  readonly #tools: ToolKinds
 
-  constructor ({ flowVersion, log, api = loadOtelApi() }: CallTelemetryOptions) {
+  constructor ({ flowVersion, log, api = loadOtelApi(), tools = [] }: CallTelemetryOptions) {
     this.#flowVersion = flowVersion
     this.#log = log
+    this.#tools = new ToolKinds(tools)
     const targets = otelTargets(api)
     if (targets === undefined) return
     const metrics = targets.meter === undefined ? undefined : new FlowMetrics(targets.meter, () => this.#calls.size)
@@ -50,6 +57,11 @@ export class CallTelemetry {
   /** OpenTelemetry spans or metrics are being made: an SDK was registered before the plugin. */
   get enabled (): boolean {
     return this.#turns !== undefined
+  }
+
+  /** Calls counted here: those held by this instance. */
+  get size (): number {
+    return this.#calls.size
   }
 
   /** An event of a call arrived; over HTTP `request` is its Fastify request. Returns its turn while telemetry is on. */
@@ -119,8 +131,143 @@ export class CallTelemetry {
   /** The flow emitted an action; `late` when its event's reply had gone already. */
   actionEmitted (callId: string, type: string, late: boolean): void {
     const stats = this.#calls.get(callId)
-    if (stats !== undefined) stats.lastAction = type
+    if (stats !== undefined) {
+      stats.lastAction = type
+      const turn = stats.agent?.turn ?? stats.agent?.closing
+      if (type === 'speak' && turn !== undefined && turn.firstSentenceMs === undefined && !turn.awaitingReply) this.#spoke(stats, turn)
+    }
     if (late) this.#turns?.metrics?.lateAction()
+  }
+
+  /**
+   * The first sentence of an agent turn: over a WebSocket it leaves now; over
+   * the webhook with the next reply, whether the event being answered's or,
+   * when that went already, the next event's.
+   */
+  #spoke (stats: CallStats, turn: AgentTurn): void {
+    if (stats.transport === 'websocket') turn.heard(performance.now())
+    else turn.awaitingReply = true
+  }
+
+  /** A reply to one of the call's events is ready: a first sentence it carries has left. */
+  replied (callId: string): void {
+    const agent = this.#calls.get(callId)?.agent
+    if (agent === undefined) return
+    const now = performance.now()
+    if (agent.turn?.awaitingReply === true) agent.turn.heard(now)
+    if (agent.closing?.awaitingReply === true) agent.closing.heard(now)
+    for (const turn of agent.waiting) {
+      turn.heard(now)
+      this.#finishTurn(this.#calls.get(callId) as CallStats, turn)
+    }
+    agent.waiting.length = 0
+  }
+
+  /** A caller's turn reached the agent state `agent`: a turn begun before it that is still going was cut off. */
+  agentTurnStarted (callId: string, agent: string): void {
+    const stats = this.#calls.get(callId)
+    if (stats === undefined) return
+    const agentStats = stats.agent ??= new AgentCallStats()
+    if (agentStats.turn !== undefined) this.agentTurnEnded(callId, 'interrupted')
+    const turns = this.#turns
+    const span = turns?.tracer?.startSpan('aiflow.agent.turn', undefined, stats.current?.context ?? turns.api.ROOT_CONTEXT)
+    agentStats.turn = new AgentTurn(agent, performance.now(), span)
+  }
+
+  /**
+   * The call's agent turn ended. What the flow emits in the same step (the
+   * answer's last sentence) reaches `actionEmitted` after the flow's own
+   * actions have run: the turn is closed once the step is over, and one
+   * whose first sentence is yet to leave with a reply is finished then.
+   */
+  agentTurnEnded (callId: string, end: AgentTurnEnd): void {
+    const stats = this.#calls.get(callId)
+    const agent = stats?.agent
+    const turn = agent?.turn
+    if (agent === undefined || turn === undefined) return
+    agent.turn = undefined
+    agent.closing = turn
+    turn.end = end
+    queueMicrotask(() => {
+      if (agent.closing === turn) agent.closing = undefined
+      if (turn.awaitingReply) agent.waiting.push(turn)
+      else this.#finishTurn(stats as CallStats, turn)
+    })
+  }
+
+  /** The model of the call's agent turn is asked; returns what times it once it answered or stopped. */
+  modelStarted (callId: string): () => void {
+    const agent = this.#calls.get(callId)?.agent
+    const turn = agent?.turn
+    const started = performance.now()
+    return () => {
+      const ms = performance.now() - started
+      if (turn !== undefined) turn.modelMs += ms
+      if (agent !== undefined) agent.modelMs += ms
+    }
+  }
+
+  /**
+   * A function tool of the call starts to run: a span `aiflow.tool <name>`
+   * under its agent turn (else its event), and once it ends its time and
+   * outcome in `aiflow.tool.duration` and `aiflow.tool.calls`.
+   */
+  toolStarted (callId: string, name: string, round: number): (outcome: ToolOutcome) => void {
+    const stats = this.#calls.get(callId)
+    const turn = stats?.agent?.turn
+    const kind = this.#tools.of(name)
+    const turns = this.#turns
+    const span = turns?.tracer?.startSpan(kind.spanName, undefined, turn?.context(turns.api) ?? stats?.current?.context ?? turns.api.ROOT_CONTEXT)
+    const started = performance.now()
+    return (outcome) => {
+      turns?.metrics?.tool(kind.name, outcome, (performance.now() - started) / 1000)
+      if (turn !== undefined) {
+        turn.toolCalls++
+        turn.rounds = Math.max(turn.rounds, round)
+      }
+      // A tool run again here for a call whose turn began on an instance that died still counts for the call.
+      if (stats !== undefined) {
+        const agent = stats.agent ??= new AgentCallStats()
+        agent.toolCalls++
+        if (outcome !== 'ok') agent.toolFailures++
+      }
+      if (span === undefined) return
+      span.setAttributes({ 'aiflow.call.id': callId, 'aiflow.tool.name': name, 'aiflow.tool.outcome': outcome, 'aiflow.tool.round': round })
+      if (outcome === 'error' || outcome === 'timeout') span.setStatus({ code: (turns as TurnContext).api.SpanStatusCode.ERROR, message: outcome })
+      span.end()
+    }
+  }
+
+  /** A turn is over, its first sentence known or never to be: it counts, in the summary, the histogram and its span. */
+  #finishTurn (stats: CallStats, turn: AgentTurn): void {
+    const agent = stats.agent as AgentCallStats
+    agent.add(turn)
+    const turns = this.#turns
+    if (turn.firstSentenceMs !== undefined) turns?.metrics?.firstSentence(turn.firstSentenceMs / 1000, stats.flowVersion, stats.transport)
+    turn.span?.setAttributes({
+      'aiflow.call.id': stats.id,
+      'aiflow.agent.state': turn.agent,
+      'aiflow.agent.outcome': turn.end,
+      'aiflow.agent.first_sentence_ms': turn.firstSentenceMs,
+      'aiflow.agent.model_ms': turn.modelMs,
+      'aiflow.agent.tool_calls': turn.toolCalls,
+      'aiflow.agent.tool_rounds': turn.rounds
+    })
+    turn.span?.end()
+  }
+
+  /** The call's agent turns still open end with it: cut off, their first sentence, if any, never to leave. */
+  #endAgentTurns (stats: CallStats): void {
+    const agent = stats.agent
+    if (agent === undefined) return
+    const turn = agent.turn
+    agent.turn = undefined
+    if (turn !== undefined) {
+      turn.end = 'interrupted'
+      this.#finishTurn(stats, turn)
+    }
+    for (const waiting of agent.waiting) this.#finishTurn(stats, waiting)
+    agent.waiting.length = 0
   }
 
   /** The call ended (`session_end`) or expired: its summary goes to the log, and to OpenTelemetry while it is on. */
@@ -129,6 +276,7 @@ export class CallTelemetry {
     if (stats === undefined) return
     this.#calls.delete(callId)
     stats.flowVersion = flowVersion
+    this.#endAgentTurns(stats)
     const summary = stats.summary(end, stats.statePath(finalState), Date.now())
     this.#log.info({ sessionId: callId, call: summary }, 'call ended')
     const turns = this.#turns
@@ -143,7 +291,10 @@ export class CallTelemetry {
    * summary, so that \`aiflow.calls.active\` counts only the calls held.
    */
   callLeft (callId: string): void {
+    const stats = this.#calls.get(callId)
+    if (stats === undefined) return
     this.#calls.delete(callId)
+    this.#endAgentTurns(stats)
   }
 
   /** Stops reporting: the application is closing. */

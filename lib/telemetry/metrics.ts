@@ -1,5 +1,6 @@
 import type { Attributes, Counter, Histogram, Meter, ObservableCounter, ObservableResult, ObservableUpDownCounter } from '@opentelemetry/api'
-import type { CallOutcome } from './call-stats'
+import type { CallOutcome, Transport } from './call-stats'
+import type { ToolOutcome } from '../agent/turn-observer'
 
 /** Seconds: the reply deadline is 3 s by default, a store call a few ms. */
 const REPLY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -27,6 +28,11 @@ export class FlowMetrics {
   readonly #lateActions: Counter
   readonly #storeDuration: Histogram
   readonly #lockWait: Histogram
+  readonly #firstSentence: Histogram
+  readonly #toolDuration: Histogram
+  readonly #toolCalls: Counter
+  /** By tool (a bounded name) and outcome. */
+  readonly #toolAttributes = new Map<string, Map<ToolOutcome, Attributes>>()
   /** By flow version, attribute name and value: looked up without making a key. */
   readonly #attributes = new Map<string, Map<string, Map<string, Attributes>>>()
   readonly #activeCalls: () => number
@@ -51,6 +57,13 @@ export class FlowMetrics {
     this.#lockWait = meter.createHistogram('aiflow.lock.wait', {
       description: 'Time an event waited for its call\'s lock in a shared store', unit: 's', advice: { explicitBucketBoundaries: REPLY_BUCKETS }
     })
+    this.#firstSentence = meter.createHistogram('aiflow.agent.first_sentence', {
+      description: 'From a caller\'s turn reaching an agent state to the first sentence of its answer leaving', unit: 's', advice: { explicitBucketBoundaries: REPLY_BUCKETS }
+    })
+    this.#toolDuration = meter.createHistogram('aiflow.tool.duration', {
+      description: 'Runs of an agent state\'s function tools', unit: 's', advice: { explicitBucketBoundaries: REPLY_BUCKETS }
+    })
+    this.#toolCalls = meter.createCounter('aiflow.tool.calls', { description: 'Runs of an agent state\'s function tools, by tool and outcome' })
   }
 
   event (type: string, flowVersion: string, barged: boolean): void {
@@ -82,6 +95,20 @@ export class FlowMetrics {
 
   lockWait (seconds: number): void {
     this.#lockWait.record(seconds)
+  }
+
+  firstSentence (seconds: number, flowVersion: string, transport: Transport): void {
+    this.#firstSentence.record(seconds, this.#of('transport', transport, flowVersion))
+  }
+
+  /** One run of a function tool; `tool` is bounded (`ToolKinds`). */
+  tool (tool: string, outcome: ToolOutcome, seconds: number): void {
+    let byOutcome = this.#toolAttributes.get(tool)
+    if (byOutcome === undefined) this.#toolAttributes.set(tool, byOutcome = new Map())
+    let attributes = byOutcome.get(outcome)
+    if (attributes === undefined) byOutcome.set(outcome, attributes = { tool, outcome })
+    this.#toolDuration.record(seconds, attributes)
+    this.#toolCalls.add(1, attributes)
   }
 
   close (): void {

@@ -14,7 +14,7 @@ const { MeterProvider } = createRequire(require.resolve('@opentelemetry/exporter
  * The plugin's histograms in seconds. Prometheus names carry their unit
  * (`aiflow_reply_duration_seconds_bucket`); the exporter does not add it, so these views do.
  */
-const SECONDS = ['aiflow.reply.duration', 'aiflow.store.duration', 'aiflow.lock.wait']
+const SECONDS = ['aiflow.reply.duration', 'aiflow.store.duration', 'aiflow.lock.wait', 'aiflow.agent.first_sentence', 'aiflow.tool.duration']
 
 export interface PrometheusMetricsOptions {
   /** Where the metrics are served. Default `/metrics`. */

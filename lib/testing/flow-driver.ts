@@ -20,8 +20,8 @@ export interface FlowDriverOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
   /** Gets the registry's log lines, for instance a pino logger. Default: none. */
   log?: Logger
-  /** Takes part in the model calls of the call's agent states (a replay answers them from its recording). */
-  modelCalls?: (callId: string) => ModelCallHook
+  /** Takes part in the model calls and function tool runs of the call's agent states (a replay answers them from its recording). */
+  modelCalls?: (callId: string, session: Readonly<Record<string, unknown>>) => ModelCallHook
 }
 
 /**

@@ -37,7 +37,7 @@ function sameRequest (recorded: RecordedRequest, replayed: RecordedRequest): boo
  * (instructions, tools, conversation, options) is reported, and answered
  * all the same.
  */
-export function replayingModelCalls (sessionId: string, records: readonly ModelCallRecord[], clock: TestClock, replyTimeout: number, differs: (difference: ModelDifference) => void): ModelCallHook {
+export function replayingModelCalls (sessionId: string, records: readonly ModelCallRecord[], clock: TestClock, replyTimeout: number, differs: (difference: ModelDifference) => void): Pick<ModelCallHook, 'stream'> {
   let next = 0
   const requests = wholeRequests(records.map((record) => record.request))
   return {

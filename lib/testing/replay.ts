@@ -4,6 +4,7 @@ import type { AiFlowAction } from '../protocol'
 import { redactAction, type RecordedCall, type RecordedTurn } from '../recording'
 import { FlowDriver, type FlowDriverOptions } from './flow-driver'
 import { replayingModelCalls, type ModelDifference } from './replay-models'
+import { replayingToolCalls, type ToolDifference } from './replay-tools'
 import { DEFAULT_REPLY_TIMEOUT } from '../options'
 import { flowVersionOf } from '../flow'
 
@@ -25,6 +26,8 @@ export interface ReplayResult {
   differences: ReplayDifference[]
   /** Model calls of agent states asked differently than recorded; the recorded answer was replayed all the same. */
   modelDifferences: ModelDifference[]
+  /** Function tool calls made differently than recorded (another tool, other arguments, a changed schema), or with no recorded run; no tool ever runs. */
+  toolDifferences: ToolDifference[]
   /** What the flow failed with during the replay, by call. */
   errors: Array<{ sessionId: string, err: Error }>
   /** Calls recorded with a flow version other than the one replayed: their differences may be the flow's changes. */
@@ -36,6 +39,10 @@ export interface ReplayResult {
  * moves as the recorded arrival times did, with the `replyTimeout` the call
  * was recorded with (unless `options.replyTimeout` says otherwise), and reports every event whose
  * reply differs, and every call recorded with another flow version.
+ * The model calls and function tool calls of agent states are answered
+ * from the recording: no model is asked and no tool runs (a replayed
+ * booking books nothing); a tool call made differently, or a tool whose
+ * schemas changed, is reported in `toolDifferences`.
  * Replies of recordings with masked phone numbers are masked
  * the same way before they are compared. An event recorded from the webhook
  * is answered as the webhook answers it; one recorded from the WebSocket is
@@ -51,16 +58,24 @@ export interface ReplayResult {
  * t.same(result.differences, [])
  */
 export async function replayRecording (calls: readonly RecordedCall[], flow: AnyStateMachine, options: FlowDriverOptions = {}): Promise<ReplayResult> {
-  const result: ReplayResult = { calls: calls.length, events: 0, differences: [], modelDifferences: [], errors: [], versions: [] }
+  const result: ReplayResult = { calls: calls.length, events: 0, differences: [], modelDifferences: [], toolDifferences: [], errors: [], versions: [] }
   const replayed = options.flowVersion ?? flowVersionOf(flow)
   for (const call of calls) {
-    // The call's model calls are answered from the recording, never by a model.
+    // The call's model calls and tool calls are answered from the recording, never by a model or a tool.
     const differs = (difference: ModelDifference): void => { result.modelDifferences.push(difference) }
+    const toolDiffers = (difference: ToolDifference): void => { result.toolDifferences.push(difference) }
     const served = call.turns[0]
     const replyTimeout = options.replyTimeout ?? served?.replyTimeout ?? DEFAULT_REPLY_TIMEOUT
     const recorded = served?.flowVersion
     if (recorded !== undefined && recorded !== replayed) result.versions.push({ sessionId: call.sessionId, recorded, replayed })
-    const driver: FlowDriver = new FlowDriver(flow, { ...options, replyTimeout, modelCalls: (id) => replayingModelCalls(id, call.models ?? [], driver.clock, replyTimeout, differs) })
+    const driver: FlowDriver = new FlowDriver(flow, {
+      ...options,
+      replyTimeout,
+      modelCalls: (id) => ({
+        stream: replayingModelCalls(id, call.models ?? [], driver.clock, replyTimeout, differs).stream,
+        tool: replayingToolCalls(id, call.tools ?? [], driver.clock, replyTimeout, toolDiffers)
+      })
+    })
     try {
       await replayCall(driver, call, result)
     } finally {

@@ -5,20 +5,44 @@ import { pauseOn } from './clock'
 /** A tool call of a scripted answer. */
 export interface ScriptedCall { name: string, args?: unknown }
 
+/** A request the scripted model was given, without its signal. */
+export type SeenRequest = Omit<ModelRequest, 'signal'>
+
+/** One scripted answer as it is given: see {@link ScriptedAnswer}. */
+export type FixedAnswer =
+  | string
+  | { text?: string | string[], tool?: ScriptedCall, tools?: ScriptedCall[], error?: string, delay?: number, firstDelay?: number }
+
 /**
  * One scripted answer: a text, a tool call (`tool`), several side by side
  * (`tools`: function tools the state runs together), or an error, or text
  * before them. A text is streamed a word at a time, or in the pieces given;
  * `delay` ms pass before each piece and before the tool calls or error
  * (`firstDelay` before the first piece, default `delay`). The answer after a
- * function tool's call sees its result as the conversation's last message.
+ * function tool's call sees its result as the conversation's last message;
+ * a function of the request answers by what it holds (a tool's result, or
+ * its error: see {@link toolResults}).
  */
-export type ScriptedAnswer =
-  | string
-  | { text?: string | string[], tool?: ScriptedCall, tools?: ScriptedCall[], error?: string, delay?: number, firstDelay?: number }
+export type ScriptedAnswer = FixedAnswer | ((request: SeenRequest) => FixedAnswer)
 
-/** A request the scripted model was given, without its signal. */
-export type SeenRequest = Omit<ModelRequest, 'signal'>
+/** A function tool's outcome as the model was given it: `ok` false for an error (a throw, a timeout, a result its schema refused). */
+export interface ToolResult { name: string, args: unknown, ok: boolean, result: string }
+
+/**
+ * The outcomes of the last round of function tools a request carries, in
+ * the order of the calls: none when the conversation does not end with one.
+ *
+ * @example
+ * (request) => toolResults(request)[0]?.ok === true ? 'Seven is free.' : 'The calendar is down, sorry.'
+ */
+export function toolResults (request: SeenRequest): ToolResult[] {
+  const { messages } = request
+  const last = messages.at(-1)
+  if (last?.role !== 'tool' || last.round === undefined) return []
+  let first = messages.length - 1
+  while (sameRound(messages[first - 1], last.round)) first--
+  return (messages.slice(first) as Array<AgentMessage & { role: 'tool' }>).map(({ name, args, ok, result }) => ({ name, args, ok, result }))
+}
 
 export interface ScriptedModelOptions {
   /** The clock its delays run on: a `TestClock` to move them by hand. Default real time. */
@@ -71,6 +95,7 @@ const realTime: Clock = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeo
  * const model = scriptedModel([
  *   'Hello! For how many people?',
  *   { text: 'Let me book that.', tool: { name: 'book_table', args: { date: '2026-12-24', time: '19:00', people: 4 } } },
+ *   (request) => toolResults(request)[0]?.ok === true ? 'Booked.' : 'Sorry, that did not work.',
  *   { error: 'the provider is down' }
  * ])
  */
@@ -85,8 +110,9 @@ export function scriptedModel (answers: readonly ScriptedAnswer[], options: Scri
       const { signal, ...seen } = request
       // Kept as given: options may hold what cannot be cloned (a function), and the messages are never changed after.
       model.requests.push(seen)
-      const answer = answers[options.perCall === true ? requestOfCall(seen.messages) : next++]
-      if (answer === undefined) throw new Error(`the scripted model has only ${answers.length} answers${options.perCall === true ? ' for a call' : ''}`)
+      const scripted = answers[options.perCall === true ? requestOfCall(seen.messages) : next++]
+      if (scripted === undefined) throw new Error(`the scripted model has only ${answers.length} answers${options.perCall === true ? ' for a call' : ''}`)
+      const answer = typeof scripted === 'function' ? scripted(seen) : scripted
       const { text, tool, tools = [], error, delay = 0, firstDelay = delay } = typeof answer === 'string' ? { text: answer } : answer
       const calls = tool === undefined ? tools : [tool, ...tools]
       try {

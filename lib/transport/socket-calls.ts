@@ -31,6 +31,11 @@ export class SocketCalls<Socket> {
     return this.#callsOf.get(socket)?.size ?? 0
   }
 
+  /** Entries of its two maps (calls by socket, sockets by call): 0 once no socket carries a call. */
+  get size (): number {
+    return this.#socketOf.size + this.#callsOf.size
+  }
+
   /** The socket closed: the calls it carried, which no socket carries now. */
   closed (socket: Socket): string[] {
     const calls = this.#callsOf.get(socket)
@@ -46,4 +51,15 @@ export class SocketCalls<Socket> {
     calls.delete(id)
     if (calls.size === 0) this.#callsOf.delete(socket)
   }
+}
+
+/**
+ * The calls of a transport's sockets, each let go wherever it ends: the
+ * registry tells of every end (over HTTP, on another socket, by expiry, on
+ * another instance). Returns them, and what stops watching.
+ */
+export function watchedSocketCalls<Socket> (registry: { watch: (watcher: (id: string, ended: boolean) => void) => () => void }): { calls: SocketCalls<Socket>, unwatch: () => void } {
+  const calls = new SocketCalls<Socket>()
+  const unwatch = registry.watch((id, ended) => { if (ended) calls.ended(id) })
+  return { calls, unwatch }
 }

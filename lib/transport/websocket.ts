@@ -3,7 +3,7 @@ import type {} from '@fastify/websocket'
 import type { SessionRegistry } from '../sessions'
 import { tokenCheck } from './token'
 import { WebSocketConnection } from './websocket-connection'
-import { SocketCalls } from './socket-calls'
+import { watchedSocketCalls } from './socket-calls'
 import { answerError } from './error-answer'
 import type { UnknownEventTypes } from './unknown-types'
 
@@ -33,9 +33,8 @@ export async function websocketTransport (app: FastifyInstance, options: WebSock
   const timer = setInterval(() => {
     for (const connection of connections) connection.heartbeat()
   }, pingInterval).unref()
-  const calls = new SocketCalls<WebSocketConnection>()
   // A call ends wherever it ends: over HTTP, on another socket, by expiry.
-  const unwatch = registry.watch((id, ended) => { if (ended) calls.ended(id) })
+  const { calls, unwatch } = watchedSocketCalls<WebSocketConnection>(registry)
   app.addHook('onClose', async () => {
     clearInterval(timer)
     unwatch()

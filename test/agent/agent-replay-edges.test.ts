@@ -34,12 +34,12 @@ t.test('a model failure is recorded and replayed as it was', async (t) => {
   const result = await replayRecording(calls, flow(scriptedModel([])))
   t.same([result.differences, result.modelDifferences], [[], []])
   t.same(await replayRecording([{ sessionId: calls[0].sessionId, turns: calls[0].turns.slice(0, 1) }], flow(scriptedModel([]))),
-    { calls: 1, events: 1, differences: [], modelDifferences: [], errors: [], versions: [] }, 'a call made by hand, without models, replays')
+    { calls: 1, events: 1, differences: [], modelDifferences: [], toolDifferences: [], errors: [], versions: [] }, 'a call made by hand, without models or tools, replays')
 })
 
 t.test('a recording keeps what a model threw that is not an Error, and nothing but "aborted" for a call stopped', async (t) => {
   const kept: ModelCallRecord[] = []
-  const hook = recordingHook((record) => kept.push(record), () => 1000)
+  const hook = recordingHook((record) => kept.push(record), () => 1000, () => {})
   const request = { instructions: 'i', messages: [], tools: [], signal: new AbortController().signal }
   async function * throwsString (): AsyncIterable<ModelPart> {
     yield { type: 'text', text: 'a' }
@@ -84,6 +84,7 @@ t.test('the replay report counts model requests in words and names one the recor
       { sessionId: 'm', position: 1, recorded: request, replayed: { ...request, options: { temperature: 1 } } },
       { sessionId: 'm', position: 2, replayed: request }
     ],
+    toolDifferences: [],
     errors: [],
     versions: []
   }, paint(false))

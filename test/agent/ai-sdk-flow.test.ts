@@ -56,20 +56,21 @@ for (const name of AI_SDK_LINES) {
         { role: 'assistant', content: [{ type: 'text', text: GREETING }] },
         { role: 'user', content: [{ type: 'text', text: 'I would like a table' }] }
       ])
-      t.same(provider.doStreamCalls[0].tools?.map((tool) => tool.name), ['book_table', 'transfer_to_person', 'end_call', 'check_availability'])
+      t.same(provider.doStreamCalls[0].tools?.map((tool) => tool.name), ['confirm_booking', 'transfer_to_person', 'end_call', 'check_availability', 'book_table'])
       t.same((await memory(app, 'c')).messages.at(-1), { role: 'assistant', text: 'Of course. For how many people, and when?' })
     })
 
-    t.test('a transition tool call leaves the agent: book_table takes the call to the confirmation, its arguments in the context', async (t) => {
-      const provider = answering(sdk, [[...saying('Let me note that.'), calling('p-1', 'book_table', BOOKING), finish('tool-calls')]])
+    t.test('a transition tool call leaves the agent: confirm_booking takes the call to the confirmation, its arguments in the context', async (t) => {
+      const provider = answering(sdk, [[...saying('Let me note that.'), calling('p-1', 'confirm_booking', BOOKING), finish('tool-calls')]])
       const app = await line(t, aiSdkModel(provider))
       t.same(await firstTurn(t, app, 'Four people on Christmas Eve at seven'), [
         'Let me note that.',
-        'A table for 4 on 2026-12-24 at 19:00. Press 1 or say yes to book it, press 2 or say no to change it.'
+        'Your table is booked. See you at Luigi\'s!',
+        'hangup'
       ])
       const call = await app.aiFlow.getCall('c')
       t.same((call?.context as { booking: unknown }).booking, BOOKING)
-      t.match(call?.state, { confirm: {} })
+      t.equal(call?.state, 'booked')
       t.equal(provider.doStreamCalls.length, 1)
     })
 

@@ -139,6 +139,7 @@ t.test('the replay report marks states that cannot be seen, and counts in words'
     events: 1,
     differences: [{ sessionId: 'x', position: 1, event, recorded: [], replayed: [{ type: 'hangup', session_id: 'x' }], recordedState: undefined, replayedState: undefined }],
     modelDifferences: [],
+    toolDifferences: [],
     errors: [{ sessionId: 'x', err: new Error('broke') }],
     versions: [{ sessionId: 'x', recorded: 'v1', replayed: 'v2' }]
   }, paint(false))

@@ -2,7 +2,7 @@ import t from 'tap'
 import { DEMO_ANSWERS, restaurantModel } from '../../examples/restaurant-model'
 import Fastify from 'fastify'
 import { fastifyAiFlow } from '../../lib'
-import { restaurantFlow } from '../../examples/restaurant-agent'
+import { calendar, MemoryBookings, restaurantFlow, type Booking, type BookingService } from '../../examples/restaurant-agent'
 import { echoModel } from '../../examples/custom-model'
 import { checkFlow } from '../../lib/tools/check'
 import { toMermaid } from '../../lib/tools/mermaid'
@@ -28,11 +28,11 @@ t.test('the booking line runs as a server, with the scripted model, and books a 
   for (const id of ['luigi', 'luigi-2']) {
     t.same(await send(id, 'session_start'), ['Welcome to Luigi\'s! How can I help you?'])
     t.same(await send(id, 'user_speak', { text: 'A table, please' }), ['Of course!', 'For which day, at what time, and for how many people?'])
-    t.same(await send(id, 'user_speak', { text: 'Christmas Eve at seven, four of us' }), ['Let me note that.', 'A table for 4 on 2026-12-24 at 19:00. Press 1 or say yes to book it, press 2 or say no to change it.'])
-    t.same(await send(id, 'user_speak', { text: 'yes' }), ['Your table is booked. See you at Luigi\'s!', 'hangup'])
+    t.same(await send(id, 'user_speak', { text: 'Christmas Eve at seven, four of us' }), ['A table for 4 on Christmas Eve at 19:00 is free.', 'Shall I book it?'])
+    t.same(await send(id, 'user_speak', { text: 'yes' }), ['Let me book that.', 'Your table is booked. See you at Luigi\'s!', 'hangup'])
   }
-  // The second answer checks the slot (a function tool): its result reaches the third in the same caller turn.
-  t.equal(DEMO_ANSWERS.length, 3, 'every scripted answer was used')
+  // The second answer checks the slot and the fourth books it (function tools): their results reach the next answer in the same caller turn.
+  t.equal(DEMO_ANSWERS.length, 5, 'every scripted answer was used')
 })
 
 t.test('the custom model of docs/language-models.md answers the booking line and ends the call', async (t) => {
@@ -79,4 +79,37 @@ t.test('Luigi\'s line checks the calendar before it offers a slot: a full one co
   // One action comes as it is, not in an array.
   t.match(await post('user_speak', { text: 'Two at eight on Christmas Eve?' }), { type: 'speak', text: 'Eight is full, but seven is free.' })
   t.same(model.requests[1].messages.slice(-2).map((message) => message.role === 'tool' && message.result), ['{"free":false}', '{"free":true}'])
+})
+
+t.test('Luigi\'s line books with the run\'s key as the idempotency key: the same key books once, and the caller hears the confirmation', async (t) => {
+  const bookings = new MemoryBookings()
+  const keys: string[] = []
+  const service: BookingService = { book: async (booking, key) => { keys.push(key); return await bookings.book(booking, key) } }
+  const model = scriptedModel(DEMO_ANSWERS, { perCall: true })
+  const app = Fastify()
+  await app.register(fastifyAiFlow, { flow: restaurantFlow(model, service), replyTimeout: 2000 })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const said = async (type: string, fields: Record<string, unknown> = {}): Promise<unknown[]> => {
+    const res = await app.inject({ method: 'POST', url: '/webhook', payload: { type, session: { id: 'k' }, ...fields } })
+    return [res.json()].flat().map((action: any) => action.text ?? action.type)
+  }
+  const slot = '2026-12-24 19:00'
+  const before = calendar.get(slot) ?? 0
+  await said('session_start')
+  await said('user_speak', { text: 'A table, please' })
+  await said('user_speak', { text: 'Christmas Eve at seven, four of us' })
+  t.same(await said('user_speak', { text: 'yes' }), ['Let me book that.', 'Your table is booked. See you at Luigi\'s!', 'hangup'])
+  t.equal(keys.length, 1)
+  t.match(keys[0], /^k/, 'the key is the call\'s work key')
+  t.same([...bookings.made], [[keys[0], 'L-1']])
+  t.equal(calendar.get(slot), before + 4, 'four seats taken')
+  const booking = DEMO_ANSWERS[3] as { tool: { args: Booking } }
+  t.same(model.requests[4].messages.at(-1), { role: 'tool', name: 'book_table', args: booking.tool.args, ok: true, result: '{"reference":"L-1"}', round: 1 }, 'the model got the reference')
+  // The same run again (its instance died, another runs it): the service books nothing more.
+  t.same(await bookings.book(booking.tool.args, keys[0]), { reference: 'L-1' })
+  t.equal(bookings.made.size, 1)
+  t.equal(calendar.get(slot), before + 4, 'no more seats taken')
+  t.same(await bookings.book(booking.tool.args, 'another call'), { reference: 'L-2' }, 'another key books again')
+  t.equal(calendar.get(slot), before + 8)
 })

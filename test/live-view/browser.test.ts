@@ -13,6 +13,10 @@ import { SessionRegistry } from '../../lib/sessions'
 import { liveViewRoutes } from '../../lib/live-view/routes'
 import { RedisStore } from '../../lib/redis'
 import { buildApp, event, post } from '../fixtures/helpers'
+import { Type } from '@sinclair/typebox'
+import { emit } from 'xstate'
+import { agent, functionTool, setupFlow, speak, type AgentMemory } from '../../lib'
+import { scriptedModel } from '../../lib/testing'
 import { sharedRedis } from '../fixtures/redis-server'
 
 // Debian's chromium; `.ci/run` installs it when it is missing.
@@ -147,6 +151,68 @@ t.test('the inspector in headless Chromium: the call on the diagram, its transcr
   await page.waitForSelector('tr.call[data-id="first-call"]', { state: 'detached' })
   t.ok(await page.isVisible('#no-call'), 'with no call, no call is shown')
   t.equal(await page.textContent('#count'), '0 live calls')
+})
+
+t.test("an agent's tool runs in the transcript, collapsed: opened, their arguments and results as text, phone numbers masked", async (t) => {
+  const model = scriptedModel([
+    { text: 'Let me look.', tools: [{ name: 'lookup', args: { order: attack, callback: '+49 30 1234567' } }] },
+    'It ships today.'
+  ])
+  const machine = setupFlow({ types: { context: {} as { agent?: AgentMemory } } }).createMachine({
+    id: 'orders',
+    context: {},
+    initial: 'start',
+    states: {
+      start: { on: { session_start: 'desk' } },
+      desk: agent({
+        id: 'desk',
+        model,
+        instructions: 'Look orders up.',
+        functions: {
+          lookup: functionTool({
+            description: 'Where an order is',
+            parameters: Type.Object({ order: Type.String(), callback: Type.String() }),
+            run: ({ args }) => ({ order: args.order, status: 'packed', driver: '+49 170 7654321' })
+          })
+        },
+        tools: {},
+        onError: 'sorry'
+      }),
+      sorry: { entry: emit(speak('Sorry.')) }
+    }
+  })
+  const { app } = await buildApp({ flow: machine, liveView: { token } })
+  t.teardown(() => app.close())
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { page, elsewhere } = await browse(url)
+  await post(app, caller('orders-call', '4915790000333'))
+  const { dialogs } = await watchPage(page)
+  await page.goto(`${url}/live#token=${token}`)
+  await page.waitForSelector('tr.call.selected[data-id="orders-call"]')
+  await post(app, event('user_speak', 'orders-call', { text: 'Where is my order?' }))
+  await page.locator('#transcript li', { hasText: 'It ships today.' }).waitFor()
+  const lines = await transcript(page)
+  t.match(lines[2], /^We ran a tool\|lookup · ok · \d+ ms · round 1Arguments/, 'the run, by name, outcome, time and round')
+  t.same(lines.filter((_line, i) => i !== 2), [
+    'Call session_start|',
+    'Caller said|Where is my order?',
+    'We said|Let me look.',
+    'We said|It ships today.'
+  ], 'between the words that led to it and the reply')
+  const tool = page.locator('#transcript li[data-kind="tool"] details')
+  t.equal(await tool.getAttribute('open'), null, 'collapsed')
+  t.notOk(await page.isVisible('#transcript li[data-kind="tool"] pre.args'), 'its arguments hidden until opened')
+  await page.click('#transcript li[data-kind="tool"] summary')
+  t.ok(await page.isVisible('#transcript li[data-kind="tool"] pre.args'))
+  t.same(JSON.parse(await page.textContent('#transcript pre.args') ?? ''), { order: attack, callback: '•••567' }, 'its arguments, as text, phone numbers masked')
+  t.same(JSON.parse(await page.textContent('#transcript pre.result') ?? ''), { order: attack, status: 'packed', driver: '•••321' }, 'its result, so too')
+  await post(app, event('assistant_speech_ended', 'orders-call'))
+  await page.locator('#transcript li', { hasText: 'assistant_speech_ended' }).waitFor()
+  t.equal(await tool.getAttribute('open'), '', 'an opened run stays open as the transcript grows')
+  t.equal(await page.locator('img').count(), 0)
+  t.same(await page.evaluate('window.seen'), [])
+  t.same(dialogs, [])
+  t.same(elsewhere, [])
 })
 
 t.test('state names in the call list break after a dot, never inside a name', async (t) => {

@@ -181,3 +181,41 @@ t.test('revisions: a change heard late is not sent, and only the latest calls ar
   revisions.delete('a')
   t.equal(revisions.size, 1)
 })
+
+t.test("a tool's line is shared too, between its event and the reply that waited for it", async (t) => {
+  const shared: Array<{ order: number, text: string }> = []
+  const log = logger([])
+  const registry = new SessionRegistry({ flow, flows: {}, flowVersion: '1', store: new MemoryStore(), replyTimeout: 1000, sessionTtl: 60_000, maxSessions: 10, fallback: [], log })
+  let toolRan: (id: string, news: any) => void = () => {}
+  const source = {
+    ids: () => registry.ids(),
+    get: async (id: string) => await registry.get(id),
+    record: async (id: string) => await registry.record(id),
+    watch: registry.watch.bind(registry),
+    observe: (observer: Parameters<typeof registry.observe>[0]) => registry.observe((turn) => {
+      // The tool ran while the event's reply waited: told before the turn is.
+      if (turn.event.type === 'user_speak') toolRan('agent', { at: turn.at, name: 'look_up', args: {}, round: 1, outcome: 'ok', result: '"found"', ms: 3 })
+      observer(turn)
+    }),
+    watchTools: (watcher: typeof toolRan) => { toolRan = watcher; return () => {} }
+  }
+  const board: LiveBoard = {
+    put: async (_id, change) => { shared.push(...change.lines ?? []) },
+    end: async () => {},
+    lines: async () => [...shared].sort((a, b) => a.order - b.order).map((line) => line.text),
+    views: async () => [],
+    listen: () => () => {}
+  }
+  const hub = new LiveHub({ registry: source, flow, log, limit: 3, keepAlive: 60_000, board, ttl: 60_000 })
+  t.teardown(async () => { hub.close(); await registry.close() })
+  await registry.dispatch({ type: 'session_start', session: { id: 'agent' } }, { log })
+  // Work that went on after a reply: its tool comes before the next event.
+  toolRan('agent', { at: 1, name: 'later', args: {}, round: 1, outcome: 'ok', result: '"done"', ms: 1 })
+  await registry.dispatch({ type: 'user_speak', session: { id: 'agent' }, text: 'hello' } as never, { log })
+  const transcript = (await hub.detail('agent'))?.transcript ?? []
+  t.same(transcript.map((line) => `${line.from} ${line.kind} ${line.text}`).filter((line) => !line.startsWith('us speak')).concat(transcript.slice(-1).map((line) => line.kind)), [
+    'us tool later', 'call session_start ', 'caller said hello', 'us tool look_up', 'speak'
+  ], 'the earlier tool first, then the event, its tool, its reply')
+  t.equal(transcript.at(-2)?.text, 'look_up')
+  await registry.dispatch({ type: 'session_end', session: { id: 'agent' } }, { log })
+})

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { CallTurn } from '../../lib/sessions'
-import { TRANSCRIPT_LINES, Transcripts, turnLines } from '../../lib/live-view/transcript'
+import { TOOL_CHARACTERS, TRANSCRIPT_LINES, Transcripts, toolLine, turnLines } from '../../lib/live-view/transcript'
 
 const session = { id: 'c1' }
 const turn = (event: Record<string, unknown>, reply: Array<Record<string, unknown>> = [], at = 1000): CallTurn =>
@@ -56,4 +56,47 @@ t.test('a call keeps its most recent lines, and loses them when it ends', async 
   t.equal(transcripts.size, 1)
   transcripts.forget('c1')
   t.equal(transcripts.size, 0)
+})
+
+const ran = (at: number, fields: Record<string, unknown> = {}) => ({ at, name: 'lookup', args: { order: 4711 }, round: 1, outcome: 'ok' as const, result: '{"status":"packed"}', ms: 503.4, ...fields })
+
+t.test("a function tool's run is a line of its own: its arguments and result as JSON, phone numbers masked, long ones cut", async (t) => {
+  t.same(toolLine(ran(5000, { args: { callback: '+49 30 1234567' }, result: '{"driver":"4917012345678"}' })), {
+    at: 5000,
+    from: 'us',
+    kind: 'tool',
+    text: 'lookup',
+    tool: { args: '{\n  "callback": "•••567"\n}', result: '{\n  "driver": "•••678"\n}', outcome: 'ok', round: 1, ms: 503 }
+  })
+  t.same(toolLine(ran(5000, { outcome: 'timeout', result: 'lookup took longer than 10 s' })).tool?.result, 'lookup took longer than 10 s', 'an error as its text')
+  t.same(toolLine(ran(5000, { outcome: 'error', result: '+49 30 1234567' })).tool?.result, '•••567', 'a phone number alone, masked too')
+  t.equal(toolLine(ran(5000, { args: undefined })).tool?.args, 'none')
+  const long = toolLine(ran(5000, { args: 'x'.repeat(TOOL_CHARACTERS + 10), result: 'y'.repeat(TOOL_CHARACTERS + 5) })).tool
+  t.equal(long?.args, `"${'x'.repeat(TOOL_CHARACTERS - 1)} … (12 more characters)`, 'cut, saying how much more there was')
+  t.equal(long?.result, `${'y'.repeat(TOOL_CHARACTERS)} … (5 more characters)`)
+})
+
+t.test('a run comes after the event whose turn ran it and before the reply that waited for it; a call not heard keeps none', async (t) => {
+  const transcripts = new Transcripts()
+  transcripts.addTool('c1', ran(1500))
+  t.same(transcripts.of('c1'), [], 'no line for a call not heard here (or one that ended)')
+  transcripts.add(turn({ type: 'session_start' }, [], 1000))
+  // Over the webhook the reply waits for the run: the run is told of first.
+  transcripts.addTool('c1', ran(2100))
+  transcripts.addTool('c1', ran(2200, { name: 'book' }))
+  transcripts.add(turn({ type: 'user_speak', text: 'where is it?' }, [{ type: 'speak', text: 'Packed.' }], 2000))
+  // Over a WebSocket the event's turn is over before the run starts.
+  transcripts.add(turn({ type: 'user_speak', text: 'and now?' }, [], 3000))
+  transcripts.addTool('c1', ran(3100))
+  transcripts.add(turn({ type: 'assistant_speech_ended' }, [], 3500))
+  t.same(transcripts.of('c1').map((line) => `${line.kind} ${line.text}`), [
+    'session_start ',
+    'said where is it?',
+    'tool lookup',
+    'tool book',
+    'speak Packed.',
+    'said and now?',
+    'tool lookup',
+    'assistant_speech_ended '
+  ])
 })

@@ -6,6 +6,7 @@ import { RedisStore } from '../../lib/redis'
 import { chatFlow, Gates } from '../fixtures/chat-flow'
 import { RedisServer } from '../fixtures/redis-server'
 import { event, post } from '../fixtures/helpers'
+import { eventsThroughRestarts } from '../fixtures/redis-restarts'
 
 // Redis is stopped and started under load: more than tap's default of 30 s on a busy machine.
 t.setTimeout(180_000)
@@ -24,41 +25,16 @@ function digitsOf (answer: { status: number, body: unknown }): string | undefine
   return /^Digits: (\d*)$/.exec((answer.body as { text: string }).text)?.[1]
 }
 
-t.test('no answered event is lost: Redis stopped and started under load, events alternating between two instances', async (t) => {
+t.test('no answered event is lost, and none answered 503 was applied: Redis stopped and started under load, events alternating between two instances', async (t) => {
   const server = await RedisServer.start()
   t.teardown(() => server.destroy())
   const store = (): RedisStore => new RedisStore({ url: server.url, prefix: 'answered:', commandTimeout: 300 })
   const apps = [await instance(t, store()), await instance(t, store())]
-  const calls = Array.from({ length: 20 }, () => randomUUID())
-  const events = 30
-  let sent = 0
-  const outage = (async () => {
-    while (sent < calls.length * events / 3) await new Promise((resolve) => setImmediate(resolve))
-    await server.stop()
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    await server.start()
-  })()
-  const refused: number[] = []
-  await Promise.all(calls.map(async (id) => {
-    let answered = ''
-    t.equal((await post(apps[0], event('session_start', id))).status, 200)
-    for (let i = 0; i < events; i++) {
-      const digit = String(i % 10)
-      const answer = await post(apps[i % 2], event('dtmf_received', id, { digit }))
-      sent++
-      const digits = digitsOf(answer)
-      if (digits === undefined) {
-        refused.push(answer.status)
-        continue
-      }
-      // Every event answered before, on either instance, is in the call's state; the refused ones are not.
-      if (digits !== answered + digit) t.fail(`call ${id}, event ${i}: answered with "${digits}", expected "${answered + digit}"`)
-      answered = digits
-    }
-  }))
-  await outage
-  t.ok(refused.length > 0, `the outage refused some events (${refused.length} of ${sent})`)
-  t.ok(refused.every((status) => status === 503), 'with 503, and only 503')
+  const counts = await eventsThroughRestarts(apps, server, { calls: 20, events: 30, restarts: 2, downFor: 300 })
+  t.same(counts.broken, [], 'every event answered 200 is in its call\'s state, in order')
+  t.ok(counts.refused > 0, `the outages refused some events (${counts.refused} of ${counts.sent})`)
+  t.same(counts.otherStatuses, [], 'with 503, and only 503')
+  t.equal(counts.appliedYetRefused, 0, 'none of them was applied: a save whose answer was lost is looked into before the answer')
 })
 
 /** A real Redis store whose saves fail while `failing` is set, as when Redis is unreachable for a moment. */

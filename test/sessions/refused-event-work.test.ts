@@ -27,6 +27,13 @@ class FailingSaveStore extends RedisStore {
   failNextSave = false
   /** The next save is done, but its answer is lost: the caller sees a failure. */
   loseNextAnswer = false
+  /** Whether a save was done cannot be told: the store does not answer that. */
+  cannotTell = false
+
+  override async checkWrite (id: string, token: string): Promise<boolean | undefined> {
+    if (this.cannotTell) throw new Error('Connection is closed.')
+    return await super.checkWrite(id, token)
+  }
 
   override async unlock (id: string, token: string, change?: LockChange): Promise<boolean> {
     if (this.failNextSave && change !== undefined && 'set' in change) {
@@ -105,7 +112,7 @@ t.test('the work of an event answered 503 (its save failed) stops, and the retry
   t.notOk(signals[1].aborted)
 })
 
-t.test('the work of an event whose save was done but its answer lost runs again on its owner, not nowhere', async (t) => {
+t.test('the work of an event whose save was done but its answer lost goes on: the event is answered, its save found done', async (t) => {
   keepAlive(t)
   const prefix = `test:${randomUUID()}:`
   const gates = new Gates()
@@ -118,8 +125,33 @@ t.test('the work of an event whose save was done but its answer lost runs again 
   t.equal((await post(a, event('session_start', id))).status, 204)
 
   losing.loseNextAnswer = true
+  t.equal((await post(a, event('user_speak', id, { text: 'tides' }))).status, 204, 'answered, not 503')
+  t.same(signals.map((signal) => signal.aborted), [false], 'its lookup runs on')
+  t.equal((await post(b, event('dtmf_received', id, { digit: '1' }))).status, 204)
+  gates.open('tides')
+  const reader = new RedisStore({ url, prefix })
+  t.teardown(() => reader.close())
+  t.ok(await eventually(async () => ((await reader.get(id))?.snapshot as { value?: string } | undefined)?.value === 'idle'), 'the lookup\'s end reached the call')
+  t.equal(signals.length, 1, 'run once')
+})
+
+t.test('the work of an event whose save was done but its answer lost, which could not be told in time, runs again on its owner, not nowhere', async (t) => {
+  keepAlive(t)
+  const prefix = `test:${randomUUID()}:`
+  const gates = new Gates()
+  const signals: AbortSignal[] = []
+  const flow = lookupFlow(gates, signals)
+  const losing = new FailingSaveStore({ url, prefix })
+  const a = await instance(t, losing, flow, 50)
+  const b = await instance(t, new RedisStore({ url, prefix }), flow, 50)
+  const id = randomUUID()
+  t.equal((await post(a, event('session_start', id))).status, 204)
+
+  losing.loseNextAnswer = true
+  losing.cannotTell = true
   t.match(await post(a, event('user_speak', id, { text: 'tides' })), { status: 503, body: { code: 'FST_AIFLOW_STORE_UNAVAILABLE' } })
   t.ok(signals[0].aborted, 'the lookup stopped with its refused event')
+  losing.cannotTell = false
   // Its record names A as the lookup's owner all the same: A looks, and runs it again.
   t.ok(await eventually(() => signals.length === 2), 'A ran the lookup again')
   t.notOk(signals[1].aborted)

@@ -39,7 +39,13 @@ function logger (lines: Line[]): Logger {
 class FlakyStore implements SessionStore {
   readonly inner = new MemoryStore()
   failGets = 0
+  /** While set, a read waits for it before it fails. */
+  stall: Promise<void> | undefined
   async get (id: string): Promise<SessionRecord | undefined> {
+    if (this.stall !== undefined) {
+      await this.stall
+      throw new Error('the store did not answer in time')
+    }
     if (this.failGets > 0) {
       this.failGets--
       throw new Error('the store did not answer')
@@ -99,6 +105,24 @@ t.test('a turn waiting to be tried again is not tried once the registry has clos
   t.equal(clock.pending, 1, 'the try again is timed')
   await sessions.close()
   t.equal(clock.pending, 0, 'and its timer cleared')
+})
+
+t.test('a turn without an event that fails while the registry closes is not tried again: close() leaves no timer', async (t) => {
+  const clock = new TestClock()
+  const store = new FlakyStore()
+  const lines: Line[] = []
+  const sessions = registry(t, store, lines, clock)
+  await sessions.dispatch(event('session_start', 'i') as never, { log: logger(lines) })
+  let answer!: () => void
+  store.stall = new Promise((resolve) => { answer = resolve })
+  // The first delay comes due: its turn waits for the store's read.
+  await clock.advance(1000)
+  const closing = sessions.close()
+  // Closing waits for the turn, whose read fails now.
+  answer()
+  await closing
+  t.match(lines, [{ level: 'error', msg: /tried again/ }], 'the turn failed')
+  t.equal(clock.pending, 0, 'and nothing is left to try it again after close')
 })
 
 /** A store whose every method throws at once instead of rejecting: a bug in it, not an outage. */

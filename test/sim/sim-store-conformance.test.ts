@@ -23,11 +23,13 @@ type Op =
   | { op: 'lock', call: number, lease: number }
   | { op: 'unlock', call: number, which: number, change: 'none' | 'set' | 'delete', due: 'none' | 'past' | 'future' }
   | { op: 'renew', call: number, which: number }
+  | { op: 'check', call: number, which: number }
   | { op: 'get', call: number }
   | { op: 'set', call: number, ttl: number }
   | { op: 'delete', call: number }
   | { op: 'due' }
-  | { op: 'announce', instance: number, ttl: number }
+  | { op: 'announce', instance: number, ttl: number, lease: 'none' | 'past' | 'future', call: number, release: boolean }
+  | { op: 'withdraw', instance: number, call: number }
   | { op: 'present' }
   | { op: 'sleep' }
 
@@ -36,11 +38,13 @@ const ops: fc.Arbitrary<Op[]> = fc.array(fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('lock' as const), call, lease: fc.constantFrom(250, 250, 60_000) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('unlock' as const), call, which: fc.nat({ max: 3 }), change: fc.constantFrom('none' as const, 'set' as const, 'delete' as const), due: fc.constantFrom('none' as const, 'past' as const, 'future' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('renew' as const), call, which: fc.nat({ max: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('check' as const), call, which: fc.nat({ max: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('get' as const), call }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('set' as const), call, ttl: fc.constantFrom(250, 60_000) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), call }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('due' as const) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('announce' as const), instance: fc.nat({ max: 2 }), ttl: fc.constantFrom(250, 60_000) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('announce' as const), instance: fc.nat({ max: 2 }), ttl: fc.constantFrom(250, 60_000), lease: fc.constantFrom('none' as const, 'past' as const, 'future' as const), call, release: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('withdraw' as const), instance: fc.nat({ max: 2 }), call }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('present' as const) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('sleep' as const) }) }
 ), { minLength: 1, maxLength: 14, size: 'medium' })
@@ -81,6 +85,11 @@ async function play (store: SessionStore, prefix: string, schedule: readonly Op[
         await say(async () => await (store.renew as NonNullable<SessionStore['renew']>)(id(step.call), token, 3000))
         break
       }
+      case 'check': {
+        const token = tokens[step.call][step.which % Math.max(1, tokens[step.call].length)] ?? '1'
+        await say(async () => await (store.checkWrite as NonNullable<SessionStore['checkWrite']>)(id(step.call), token))
+        break
+      }
       case 'get':
         await say(async () => ((await store.get(id(step.call)))?.snapshot as { mark?: number } | undefined)?.mark)
         break
@@ -93,8 +102,13 @@ async function play (store: SessionStore, prefix: string, schedule: readonly Op[
       case 'due':
         await say(async () => (await (store.dueCalls as NonNullable<SessionStore['dueCalls']>)(Date.now(), 10)).filter((due) => due.startsWith(prefix)).sort())
         break
-      case 'announce':
-        await say(async () => await (store.announce as NonNullable<SessionStore['announce']>)(`${prefix}i${step.instance}`, step.ttl))
+      case 'announce': {
+        const leases = step.lease === 'none' ? undefined : { calls: [id(step.call)], until: Date.now() + (step.lease === 'past' ? -100_000 : 100_000), released: step.release ? [id(1 - step.call)] : [] }
+        await say(async () => await (store.announce as NonNullable<SessionStore['announce']>)(`${prefix}i${step.instance}`, step.ttl, leases))
+        break
+      }
+      case 'withdraw':
+        await say(async () => await (store.withdraw as NonNullable<SessionStore['withdraw']>)(`${prefix}i${step.instance}`, [id(step.call)]))
         break
       case 'present':
         await say(async () => await (store.present as NonNullable<SessionStore['present']>)([0, 1, 2].map((n) => `${prefix}i${n}`)))
@@ -108,7 +122,7 @@ async function play (store: SessionStore, prefix: string, schedule: readonly Op[
   return answers
 }
 
-t.test('the simulated store answers as RedisStore does: locks with lease and line, fence, renew, due index, announcements', async (t) => {
+t.test('the simulated store answers as RedisStore does: locks with lease and line, fence, renew, saves checked, due index, announcements with work leases, withdrawals', async (t) => {
   const url = await sharedRedis(t)
   const redis = new RedisStore({ url, prefix: `test:${randomUUID()}:` })
   t.teardown(() => redis.close())

@@ -294,3 +294,32 @@ t.test('options are checked', async (t) => {
   t.throws(() => new RedisStore({ prefix: null as never }), { message: /prefix must be a string, got null/ })
   t.throws(() => new RedisStore({ commandTimeout: 0 }), { message: /commandTimeout must be a positive integer, got 0/ })
 })
+
+t.test('checkWrite tells whether the save of a ticket whose answer was lost was done', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const redis = new Redis(url)
+  t.teardown(() => redis.quit())
+  const s = store(t, prefix)
+  const save = async (revision: number): Promise<string> => {
+    const { token } = await s.lock('a', lockOptions)
+    t.equal(await s.unlock('a', token, { set: record(revision), ttl: 60_000 }), true)
+    return token
+  }
+  t.equal(await s.checkWrite('a', '1'), undefined, 'a call Redis does not hold: it can no longer be told')
+  await s.set('a', record(1), 60_000)
+  const unsaved = await s.lock('a', lockOptions)
+  t.equal(await s.checkWrite('a', unsaved.token), false, 'the ticket still holds the lock: not done')
+  t.equal(await redis.hexists(`${prefix}{a}`, 'holder'), 0, 'and the lock is let go of, as the save would have')
+  const kept = await s.lock('a', lockOptions)
+  await s.unlock('a', kept.token)
+  t.equal(await s.checkWrite('a', kept.token), false, 'no save since the ticket was issued: not done')
+  const first = await save(2)
+  t.equal(await s.checkWrite('a', first), true, 'its own save')
+  const later = [await save(3), await save(4)]
+  t.equal(await s.checkWrite('a', first), true, 'its save, with later ones after it')
+  t.equal(await s.checkWrite('a', String(Number(later[1]) + 1)), false, 'a ticket issued after the last save')
+  t.equal(await s.checkWrite('a', kept.token), false, 'a ticket older than the saves kept, none of which it made: not done')
+  for (let revision = 5; revision <= 10; revision++) await save(revision)
+  t.equal((await redis.hget(`${prefix}{a}`, 'written'))?.split(',').length, 8, 'the last 8 saves are kept')
+  t.equal(await s.checkWrite('a', first), undefined, 'a save older than those: it can no longer be told')
+})

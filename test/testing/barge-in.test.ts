@@ -73,7 +73,7 @@ t.test('a WebSocket recording of a call with barge-ins replays clean against the
     ['session_start', 1, true], ['user_speech_started', 2, true], ['dtmf_received', 1, true],
     ['user_speech_started', 2, true], ['user_speak', 1, true]
   ], 'the barge-ins were recorded as answered at once')
-  t.same(await replayRecording(calls, newsFlow), { calls: 1, events: 5, differences: [], modelDifferences: [], errors: [], versions: [] })
+  t.same(await replayRecording(calls, newsFlow), { calls: 1, events: 5, differences: [], modelDifferences: [], toolDifferences: [], errors: [], versions: [] })
 })
 
 t.test('a barge-in answered differently is one difference, at its own event', async (t) => {

@@ -4,9 +4,9 @@ import { FlowDriver, simulatedEvent, simulatedSession } from '../../lib/testing'
 import { collectingLogger } from '../../lib/testing/logger'
 import { echoFlow } from '../fixtures/simulator-flows'
 
-t.test('fastify-ai-flow/testing exports the simulator, its parts, replay and the scripted model', async (t) => {
+t.test('fastify-ai-flow/testing exports the simulator, its parts, replay, the scripted model and toolResults', async (t) => {
   t.same(Object.keys(testing).sort(), [
-    'FlowDriver', 'HttpDriver', 'SimulatedCall', 'TestClock', 'WebSocketDriver', 'replayRecording', 'runScript', 'scriptedModel', 'simulateCall', 'simulatedEvent', 'simulatedSession'
+    'FlowDriver', 'HttpDriver', 'SimulatedCall', 'TestClock', 'WebSocketDriver', 'replayRecording', 'runScript', 'scriptedModel', 'simulateCall', 'simulatedEvent', 'simulatedSession', 'toolResults'
   ])
   for (const [name, value] of Object.entries(testing)) t.type(value, 'function', name)
 })

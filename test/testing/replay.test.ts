@@ -32,7 +32,7 @@ t.test('the same flow gives the same replies', async (t) => {
   for (const redact of [true, false]) {
     const calls = await record(redact, transferCall)
     const result = await replayRecording(calls, menuFlow)
-    t.same(result, { calls: 2, events: 6, differences: [], modelDifferences: [], errors: [], versions: [] }, redact ? 'masked numbers are masked again' : 'numbers kept')
+    t.same(result, { calls: 2, events: 6, differences: [], modelDifferences: [], toolDifferences: [], errors: [], versions: [] }, redact ? 'masked numbers are masked again' : 'numbers kept')
   }
 })
 
@@ -103,7 +103,7 @@ t.test('a call recorded over the WebSocket replays as pushed: what came later do
   await app.close()
   const calls = parseRecording(text)
   t.same(calls[0].turns.map((turn) => [turn.reply.length, turn.pushed]), [[0, true], [1, true], [1, true]], 'the push is not in the recording')
-  t.same(await replayRecording(calls, thinks('Here you are.')), { calls: 1, events: 3, differences: [], modelDifferences: [], errors: [], versions: [] },
+  t.same(await replayRecording(calls, thinks('Here you are.')), { calls: 1, events: 3, differences: [], modelDifferences: [], toolDifferences: [], errors: [], versions: [] },
     'each answer is compared with the start of the replayed reply, which waited for the work')
   const other = await replayRecording(calls, echoFlow)
   t.same(other.differences.map((d) => [d.position, d.recorded.map((a) => a.type === 'speak' && 'text' in a && a.text), d.replayed.length]), [
