@@ -77,11 +77,12 @@ t.test('the board is bounded: a call keeps its latest lines, the index its lates
   t.same(await board.views(2), ['newest'], 'index entries whose view has expired are left out')
 })
 
-t.test('a store whose board was never asked for opens no connection for it', async (t) => {
-  const { store, redis } = setup(t)
+t.test('a store whose board was never asked for listens to nothing for it', async (t) => {
+  const { store, redis, prefix } = setup(t)
   await store.get('x')
-  const clients = await redis.client('LIST') as string
-  t.ok(clients.split('\n').filter((line) => line !== '').length <= 3, 'the store and its lock signals, and the test')
+  t.same(await redis.pubsub('NUMSUB', `${prefix}live`), [`${prefix}live`, 0], 'no one listens to the board')
+  store.liveBoard().listen(() => {})
+  t.ok(await eventually(async () => (await redis.pubsub('NUMSUB', `${prefix}live`) as [string, number])[1] === 1), 'its first listener does')
 })
 
 t.test('after Redis is stopped and started again, the board is heard again: it subscribes anew itself', async (t) => {
