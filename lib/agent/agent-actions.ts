@@ -5,6 +5,7 @@ import { toSpeak, type AnySay } from '../flow/fragments/say'
 import { cutOff, DEFAULT_HISTORY, heard, memoryOf, noted, said, type AgentMemory } from './memory'
 import type { ModelTurnOutput, SentenceEvent } from './model-turn'
 import type { AgentMessage } from './model'
+import { resultOf } from './function-tools'
 import type { AnyAgentOptions } from './agent-state'
 import { handedOver, handoffOf, since, type SummaryOutput } from './handoff'
 import { agentTurnsOf, type AgentTurnEnd } from './turn-observer'
@@ -48,6 +49,7 @@ export function agentActions (options: AnyAgentOptions) {
   const lines = silenceLines(options)
   const handoffs = Object.fromEntries(Object.entries(options.tools).flatMap(([name, tool]) => tool.handoff === undefined ? [] : [[name, handoffOf(tool.handoff)]]))
   const counting = options.onNoInput !== undefined
+  const functions = options.functions ?? {}
   // Every line the state says goes in its voice (tts, barge_in); an author's own speak action keeps what it sets.
   const voiced = (action: SpeakFlowAction): SpeakFlowAction => ({ ...voice, ...action } as SpeakFlowAction)
   const spoken = (text: string, last: boolean): SpeakFlowAction => speak(text, last ? { ...voice, user_input_timeout_seconds: timeout } : voice as SpeakOptions)
@@ -105,7 +107,20 @@ export function agentActions (options: AnyAgentOptions) {
     // The agent state the call was handed to asks its model at once: it answers the caller's turn that led to the handoff.
     // Measured as a turn of its own, from the handover.
     takeOver: [remember(({ handover: _, ...memory }) => memory), turnStarts],
-    toolResults: remember(({ calls: _, ...memory }, { event }) => noted(memory, (event as DoneActorEvent<AgentMessage[]>).output, history)),
+    toolResults: [
+      remember(({ calls: _, ...memory }, { event }) => noted(memory, (event as DoneActorEvent<AgentMessage[]>).output, history)),
+      // What each run that succeeded keeps goes into the context, call after call: a replay keeps the same from its recording.
+      assign(({ context, event }: Args) => {
+        let kept: MachineContext = {}
+        for (const message of (event as DoneActorEvent<AgentMessage[]>).output) {
+          const tool = message.role === 'tool' && message.ok ? functions[message.name] : undefined
+          if (tool?.keep === undefined) continue
+          const { args, result } = message as AgentMessage & { role: 'tool' }
+          kept = { ...kept, ...tool.keep({ args, result: resultOf(tool, result), context: { ...context, ...kept } }) }
+        }
+        return kept
+      })
+    ],
     // A caller's turn while a tool that must finish runs: heard, and the tool goes on.
     callerTurnWhileWorking: remember((memory, { event }) => ({
       ...heard(memory, (event as UserSpeakEvent).text, (event as UserSpeakEvent).barged_in === true, history, turnLimit),

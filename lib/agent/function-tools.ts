@@ -44,6 +44,23 @@ export interface FunctionTool<P extends TSchema = TSchema, R extends TSchema = T
   mustFinish?: boolean
   /** A line said when the tool has run `after` ms and not finished (`Let me check the calendar.`). */
   slowLine?: { after: number, text: string }
+  /**
+   * What the flow's context keeps of a run that succeeded (the slot it
+   * found): merged into the context as the round's results come back, in
+   * the order of the calls. Never asked after an error or a timeout; a
+   * replay asks it of the recorded result.
+   */
+  keep?: (kept: FunctionToolKeep<P, R, C>) => Partial<C>
+}
+
+/** What a function tool's `keep` is given. */
+export interface FunctionToolKeep<P extends TSchema, R extends TSchema, C extends MachineContext = MachineContext> {
+  /** The arguments the tool ran with. */
+  args: Static<P>
+  /** What it returned, as the model got it (read back from JSON). */
+  result: Static<R>
+  /** The flow's context, with what earlier calls of the round kept. */
+  context: C
 }
 
 /** Any function tool, as the state runs it. */
@@ -63,6 +80,20 @@ export type AnyFunctionTool = FunctionTool<any, any, any>
  */
 export function functionTool<P extends TSchema, R extends TSchema = TUnknown, C extends MachineContext = MachineContext> (tool: FunctionTool<P, R, C>): FunctionTool<P, R, C> {
   return tool
+}
+
+/**
+ * A result as the model got it, read back: its JSON, or the text itself when
+ * it is none or (with a result schema) when the JSON does not fit and the text does.
+ */
+export function resultOf (tool: AnyFunctionTool, text: string): unknown {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return text
+  }
+  return tool.result !== undefined && !Value.Check(tool.result, value) ? text : value
 }
 
 /** A call of a function tool, as the model made it. */

@@ -2,5 +2,5 @@ export { agent, type AgentOptions, type AgentTool, type ToolCalled, type ModelFa
 export type { AgentMemory, AgentHistory, HistoryBounds } from './memory'
 export type { AgentModel, AgentMessage, ModelPart, ModelRequest, ModelTool } from './model'
 export type { SentenceEvent } from './model-turn'
-export { functionTool, type FunctionTool, type FunctionToolRun, type SlowToolEvent } from './function-tools'
+export { functionTool, type FunctionTool, type FunctionToolRun, type FunctionToolKeep, type SlowToolEvent } from './function-tools'
 export type { Handoff, HandoffArgs, HandoffSummaryArgs } from './handoff'

@@ -73,6 +73,50 @@ export const lying = functionTool({ description: 'Lying', parameters: Type.Objec
 export const later = functionTool({ description: 'Later', parameters: Type.Object({}), result: Type.Object({ free: Type.Boolean() }), run: async () => ({ free: true }) })
 export const loose = functionTool({ description: 'Loose', parameters: Type.Object({ n: Type.Number() }), run: ({ args }) => args.n * 2 })
 
+// What a tool keeps is typed from its schemas and the context it is given.
+const TIME = Type.Object({ time: Type.String() })
+const FREE = Type.Object({ free: Type.Boolean() })
+export const keeping = functionTool<typeof TIME, typeof FREE, { slot?: string }>({
+  description: 'Keeping',
+  parameters: TIME,
+  result: FREE,
+  run: ({ args }) => ({ free: args.time === '19:00' }),
+  keep: ({ args, result, context }) => ({ slot: result.free ? args.time : context.slot })
+})
+export const keepingWrong = functionTool<typeof TIME, typeof FREE, { slot?: string }>({
+  description: 'Keeping wrong',
+  parameters: TIME,
+  result: FREE,
+  run: ({ args }) => ({ free: args.time === '19:00' }),
+  // @ts-expect-error: the context has no `slto`
+  keep: ({ args }) => ({ slto: args.time })
+})
+export const keepTyped = functionTool({
+  description: 'Keep typed',
+  parameters: Type.Object({ time: Type.String() }),
+  result: Type.Object({ free: Type.Boolean() }),
+  run: ({ args }) => ({ free: args.time === '19:00' }),
+  keep: ({ args, result }) => {
+    // @ts-expect-error: the schema has no `tiem`
+    const misspelt: string = args.tiem
+    // @ts-expect-error: the result schema has no `open`
+    const open: boolean = result.open
+    // @ts-expect-error: `free` is a boolean
+    const free: string = result.free
+    return { seen: [misspelt, open, free] }
+  }
+})
+export const keepLoose = functionTool({
+  description: 'Keep loose',
+  parameters: Type.Object({}),
+  run: () => 1,
+  keep: ({ result }) => {
+    // @ts-expect-error: without a result schema the result is unknown
+    const n: number = result
+    return { n }
+  }
+})
+
 t.test('function tools are typed from their schemas and join an agent', async (t) => {
   const model = scriptedModel([{ tool: { name: 'check', args: { people: 2, when: 'tonight' } } }, { tool: { name: 'book', args: { people: 2, when: 'tonight' } } }])
   const withFunctions = setupFlow({ types: { context: {} as Context } }).createMachine({
