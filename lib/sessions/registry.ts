@@ -264,7 +264,8 @@ export class SessionRegistry {
     const { log } = this.#options
     try {
       await duties.withdraw(handed)
-      log.info({ handedOver: handed.length }, 'closing: the calls with work still running here are handed over to the other instances')
+      // A shared store keeps the calls themselves: only running work changes hands.
+      if (handed.length > 0) log.info({ handedOver: handed.length }, 'closing: the calls with work still running here are handed over to the other instances')
     } catch (err) {
       log.warn({ err, handedOver: handed.length }, 'closing: withdrawing from the store failed; the other instances take over the work still running once this instance lapses')
     }
