@@ -226,10 +226,16 @@ export class SessionRegistry {
     // No call is woken here any longer; announcements go on while work finishes.
     this.#duties?.stopPolling()
     this.#due.clear()
+    // With no work to let finish, a turn without an event that fails from now on is not tried again.
+    const duties = this.#duties
+    if (duties === undefined) this.#turns.stop()
     // Events in flight finish first: their replies go out and their locks are released.
     await this.#tasks.drain()
-    if (this.#duties !== undefined) await this.#drain(this.#options.drainTimeout ?? DRAIN_TIMEOUT)
-    this.#turns.stop()
+    if (duties !== undefined) {
+      // Work has its time to finish, and what it leaves is kept (a failed keep tried again), before anything stops.
+      await this.#drain(this.#options.drainTimeout ?? DRAIN_TIMEOUT)
+      this.#turns.stop()
+    }
     this.#unwatchEnds?.()
     const handed = [...this.#work.calls()]
     const stopped = this.#work.stop(Math.min(this.#options.replyTimeout, CLOSE_PATIENCE))
@@ -238,7 +244,7 @@ export class SessionRegistry {
     this.#live.clear()
     await stopped
     // Only once its work has stopped: another instance runs it again from now on.
-    if (this.#duties !== undefined) await this.#withdraw(this.#duties, handed)
+    if (duties !== undefined) await this.#withdraw(duties, handed)
     await this.#options.store.close?.()
   }
 

@@ -135,3 +135,14 @@ t.test('a recorded call handed over to billing replays exactly, without asking e
   t.same(result.errors, [])
   t.equal(unused.desk.requests.length + unused.billing.requests.length, 0, 'neither model of the replayed flow was asked')
 })
+
+t.test('billing tells the model of an invoice it does not know: found false', async (t) => {
+  const billing = scriptedModel(['Hello, this is billing.', { tool: { name: 'find_invoice', args: { number: '9999' } } }, 'I cannot find invoice 9999.'], { name: 'billing' })
+  const app = Fastify()
+  await app.register(fastifyAiFlow, { flow: frontDeskFlow({ desk: scriptedModel(DESK_ANSWERS, { name: 'desk' }), billing }), replyTimeout: 2000 })
+  t.teardown(() => app.close())
+  await post(app, event('session_start', 'unknown'))
+  await post(app, event('user_speak', 'unknown', { text: 'I have a question about my invoice' }))
+  t.same(said((await post(app, event('user_speak', 'unknown', { text: 'It is 9999' }))).body), ['I cannot find invoice 9999.'])
+  t.match(billing.requests.at(-1)?.messages.at(-1), { role: 'tool', name: 'find_invoice', ok: true, result: '{"found":false}' })
+})

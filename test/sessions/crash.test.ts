@@ -7,7 +7,7 @@ import { fastifyAiFlow } from '../../lib'
 import { RedisStore } from '../../lib/redis'
 import { durableFlow, DURABLE_FLOW_VERSION, type Book } from '../fixtures/durable-flow'
 import { sharedRedis } from '../fixtures/redis-server'
-import { event, eventually, post } from '../fixtures/helpers'
+import { event, eventually, post, childEnv } from '../fixtures/helpers'
 
 /*
  * Instances killed with SIGKILL: each runs in a process of its own
@@ -28,7 +28,7 @@ interface Child {
 
 async function child (t: Teardown, url: string, prefix: string, replyTimeout: number): Promise<Child> {
   const fixture = path.join(__dirname, '..', 'fixtures', 'instance.ts')
-  const process_: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fixture, url, prefix, String(replyTimeout)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const process_: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fixture, url, prefix, String(replyTimeout)], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() })
   t.teardown(() => { process_.kill('SIGKILL') })
   let output = ''
   const waiting = new Set<() => void>()

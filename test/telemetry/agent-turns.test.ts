@@ -215,3 +215,23 @@ t.test('a handoff ends the turn as a transition; the agent state it leads into m
   t.same(all.map((span) => [span.attributes['aiflow.agent.state'], span.attributes['aiflow.agent.outcome']]), [['desk', 'transition'], ['billing', 'answer'], ['billing', 'answer']], 'then the caller\'s next turn')
   t.equal(named(spansOf('handed'), 'aiflow.tool find_invoice')[0]?.parentSpanContext?.spanId, all[2].spanContext().spanId)
 })
+
+t.test('an agent turn begun between events (its work ended) has no event span to go under: its span is a root', async (t) => {
+  const telemetry = new CallTelemetry({ flowVersion: 'v1', log: { info: () => {} }, tools: ['check'] })
+  t.teardown(() => telemetry.close())
+  telemetry.eventStarted({ type: 'session_start', session: { id: 'between' } }, 'http')?.end([])
+  telemetry.agentTurnStarted('between', 'host')
+  telemetry.toolStarted('between', 'check', 1)('ok')
+  telemetry.agentTurnEnded('between', 'answer')
+  const spans = exporter.getFinishedSpans().filter((span) => span.attributes['aiflow.call.id'] === 'between' || span.name === 'aiflow.tool check')
+  const turn = spans.find((span) => span.name === 'aiflow.agent.turn')
+  t.equal(turn?.parentSpanContext, undefined, 'the turn is a root span')
+  t.ok(spans.some((span) => span.name === 'aiflow.tool check'), 'the tool has its span')
+  // A tool run again during an event, with no agent turn here (its turn began on an instance that died): under the event.
+  const during = telemetry.eventStarted({ type: 'user_speak', session: { id: 'during' } }, 'http')
+  during?.begin()
+  telemetry.toolStarted('during', 'check', 1)('ok')
+  during?.end([])
+  const event = exporter.getFinishedSpans().find((span) => span.name === 'aiflow.event user_speak' && span.attributes['aiflow.call.id'] === 'during')
+  t.equal(exporter.getFinishedSpans().filter((span) => span.name === 'aiflow.tool check').at(-1)?.parentSpanContext?.spanId, event?.spanContext().spanId, 'the tool is under the event')
+})
