@@ -1,5 +1,5 @@
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -10,7 +10,7 @@ import { restaurantFlow } from '../../examples/restaurant-agent'
 import { DEMO_ANSWERS } from '../../examples/restaurant-model'
 import { sharedRedis } from '../fixtures/redis-server'
 import { bookingServer, httpBookings, RESTAURANT_FLOW_VERSION } from '../fixtures/booking-service'
-import { event, eventually, post, childEnv } from '../fixtures/helpers'
+import { event, eventually, post, spawnTsx } from '../fixtures/helpers'
 
 /*
  * Luigi's line on two instances sharing Redis, the booking service outside
@@ -27,7 +27,7 @@ interface Child { port: number, kill: () => void }
 /** Luigi's line in a process of its own (test/fixtures/restaurant-instance.ts). */
 async function child (t: { teardown: (fn: () => unknown) => void }, args: string[]): Promise<Child> {
   const fixture = path.join(__dirname, '..', 'fixtures', 'restaurant-instance.ts')
-  const process_: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() })
+  const process_: ChildProcess = spawnTsx(fixture, [...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   t.teardown(() => { process_.kill('SIGKILL') })
   let output = ''
   const port = await new Promise<number>((resolve) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -7,7 +7,7 @@ import { fastifyAiFlow } from '../../lib'
 import { RedisStore } from '../../lib/redis'
 import { durableFlow, DURABLE_FLOW_VERSION, type Book } from '../fixtures/durable-flow'
 import { sharedRedis } from '../fixtures/redis-server'
-import { event, eventually, post, childEnv } from '../fixtures/helpers'
+import { event, eventually, post, spawnTsx } from '../fixtures/helpers'
 
 /*
  * Instances killed with SIGKILL: each runs in a process of its own
@@ -28,7 +28,7 @@ interface Child {
 
 async function child (t: Teardown, url: string, prefix: string, replyTimeout: number): Promise<Child> {
   const fixture = path.join(__dirname, '..', 'fixtures', 'instance.ts')
-  const process_: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fixture, url, prefix, String(replyTimeout)], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() })
+  const process_: ChildProcess = spawnTsx(fixture, [url, prefix, String(replyTimeout)], { stdio: ['ignore', 'pipe', 'inherit'] })
   t.teardown(() => { process_.kill('SIGKILL') })
   let output = ''
   const waiting = new Set<() => void>()

@@ -1,11 +1,11 @@
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import path from 'node:path'
 import { Redis } from 'ioredis'
 import { sharedRedis } from '../fixtures/redis-server'
-import { event, sleep, childEnv } from '../fixtures/helpers'
+import { event, sleep, spawnTsx } from '../fixtures/helpers'
 import { parseHistory } from '../sim/fixtures/probe-flow'
 
 /*
@@ -32,7 +32,7 @@ interface Child {
 
 async function start (url: string, prefix: string, works: string[]): Promise<Child> {
   const fixture = path.join(__dirname, '..', 'fixtures', 'rolling-instance.ts')
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, url, prefix], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() })
+  const child = spawnTsx(fixture, [url, prefix], { stdio: ['ignore', 'pipe', 'inherit'] })
   let output = ''
   const work: string[] = []
   const port = await new Promise<number>((resolve, reject) => {
