@@ -55,6 +55,8 @@ export interface CallTurnsOptions {
   holder: CallHolder
   /** With a shared store that knows who lives: which of some instances do. */
   present?: Present
+  /** The flows have agent states, whose turns' first sentences are measured as replies carry them. */
+  agents?: boolean
 }
 
 /**
@@ -73,12 +75,13 @@ export class CallTurns {
   readonly #clock: Clock
   readonly #holder: CallHolder
   readonly #present: Present | undefined
+  readonly #agents: boolean
   /** The timers of turns without an event waiting to be tried again. */
   readonly #retries = new Set<unknown>()
   /** The registry is closing: a turn that fails now is not tried again. */
   #stopped = false
 
-  constructor ({ options, records, host, work, due, live, clock, holder, present }: CallTurnsOptions) {
+  constructor ({ options, records, host, work, due, live, clock, holder, present, agents = false }: CallTurnsOptions) {
     this.#options = options
     this.#records = records
     this.#host = host
@@ -88,6 +91,7 @@ export class CallTurns {
     this.#clock = clock
     this.#holder = holder
     this.#present = present
+    this.#agents = agents
   }
 
   /** The turn of one event: restore the call, deliver what is due and then the event, wait for its work, save, reply. */
@@ -122,8 +126,8 @@ export class CallTurns {
       traced?.settled(call.actor?.getSnapshot().value)
       if (call.sink !== undefined && sink !== undefined) call.push(reply)
       this.#live.touch(call)
-      // A first sentence of an agent's it carries leaves now.
-      this.#options.telemetry?.replied(call.id)
+      // A first sentence of an agent's it carries leaves now; a flow without an agent state has none to look for.
+      if (this.#agents) this.#options.telemetry?.replied(call.id)
       return reply
     } finally {
       // Release: only a turn that saved nothing (or failed) still holds the lock.

@@ -92,7 +92,7 @@ export class SessionRegistry {
       })
     }
     this.#live = new LiveActors(options.liveActors ?? Infinity, (call) => this.#turns.park(call))
-    this.#turns = new CallTurns({ options, records: this.#records, host: this.#host, work: this.#work, due: this.#due, live: this.#live, clock: clockOfFlows, holder: this.#holder(), present: this.#duties?.present })
+    this.#turns = new CallTurns({ options, records: this.#records, host: this.#host, work: this.#work, due: this.#due, live: this.#live, clock: clockOfFlows, holder: this.#holder(), present: this.#duties?.present, agents })
     this.#sweeper = setInterval(() => this.sweep(), every).unref()
   }
 
