@@ -180,7 +180,9 @@ t.test('over the WebSocket, what the model says before a tool goes at once, and 
   const model = scriptedModel([{ text: 'Let me look.', tools: [{ name: 'check', args: { time: '19:00' } }, { name: 'check', args: { time: '20:00' } }] }, 'Seven is free.'])
   const runs: Run[] = []
   const answer = gate<{ free: boolean }>()
-  const { client } = await socket(t, flow(model, { slowLine: { after: 20, text: 'Still looking.' }, answer: async () => await answer.promise }, runs))
+  // Each run first outlasts its own slow timer, set just before the run starts: both calls' lines come due, whatever the machine's pace, and one is said.
+  const outlast = async (): Promise<void> => await new Promise((resolve) => setTimeout(resolve, 20))
+  const { client } = await socket(t, flow(model, { slowLine: { after: 20, text: 'Still looking.' }, answer: async () => { await outlast(); return await answer.promise } }, runs))
   client.send(event('session_start', 'c'))
   t.same(await next(client), ['Hello.'])
   client.send(event('user_speak', 'c', { text: 'Is seven free?' }))
