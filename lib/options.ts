@@ -3,7 +3,7 @@ import { formatProblems, validateAction, type FlowAction } from './protocol'
 import { flowVersionOf, hangup, speak } from './flow'
 import { MemoryStore, type SessionStore } from './stores'
 import { InvalidOptionError } from './errors'
-import { DRAIN_TIMEOUT } from './sessions/registry'
+import { DRAIN_TIMEOUT } from './sessions/closing'
 import { resolveOutboundOptions, type OutboundOptions } from './outbound'
 import type { RecordOptions } from './recording'
 

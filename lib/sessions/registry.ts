@@ -1,8 +1,7 @@
 import type { AiFlowAction, Session } from '../protocol'
-import { TooManyCallsError } from '../errors'
 import type { SessionRecord } from '../stores/store'
 import { ActorHost, realClock } from './actor-host'
-import { Call, type ActionSink, type CallInput } from './call'
+import type { ActionSink, Call, CallInput } from './call'
 import { callRecords, type CallRecords } from './call-records'
 import { CallTasks } from './call-tasks'
 import { CallTurns, type CallHolder, type EventInput } from './call-turns'
@@ -13,35 +12,29 @@ import { WorkRunner } from './work-runner'
 import { LiveActors } from './live-actors'
 import { recordProblem } from './record'
 import { callView, type CallView } from './call-view'
-import type { Logger } from './logger'
 import type { CallTurn } from './call-turn'
 import type { CallWatcher, DispatchOptions, IncomingEvent, RegistryOptions } from './registry-options'
 import { CallAgentTurns, type ToolWatcher } from './agent-turns'
+import { CallObservers } from './call-observers'
+import { HeldCalls } from './held-calls'
+import { CLOSE_PATIENCE, DRAIN_TIMEOUT, drainWork, withdraw } from './closing'
 import { functionToolNames } from '../telemetry/tool-kinds'
 
 export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
-
-/** How long closing waits for work that does not heed its signal, at most, in ms. */
-const CLOSE_PATIENCE = 500
-/** How long closing lets running work finish, with a shared store, before it hands the work over, in ms. */
-export const DRAIN_TIMEOUT = 10_000
 
 /**
  * Every call this instance serves, each with its own actor and its own
  * queue. Calls idle for `sessionTtl` expire; at most `maxSessions` live at once.
  */
 export class SessionRegistry {
-  readonly #calls = new Map<string, Call>()
+  readonly #calls: HeldCalls
   readonly #options: RegistryOptions
   readonly #host: ActorHost
   readonly #records: CallRecords
   readonly #live: LiveActors
   readonly #sweeper: NodeJS.Timeout
-  readonly #watchers = new Set<CallWatcher>()
-  /** Each is told of every function tool run of the calls held here. */
-  readonly #toolWatchers = new Set<ToolWatcher>()
-  /** The `observe` option and those added with `observe()`: each is told of every turn. */
-  readonly #observers = new Set<(turn: CallTurn) => void>()
+  /** Told of the changes and ends of the calls held here, of every turn and of every function tool run. */
+  readonly #observers: CallObservers
   readonly #tasks: CallTasks
   readonly #now: () => number
   /** Parked calls with delays pending, when no shared store keeps them due. */
@@ -55,7 +48,8 @@ export class SessionRegistry {
 
   constructor (options: RegistryOptions) {
     this.#options = options
-    if (options.observe !== undefined) this.#observers.add(options.observe)
+    this.#observers = new CallObservers(options.observe)
+    this.#calls = new HeldCalls(options.maxSessions, options.sessionTtl)
     const clock = options.clock as (RegistryOptions['clock'] & { now?: () => number }) | undefined
     this.#now = clock?.now === undefined ? Date.now : () => (clock.now as () => number)()
     const { telemetry } = options
@@ -74,7 +68,7 @@ export class SessionRegistry {
     const agents = functionToolNames([options.flow, ...Object.values(options.flows)]) !== undefined
     this.#host = new ActorHost({
       ...options,
-      agentTurns: agents ? (id) => new CallAgentTurns(id, telemetry, this.#toolWatchers) : undefined,
+      agentTurns: agents ? (id) => new CallAgentTurns(id, telemetry, this.#observers.tools) : undefined,
       fallback: () => options.fallback,
       now: this.#now,
       changed: (call) => this.#settleLater(call),
@@ -109,16 +103,16 @@ export class SessionRegistry {
     const id = event.session.id
     let call = this.#calls.get(id)
     if (call === undefined) {
-      this.#admit(log, id)
-      call = this.#adopt(id, event.session)
+      this.#calls.admit(log, id, () => this.sweep())
+      call = this.#calls.adopt(id, event.session, this.#settleLater)
     }
     const current = call
     // Undefined while telemetry is off: nothing is made for it on an event's path.
     const traced = this.#options.telemetry?.eventStarted(event, transport, request)
     const input = { event, log, replyable, sink, traced }
-    const reply = this.#observers.size === 0
-      ? this.#tasks.run(current, (claim) => this.#turns.event(current, claim, input))
-      : this.#observed(current, input)
+    const reply = this.#observers.observing
+      ? this.#observed(current, input)
+      : this.#tasks.run(current, (claim) => this.#turns.event(current, claim, input))
     traced?.follow(reply)
     return reply
   }
@@ -129,8 +123,7 @@ export class SessionRegistry {
     const at = Date.now()
     return this.#tasks.run(call, async (claim) => {
       const reply = await this.#turns.event(call, claim, input)
-      const observed = { at, event, reply, state: call.actor?.getSnapshot().value, pushed: sink !== undefined }
-      for (const observe of this.#observers) this.#observe(observe, observed, log, call.id)
+      this.#observers.turn({ at, event, reply, state: call.actor?.getSnapshot().value, pushed: sink !== undefined }, log, call.id)
       return reply
     })
   }
@@ -149,7 +142,7 @@ export class SessionRegistry {
 
   /** The ids of the calls held by this instance, the most recently active last. */
   ids (): string[] {
-    return [...this.#calls.keys()]
+    return this.#calls.ids()
   }
 
   /**
@@ -162,20 +155,17 @@ export class SessionRegistry {
 
   /** Tells `watcher` about every change and end of a call held here; returns a function that stops it. */
   watch (watcher: CallWatcher): () => void {
-    this.#watchers.add(watcher)
-    return () => { this.#watchers.delete(watcher) }
+    return this.#observers.watch(watcher)
   }
 
   /** Tells `observer` of every turn, as the `observe` option is; returns a function that stops it. */
   observe (observer: (turn: CallTurn) => void): () => void {
-    this.#observers.add(observer)
-    return () => { this.#observers.delete(observer) }
+    return this.#observers.observe(observer)
   }
 
   /** Tells `watcher` of every function tool run of the calls held here, once it ended; returns a function that stops it. */
   watchTools (watcher: ToolWatcher): () => void {
-    this.#toolWatchers.add(watcher)
-    return () => { this.#toolWatchers.delete(watcher) }
+    return this.#observers.watchTools(watcher)
   }
 
   /** A read-only copy of one call's state, or undefined for an unknown call. */
@@ -197,17 +187,13 @@ export class SessionRegistry {
   wake (id: string): void {
     // A due-poll answered after close adopts nothing.
     if (this.#closed) return
-    this.#settleLater(this.#calls.get(id) ?? this.#adopt(id))
+    // Without its session, the call's record's stands in once loaded.
+    this.#settleLater(this.#calls.get(id) ?? this.#calls.adopt(id, { id } as Session, this.#settleLater))
   }
 
   /** Expires every call idle for longer than `sessionTtl`. */
   sweep (now = Date.now()): void {
-    // The map is kept in order of last activity, so the first fresh call ends the sweep.
-    for (const call of this.#calls.values()) {
-      if (call.lastEventAt + this.#options.sessionTtl > now) break
-      if (call.inFlight > 0) continue
-      this.#turns.expire(call)
-    }
+    for (const call of this.#calls.idle(now)) this.#turns.expire(call)
   }
 
   /**
@@ -233,65 +219,18 @@ export class SessionRegistry {
     await this.#tasks.drain()
     if (duties !== undefined) {
       // Work has its time to finish, and what it leaves is kept (a failed keep tried again), before anything stops.
-      await this.#drain(this.#options.drainTimeout ?? DRAIN_TIMEOUT)
+      await drainWork(this.#work, this.#tasks, this.#options.drainTimeout ?? DRAIN_TIMEOUT)
       this.#turns.stop()
     }
     this.#unwatchEnds?.()
     const handed = [...this.#work.calls()]
     const stopped = this.#work.stop(Math.min(this.#options.replyTimeout, CLOSE_PATIENCE))
-    for (const call of this.#calls.values()) call.end()
-    this.#calls.clear()
+    this.#calls.endAll()
     this.#live.clear()
     await stopped
     // Only once its work has stopped: another instance runs it again from now on.
-    if (duties !== undefined) await this.#withdraw(duties, handed)
+    if (duties !== undefined) await withdraw(duties, handed, this.#options.log)
     await this.#options.store.close?.()
-  }
-
-  /** Lets running work finish, and its results be kept, for at most `timeout` ms. */
-  async #drain (timeout: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    let over = false
-    const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeout) })
-    const finished = (async () => {
-      // Applying a result may start more work: that too may finish in time.
-      for (;;) {
-        if (over || !this.#work.busy) return
-        await this.#work.settled()
-        await this.#tasks.drain()
-      }
-    })()
-    await Promise.race([finished, late])
-    over = true
-    clearTimeout(timer)
-  }
-
-  async #withdraw (duties: SharedStoreDuties, handed: string[]): Promise<void> {
-    const { log } = this.#options
-    try {
-      await duties.withdraw(handed)
-      // A shared store keeps the calls themselves: only running work changes hands.
-      if (handed.length > 0) log.info({ handedOver: handed.length }, 'closing: the calls with work still running here are handed over to the other instances')
-    } catch (err) {
-      log.warn({ err, handedOver: handed.length }, 'closing: withdrawing from the store failed; the other instances take over the work still running once this instance lapses')
-    }
-  }
-
-  #observe (observe: (turn: CallTurn) => void, turn: CallTurn, log: Logger, sessionId: string): void {
-    try {
-      observe(turn)
-    } catch (err) {
-      log.error({ err, sessionId }, 'the observe option threw; the reply is sent all the same')
-    }
-  }
-
-  #admit (log: Logger, sessionId: string): void {
-    if (this.#calls.size < this.#options.maxSessions) return
-    this.sweep()
-    if (this.#calls.size < this.#options.maxSessions) return
-    const err = new TooManyCallsError(this.#options.maxSessions)
-    log.error({ err, sessionId, liveCalls: this.#calls.size }, 'live call limit reached: new calls are refused')
-    throw err
   }
 
   /**
@@ -300,13 +239,6 @@ export class SessionRegistry {
    */
   readonly #settleLater = (call: Call): void => {
     if (call.queueSettle()) this.#tasks.run(call, (claim) => this.#turns.settle(call, claim), true, true)
-  }
-
-  /** Holds a call here from now on; without its session, its record's stands in once loaded. */
-  #adopt (id: string, session = { id } as Session): Call {
-    const call = new Call(id, session, Date.now(), this.#settleLater)
-    this.#calls.set(id, call)
-    return call
   }
 
   /** Something happened to the call: the turn running applies it, or else a turn of its own. */
@@ -320,17 +252,13 @@ export class SessionRegistry {
   /** What the turns ask of the calls held here. */
   #holder (): CallHolder {
     return {
-      touched: (call) => {
-        // The map is kept in order of last activity.
-        this.#calls.delete(call.id)
-        this.#calls.set(call.id, call)
-      },
+      touched: (call) => { this.#calls.touched(call) },
       letGo: (call) => this.#remove(call),
       restart: (call) => {
         call.restart(Date.now())
         this.#ended(call)
       },
-      changed: (call) => { for (const watcher of this.#watchers) watcher(call.id, false) },
+      changed: (call) => { this.#observers.changed(call.id, false) },
       settleLater: (call) => { if (this.#calls.get(call.id) === call) this.#settleLater(call) }
     }
   }
@@ -338,7 +266,7 @@ export class SessionRegistry {
   #remove (call: Call): void {
     this.#work.abandon(call.id)
     call.end()
-    this.#calls.delete(call.id)
+    this.#calls.delete(call)
     this.#ended(call)
   }
 
@@ -346,6 +274,6 @@ export class SessionRegistry {
   #ended (call: Call): void {
     this.#due.set(call.id, undefined)
     this.#live.forget(call)
-    for (const watcher of this.#watchers) watcher(call.id, true)
+    this.#observers.changed(call.id, true)
   }
 }
