@@ -75,6 +75,8 @@ export function toWire (action: FlowAction, sessionId: string): AiFlowAction {
  */
 export class ActorHost {
   readonly #options: ActorHostOptions
+  /** Actors started here and not stopped since: none once no call is held here. */
+  #running = 0
 
   constructor (options: ActorHostOptions) {
     this.#options = options
@@ -101,13 +103,24 @@ export class ActorHost {
     const started = this.#options.work.route(call, actor, restored)
     call.live(actor)
     actor.on('*', (emitted) => this.#emitted(call, emitted as FlowAction))
+    this.#running++
     actor.subscribe({
       // A change outside the call's turns (work that ended, a child's event) is kept by a turn of its own.
       next: () => { if (call.inFlight === 0 && call.actor === actor) this.#options.changed(call) },
-      error: (err) => this.fail(call, new FlowError(messageOf(err), { cause: err }))
+      error: (err) => {
+        this.#running--
+        this.fail(call, new FlowError(messageOf(err), { cause: err }))
+      },
+      // Stopped, or at its final state.
+      complete: () => { this.#running-- }
     })
     actor.start()
     started()
+  }
+
+  /** How many actors started here are not stopped yet. */
+  get running (): number {
+    return this.#running
   }
 
   /** Applies what happened to the call since its last turn, in order; what a stale copy armed is dropped. */

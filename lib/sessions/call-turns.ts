@@ -42,6 +42,8 @@ export interface CallHolder {
   changed (call: Call): void
   /** Queues a turn without an event for the call, if it is still held here. */
   settleLater (call: Call): void
+  /** Whether the call is still held here: not let go of since, nor another object in its place. */
+  holds (call: Call): boolean
 }
 
 export interface CallTurnsOptions {
@@ -168,6 +170,9 @@ export class CallTurns {
     const record = loading instanceof Promise ? await loading : loading
     const renewal = this.#records.keepLock(call)
     try {
+      // Let go of here since the turn was queued (it ended, or is gone from its store): nothing of it is left to
+      // settle, and a copy brought back now would be no call's, its delays firing for a call no longer held.
+      if (!this.#holder.holds(call)) return
       const current = call.actor !== undefined && this.#records.current(call, record)
       // Gone from the store: the call ended or expired (with a shared store, perhaps elsewhere).
       if (record === undefined && (call.actor === undefined ? !call.failed : !current)) return await this.#forget(call)

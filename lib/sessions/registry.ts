@@ -150,7 +150,7 @@ export class SessionRegistry {
    * no call is held here and none is running, every count is 0.
    */
   perCall (): Record<string, number> {
-    return { calls: this.#calls.size, ...this.#work.held, due: this.#due.size, live: this.#live.size, retries: this.#turns.retrying }
+    return { calls: this.#calls.size, actors: this.#host.running, ...this.#work.held, due: this.#due.size, live: this.#live.size, retries: this.#turns.retrying }
   }
 
   /** Tells `watcher` about every change and end of a call held here; returns a function that stops it. */
@@ -259,7 +259,8 @@ export class SessionRegistry {
         this.#ended(call)
       },
       changed: (call) => { this.#observers.changed(call.id, false) },
-      settleLater: (call) => { if (this.#calls.get(call.id) === call) this.#settleLater(call) }
+      settleLater: (call) => { if (this.#calls.get(call.id) === call) this.#settleLater(call) },
+      holds: (call) => this.#calls.get(call.id) === call
     }
   }
 
