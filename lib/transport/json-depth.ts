@@ -13,6 +13,8 @@ const BACKSLASH = 0x5c // \
  * Text that is not JSON is left to the parser to refuse.
  */
 export function nestsDeeperThan (text: string, maxDepth: number): boolean {
+  // Text nests no deeper than the arrays and objects it opens: an event opens a handful, counted in native code.
+  if (opensAtMost(text, maxDepth)) return false
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
@@ -29,6 +31,14 @@ export function nestsDeeperThan (text: string, maxDepth: number): boolean {
     }
   }
   return false
+}
+
+/** Whether `text` has at most `most` `{` and `[` in all, those in strings too. */
+function opensAtMost (text: string, most: number): boolean {
+  let opened = 0
+  for (let at = text.indexOf('{'); at !== -1; at = text.indexOf('{', at + 1)) if (++opened > most) return false
+  for (let at = text.indexOf('['); at !== -1; at = text.indexOf('[', at + 1)) if (++opened > most) return false
+  return true
 }
 
 /** The sentence that names the limit, after "body " or "frame ". */
