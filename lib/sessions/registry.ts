@@ -103,7 +103,7 @@ export class SessionRegistry {
     const id = event.session.id
     let call = this.#calls.get(id)
     if (call === undefined) {
-      this.#calls.admit(log, id, () => this.sweep())
+      this.#calls.admit(log, id, this.#sweepNow)
       call = this.#calls.adopt(id, event.session, this.#settleLater)
     }
     const current = call
@@ -191,6 +191,9 @@ export class SessionRegistry {
     this.#settleLater(this.#calls.get(id) ?? this.#calls.adopt(id, { id } as Session, this.#settleLater))
   }
 
+  /** One function for every admission that finds the limit reached: no closure on each new call's path. */
+  readonly #sweepNow = (): void => { this.sweep() }
+
   /** Expires every call idle for longer than `sessionTtl`. */
   sweep (now = Date.now()): void {
     for (const call of this.#calls.idle(now)) this.#turns.expire(call)
@@ -259,9 +262,14 @@ export class SessionRegistry {
         this.#ended(call)
       },
       changed: (call) => { this.#observers.changed(call.id, false) },
-      settleLater: (call) => { if (this.#calls.get(call.id) === call) this.#settleLater(call) },
-      holds: (call) => this.#calls.get(call.id) === call
+      settleLater: (call) => { if (this.#holds(call)) this.#settleLater(call) },
+      holds: (call) => this.#holds(call)
     }
+  }
+
+  /** Whether `call` is the object held here for its id: not let go of, nor replaced. */
+  #holds (call: Call): boolean {
+    return this.#calls.get(call.id) === call
   }
 
   #remove (call: Call): void {
