@@ -14,8 +14,8 @@ export const RENEWED_LEASE = 1500
 
 const noop = (): void => {}
 
-/** A call's record, with the shared store's lock on it when there is one. */
-export type Claim = Promise<{ record: SessionRecord | undefined, token?: string }>
+/** A call's record, with the shared store's lock on it when there is one, and when that lock was granted. */
+export type Claim = Promise<{ record: SessionRecord | undefined, token?: string, grantedAt?: number }>
 
 /**
  * Lines the call up for its lock in a shared store, at once, so that its
@@ -29,7 +29,7 @@ export function claimLock (store: SessionStore, call: Call, replyTimeout: number
     wait: replyTimeout,
     lease: store.renew === undefined ? replyTimeout + LEASE_MARGIN : RENEWED_LEASE,
     onContention: () => call.contention()
-  }).catch((err) => {
+  }).then(({ record, token }) => ({ record, token, grantedAt: Date.now() }), (err) => {
     throw err instanceof CallBusyError ? err : new StoreUnavailableError(String(err), { cause: err })
   })
   claim.catch(noop) // awaited once the call's earlier tasks are done
@@ -56,13 +56,19 @@ export async function releaseLock (store: SessionStore, call: Call, change?: Loc
 
 /** Renews the lease of the call's lock until the returned function is called, when the store can. */
 export function keepLease (store: SessionStore, call: Call): () => void {
-  const { renew } = store
+  if (store.renew === undefined) return noop
   // Called once the turn holds the lock: its token is the call's.
   const token = call.token as string
-  if (renew === undefined) return noop
-  const timer = setInterval(() => {
-    // A renewal that fails or comes too late costs the lock, which the save then finds out and says.
-    storeCall(() => renew.call(store, call.id, token, RENEWED_LEASE)).catch(noop)
-  }, RENEWED_LEASE / 3).unref()
+  const timer = setInterval(() => renewLease(store, call, token), RENEWED_LEASE / 3).unref()
   return () => clearInterval(timer)
+}
+
+/**
+ * Renews the lease of the lock `token` holds on the call, now, when the
+ * store can. A renewal that fails or comes too late costs the lock, which
+ * the save then finds out and says.
+ */
+export function renewLease (store: SessionStore, call: Call, token = call.token as string): void {
+  const { renew } = store
+  if (renew !== undefined) storeCall(() => renew.call(store, call.id, token, RENEWED_LEASE)).catch(noop)
 }

@@ -1,6 +1,6 @@
 import type { Call } from './call'
 import { StoreUnavailableError } from '../errors'
-import { claimLock, keepLease, releaseLock, type Claim } from './call-lock'
+import { claimLock, keepLease, releaseLock, renewLease, RENEWED_LEASE, type Claim } from './call-lock'
 import type { CallRecords, RecordsOptions } from './call-records'
 import { lostAnswerWritten } from './lost-answer'
 import { commit } from './record-io'
@@ -31,8 +31,11 @@ export class SharedRecords implements CallRecords {
   }
 
   async load (call: Call, claim: Claim | undefined): Promise<SessionRecord | undefined> {
-    const { record, token } = await (claim as Claim)
+    const { record, token, grantedAt } = await (claim as Claim)
     call.locked(token)
+    // Granted while the call's earlier turn still ran here (it gave up waiting for its own lock, for up to the reply
+    // deadline), the lock has spent part of its lease waiting for this turn: renewed at once, not a third of a lease on.
+    if (Date.now() - (grantedAt as number) >= RENEWED_LEASE / 3) renewLease(this.#store, call)
     return record
   }
 

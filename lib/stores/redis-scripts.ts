@@ -13,7 +13,13 @@
  *
  * Tickets come from a counter, so they are issued in arrival order and the
  * lowest waiting ticket goes first. A ticket is also the fencing token:
- * only the holder's ticket can write or release.
+ * only the holder's ticket can write or release. The counter of a new key
+ * (a call's first event, or its first since its key was deleted or expired)
+ * starts from the Redis clock in microseconds, so that a ticket is never
+ * issued twice for a call: a holder whose lease lapsed, its key gone since,
+ * can never release or write under a lock of the key's next life. (Each
+ * script takes over a microsecond, so a life issues fewer tickets than the
+ * microseconds that pass before the next one starts.)
  */
 
 /** How many of the last writes' tickets a call's `written` keeps. */
@@ -37,7 +43,8 @@ local function atLeast (key, ms)
 end
 local ticket = ARGV[1]
 if ticket == '' then
-  ticket = tostring(redis.call('HINCRBY', KEYS[1], 'fence', 1))
+  redis.call('HSETNX', KEYS[1], 'fence', t[1] .. string.format('%06d', tonumber(t[2])))
+  ticket = string.format('%d', redis.call('HINCRBY', KEYS[1], 'fence', 1))
 else
   local lapses = redis.call('HGET', KEYS[2], ticket)
   if not lapses or tonumber(lapses) <= now then
@@ -78,7 +85,8 @@ return { ticket, -1 }
  * record JSON, ttl ms, channel, id, due time ('' when the call has no delay).
  * Returns 1, or 0 when the ticket no longer holds the lock (nothing written).
  * Deleting a record keeps the fence while tickets wait, until the line
- * lapses, so that the tickets issued after it still come after theirs.
+ * lapses: the tickets issued after it count on from theirs, and a save of
+ * one of theirs can still be told done or not (`CHECK_WRITE`).
  * Deleting a call says so on the channel (`ended:<id>`), whether or not it
  * had a record: other instances holding the call let go of it, one whose
  * events were never kept (they failed on the store) too.
@@ -88,8 +96,7 @@ if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
 if ARGV[2] == 'delete' then
   local line = redis.call('PTTL', KEYS[2])
   if line > 0 then
-    -- Tickets wait in line: the fence stays, or the next ticket would start
-    -- again at 1 and go ahead of them. It lapses with the line.
+    -- Tickets wait in line: the fence stays, and lapses with the line.
     redis.call('HDEL', KEYS[1], 'record', 'holder', 'until')
     redis.call('PEXPIRE', KEYS[1], line)
   else

@@ -70,8 +70,25 @@ const FIXED: Record<string, { schedule: Step[], broke: string }> = {
       { kind: 'fault', fault: 'down' }, { kind: 'advance', ms: 300 }, { kind: 'fault', fault: 'down' }, { kind: 'advance', ms: 900 }
     ],
     broke: 'work-once'
+  },
+  'a ticket issued twice for a call: its key gone and begun again, a turn whose lease had lapsed released, and wrote under, a later turn\'s lock, and the work of the call was never taken': {
+    schedule: [
+      { kind: 'fault', fault: 'lock-times-out' }, send(1, 'session_start', 2), send(1, 'user_speak work', 2), { kind: 'advance', ms: 1600 },
+      { kind: 'fault', fault: 'answer-lost' }, send(1, 'session_end', 0), send(1, 'session_start', 1), send(0, 'session_start', 0)
+    ],
+    broke: 'call-progresses'
   }
 }
+
+t.test('a lock granted while the call\'s earlier turn still waited for its own is renewed as its turn starts: the later event is answered', async (t) => {
+  // session_start's wait for its lock gives up after the reply deadline; user_speak's lock, granted at once, waited for that
+  // turn here: renewed only a third of a lease after its own turn began, it lapsed first, and the event got 503.
+  const schedule: Step[] = [{ kind: 'fault', fault: 'lock-times-out' }, send(1, 'session_start', 2), send(1, 'user_speak work', 2), { kind: 'advance', ms: 1600 }]
+  const log: string[] = []
+  const scheduler = fc.sample(fc.scheduler(), { numRuns: 1, seed: 1 })[0]
+  await simulate({ steps: schedule, instances: 3, scheduler, seed: 0, skip, log })
+  t.match(log.join('\n'), /session_start#1 answered 503 by C[^\n]*\n[^]*user_speak#2 answered 2xx by C/, 'the first event refused, the second answered')
+})
 
 t.test('the schedules of defects found and fixed since pass, whatever the order of the store\'s answers', async (t) => {
   for (const [name, { schedule, broke }] of Object.entries(FIXED)) {

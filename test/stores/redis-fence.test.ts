@@ -79,8 +79,23 @@ t.test('a deleted call\'s fence lapses with its line: no key is left behind', as
   const s = store(t, prefix)
   await s.set('a', record, 60_000)
   const end = await s.lock('a', lockOptions)
-  await lineUp(redis, prefix, 300) // its waiter never comes back
+  const queued = await lineUp(redis, prefix, 300) // its waiter never comes back
   t.equal(await s.unlock('a', end.token, { delete: true }), true)
-  t.equal(await redis.hget(`${prefix}{a}`, 'fence'), '2', 'the fence stays while the line does')
+  t.equal(await redis.hget(`${prefix}{a}`, 'fence'), queued, 'the fence stays while the line does')
   t.ok(await eventually(async () => await redis.exists(`${prefix}{a}`, `${prefix}{a}:queue`) === 0), 'both keys to lapse')
+})
+
+t.test('a ticket is never issued twice for a call: a key begun again counts on from the clock, and a holder of its last life can neither write nor release', async (t) => {
+  const prefix = `test:${randomUUID()}:`
+  const redis = client(t)
+  const s = store(t, prefix)
+  // An event whose instance then stalled past its lease: the call had no record yet, so its key lapses with the lease.
+  const stalled = await s.lock('a', { wait: 1000, lease: 200, onContention: () => {} })
+  t.ok(await eventually(async () => await redis.exists(`${prefix}{a}`) === 0), 'the key lapses with the lease')
+  // The call's next event, on another instance, begins the key again.
+  const next = await store(t, prefix).lock('a', lockOptions)
+  t.ok(Number(next.token) > Number(stalled.token), `the new key's ticket ${next.token} comes after the last one's ${stalled.token}`)
+  t.equal(await s.unlock('a', stalled.token, { set: record, ttl: 60_000 }), false, 'the stalled holder writes nothing')
+  t.equal(await s.get('a'), undefined)
+  t.equal(await s.unlock('a', next.token), true, 'the lock is still the new holder\'s to release')
 })

@@ -103,8 +103,8 @@ t.test('an event that takes the lock with another already behind it hears of tha
   const redis = new Redis(url)
   t.teardown(() => redis.quit())
   const [seconds] = await redis.time()
-  // A ticket far behind, put in line without a word on the channel.
-  await redis.hset(`${prefix}{a}:queue`, '1000', String(Number(seconds) * 1000 + 60_000))
+  // A ticket far behind (tickets count on from the clock in µs), put in line without a word on the channel.
+  await redis.hset(`${prefix}{a}:queue`, String(Number(seconds) * 2_000_000), String(Number(seconds) * 1000 + 60_000))
   await redis.pexpire(`${prefix}{a}:queue`, 60_000)
   let heard = 0
   const s = store(t, prefix)
@@ -144,7 +144,7 @@ t.test('a ticket whose waiter died lapses and holds up no one', async (t) => {
   await redis.hset(`${prefix}{a}:queue`, '0', String(Number(seconds) * 1000 + 1250))
   const { token } = await store(t, prefix).lock('a', lockOptions)
   t.equal(await redis.hexists(`${prefix}{a}:queue`, '0'), 0)
-  t.equal(token, '1')
+  t.equal(await redis.hget(`${prefix}{a}`, 'holder'), token, 'the new event holds the lock')
 })
 
 /**
@@ -185,6 +185,8 @@ t.test('a ticket that lapsed while its waiter was held up never takes the lock: 
   t.teardown(() => redis.quit())
   const holder = store(t, prefix)
   const held = await holder.lock('a', lockOptions)
+  // The tickets after the holder's, as they are issued.
+  const [two, three, four] = [1, 2, 3].map((n) => String(Number(held.token) + n))
   // The first waiter reaches Redis through a proxy that can hold its commands back.
   const proxy = await holdableProxy(t, url)
   const slow = new RedisStore({ url: proxy.url, prefix, commandTimeout: 10_000 })
@@ -194,28 +196,28 @@ t.test('a ticket that lapsed while its waiter was held up never takes the lock: 
     order.push('first')
     await slow.unlock('a', token)
   })
-  t.ok(await eventually(async () => await redis.hexists(`${prefix}{a}:queue`, '2') === 1), 'the first waiter in line with ticket 2')
-  // Its next try is held up, its last one answered: ticket 2 lapses meanwhile.
+  t.ok(await eventually(async () => await redis.hexists(`${prefix}{a}:queue`, two) === 1), 'the first waiter in line with the second ticket')
+  // Its next try is held up, its last one answered: its ticket lapses meanwhile.
   proxy.hold()
   t.ok(await eventually(() => proxy.held() > 0), 'the first waiter to try again, held up')
   const [seconds, micros] = await redis.time()
-  await redis.hset(`${prefix}{a}:queue`, '2', String(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - 1))
-  // A later event takes ticket 3, drops the lapsed ticket, and is served once the holder lets go.
+  await redis.hset(`${prefix}{a}:queue`, two, String(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - 1))
+  // A later event takes the third ticket, drops the lapsed one, and is served once the holder lets go.
   const later = store(t, prefix)
   const second = later.lock('a', lockOptions).then(async ({ token }) => {
     order.push('second')
     await later.unlock('a', token)
   })
-  t.ok(await eventually(async () => await redis.hexists(`${prefix}{a}:queue`, '3') === 1), 'the later event in line with ticket 3')
-  t.equal(await redis.hexists(`${prefix}{a}:queue`, '2'), 0, 'the lapsed ticket out of line')
+  t.ok(await eventually(async () => await redis.hexists(`${prefix}{a}:queue`, three) === 1), 'the later event in line with the third ticket')
+  t.equal(await redis.hexists(`${prefix}{a}:queue`, two), 0, 'the lapsed ticket out of line')
   t.equal(await holder.unlock('a', held.token), true)
   await second
-  // The held-up try goes on with ticket 2, after ticket 3 was served.
+  // The held-up try goes on with the second ticket, after the third was served.
   proxy.release()
   await t.rejects(first, { code: 'FST_AIFLOW_CALL_BUSY', statusCode: 503 })
   t.same(order, ['second'], 'no event served out of arrival order')
   const next = await holder.lock('a', lockOptions)
-  t.equal(next.token, '4', 'the line goes on')
+  t.equal(next.token, four, 'the line goes on')
   await holder.unlock('a', next.token)
 })
 
