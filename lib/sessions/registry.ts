@@ -17,7 +17,7 @@ import type { CallWatcher, DispatchOptions, IncomingEvent, RegistryOptions } fro
 import { CallAgentTurns, type ToolWatcher } from './agent-turns'
 import { CallObservers } from './call-observers'
 import { HeldCalls } from './held-calls'
-import { CLOSE_PATIENCE, DRAIN_TIMEOUT, drainWork, withdraw } from './closing'
+import { closeCalls } from './closing'
 import { functionToolNames } from '../telemetry/tool-kinds'
 
 export type { CallWatcher, DispatchOptions, RegistryOptions } from './registry-options'
@@ -199,40 +199,13 @@ export class SessionRegistry {
     for (const call of this.#calls.idle(now)) this.#turns.expire(call)
   }
 
-  /**
-   * Lets go of every call: events in flight are answered first. With a
-   * shared store, running work then has `drainTimeout` ms to finish, its
-   * results kept with its calls, while this instance goes on announcing
-   * itself. Then every piece of work left (a model's stream too) is
-   * stopped through its signal and waited for (work that ignores its
-   * signal, briefly); with a shared store, this instance withdraws, and
-   * its calls' work runs again elsewhere at once, with the same keys.
-   * Last, the store is closed.
-   */
+  /** Lets go of every call (as {@link closeCalls} says), then closes the store. */
   async close (): Promise<void> {
     this.#closed = true
     clearInterval(this.#sweeper)
-    // No call is woken here any longer; announcements go on while work finishes.
-    this.#duties?.stopPolling()
-    this.#due.clear()
-    // With no work to let finish, a turn without an event that fails from now on is not tried again.
-    const duties = this.#duties
-    if (duties === undefined) this.#turns.stop()
-    // Events in flight finish first: their replies go out and their locks are released.
-    await this.#tasks.drain()
-    if (duties !== undefined) {
-      // Work has its time to finish, and what it leaves is kept (a failed keep tried again), before anything stops.
-      await drainWork(this.#work, this.#tasks, this.#options.drainTimeout ?? DRAIN_TIMEOUT)
-      this.#turns.stop()
-    }
-    this.#unwatchEnds?.()
-    const handed = [...this.#work.calls()]
-    const stopped = this.#work.stop(Math.min(this.#options.replyTimeout, CLOSE_PATIENCE))
-    this.#calls.endAll()
-    this.#live.clear()
-    await stopped
-    // Only once its work has stopped: another instance runs it again from now on.
-    if (duties !== undefined) await withdraw(duties, handed, this.#options.log)
+    const { replyTimeout, drainTimeout, log } = this.#options
+    const parts = { calls: this.#calls, tasks: this.#tasks, turns: this.#turns, work: this.#work, due: this.#due, live: this.#live }
+    await closeCalls({ ...parts, duties: this.#duties, unwatchEnds: this.#unwatchEnds, replyTimeout, drainTimeout, log })
     await this.#options.store.close?.()
   }
 
