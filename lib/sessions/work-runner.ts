@@ -43,8 +43,10 @@ interface Running {
   /** The revision of the call's record that the turn starting it here was to write: until that is written, the call has not kept it. */
   revision: number
   controller: AbortController
-  /** Settled, waiting to be applied in a turn of the call. */
+  /** Settled: its result waits to be applied in a turn of the call, or to be kept with the call's record. */
   settled: boolean
+  /** Once settled: what it came to. */
+  result?: WorkResult
   /** Ends its telemetry span (`noSpan` when it has none, or has ended it). */
   end: WorkEnd
   /** Resolves once its promise has settled, whatever became of it. */
@@ -120,8 +122,15 @@ export class WorkRunner {
         // A call begun again under its id counts its revisions from 1 again: its incarnation tells its work from the ended one's.
         const key = listed?.key ?? `${callId}:${call.incarnation ?? 0}.${revision}:${path}`
         setWorkKey(self, key)
-        // Running here already, for an earlier copy of the call: its result reaches this one.
-        if (this.#running.has(key)) return owners.set(self, this.instance)
+        const running = this.#running.get(key)
+        if (running !== undefined && (!running.settled || listed !== undefined)) {
+          // Running here already, for an earlier copy of the call: its result reaches this one. One the record lists
+          // that settled already was applied to an earlier copy whose record could not be kept: it comes again.
+          if (running.result !== undefined) this.#done(callId, running.result)
+          return owners.set(self, this.instance)
+        }
+        // Settled and applied, its invocation over: this is a new one in its place in the same turn.
+        if (running !== undefined) this.#forget(key, running)
         if (listed !== undefined && listed.owner !== this.instance && restoring?.alive.has(listed.owner) === true) {
           return owners.set(self, listed.owner)
         }
@@ -132,10 +141,12 @@ export class WorkRunner {
     return () => { restoring = undefined }
   }
 
-  /** Settles the invocation the result is for, if the actor still runs it; true when it did. */
+  /**
+   * Settles the invocation the result is for, if the actor still runs it; true when it did. The result is held here
+   * until the call's record is kept without the invocation ({@link abandon}): should that save fail, the turn that
+   * restores the call from its record gets the result again.
+   */
   apply (actor: AnyActorRef, result: WorkResult): boolean {
-    const running = this.#running.get(result.key)
-    if (running?.settled === true) this.#forget(result.key, running)
     const child = actorAt(actor, result.path)
     if (child === undefined || workKey(child) !== result.key || child.getSnapshot().status !== 'active') return false
     settleWork(child, result.ok, result.data)
@@ -165,16 +176,21 @@ export class WorkRunner {
    * the event (or the turn without one) that started work here since has no
    * effect, its work included, which is stopped through its signal. Its
    * retry, here or elsewhere, starts that work afresh, under the same key.
-   * Work the record lists goes on. True when some work stopped.
+   * Work the record lists goes on. True when the call needs a turn of its
+   * own soon: some work stopped (it runs again if this instance is still
+   * named its owner), or a result is held here that no kept record has
+   * applied (the turn that restores the call applies it again).
    */
   abandonUnkept (callId: string, kept: number): boolean {
-    let stopped = false
+    let again = false
     for (const [key, running] of this.#running) {
-      if (running.callId !== callId || running.revision <= kept) continue
+      if (running.callId !== callId) continue
+      if (running.settled) again = true
+      if (running.revision <= kept) continue
       this.#abort(key, running)
-      stopped = true
+      again = true
     }
-    return stopped
+    return again
   }
 
   /** The calls this instance runs work for (or holds the result of, not yet applied). */
@@ -200,12 +216,7 @@ export class WorkRunner {
    */
   async stop (patience: number): Promise<void> {
     const stopped = [...this.#running.values()]
-    this.#running.clear()
-    this.#calls.clear()
-    for (const running of stopped) {
-      running.end(true)
-      running.controller.abort()
-    }
+    for (const [key, running] of this.#running) this.#abort(key, running)
     if (stopped.length === 0) return
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, patience) })
@@ -213,8 +224,10 @@ export class WorkRunner {
     clearTimeout(timer)
   }
 
+  /** Forgets the work, and stops it through its signal unless it has settled: the signal of work that is over stays quiet. */
   #abort (key: string, running: Running): void {
     this.#forget(key, running)
+    if (running.settled) return
     running.end(true)
     running.controller.abort()
   }
@@ -233,10 +246,11 @@ export class WorkRunner {
     const settle = (ok: boolean, data: unknown): void => {
       if (this.#running.get(key) !== running) return
       running.settled = true
+      running.result = { key, path, ok, data }
       running.end(ok, data)
       // Its span is over: a call that ends before the result is applied must not end it again.
       running.end = noSpan
-      this.#done(callId, { key, path, ok, data })
+      this.#done(callId, running.result)
     }
     // Once settled or stopped, the work has nothing more to say to the call.
     const tell = (event: EventObject): void => {

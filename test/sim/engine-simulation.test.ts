@@ -77,6 +77,13 @@ const FIXED: Record<string, { schedule: Step[], broke: string }> = {
       { kind: 'fault', fault: 'answer-lost' }, send(1, 'session_end', 0), send(1, 'session_start', 1), send(0, 'session_start', 0)
     ],
     broke: 'call-progresses'
+  },
+  'a work result applied in a turn whose save failed was lost: the call\'s record still listed the work, its owner alive, and nobody ran it again': {
+    schedule: [
+      send(2, 'user_speak work', 0), { kind: 'advance', ms: 1600 }, { kind: 'fault', fault: 'write-fails' },
+      { kind: 'send', call: 2, event: 'session_start', to: 0, overlap: true }, { kind: 'work', pick: 0, outcome: 'ok' }
+    ],
+    broke: 'call-progresses'
   }
 }
 
