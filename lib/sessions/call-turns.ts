@@ -312,14 +312,23 @@ export class CallTurns {
       call.actor?.send(event)
       call.closeReply()
     }
-    this.#options.telemetry?.callEnded(call.id, 'session_end', call.actor?.getSnapshot().value, call.version)
+    const state = call.actor?.getSnapshot().value
+    try {
+      await this.#records.delete(call)
+    } catch (err) {
+      // Not deleted, or not known to be: the event has no effect, and the call goes on as its record has it. The copy
+      // here goes (its actor had the end), its work goes on: the store may still name this instance as its owner.
+      // Were the delete done after all, the end is heard, and the call let go of then.
+      call.park()
+      throw err
+    }
+    this.#options.telemetry?.callEnded(call.id, 'session_end', state, call.version)
     if (dropped > 0) log.info({ sessionId: call.id, dropped }, 'the call ended before these actions could be sent')
     // Events already queued here behind session_end begin a new call on this
     // same object, in order: dropped from the map, it would run beside a newer
     // one. Those queued on other instances begin it there.
     if (call.queued > 0) this.#holder.restart(call)
     else this.#holder.letGo(call)
-    await this.#records.delete(call)
     return []
   }
 }

@@ -84,6 +84,13 @@ const FIXED: Record<string, { schedule: Step[], broke: string }> = {
       { kind: 'send', call: 2, event: 'session_start', to: 0, overlap: true }, { kind: 'work', pick: 0, outcome: 'ok' }
     ],
     broke: 'call-progresses'
+  },
+  'a session_end whose delete failed let go of the call and stopped its work, though the record still named this instance its owner: nobody ran the work again': {
+    schedule: [
+      send(2, 'user_speak work', 0), { kind: 'advance', ms: 1600 }, { kind: 'fault', fault: 'write-fails' },
+      send(2, 'session_end', 0), { kind: 'work', pick: 0, outcome: 'ok' }
+    ],
+    broke: 'call-progresses'
   }
 }
 
