@@ -77,6 +77,8 @@ export class LiveHub {
   readonly #revisions = new Revisions(REVISIONS_KEPT)
   /** With a board: the lines of tools run since each call's last turn, shared with its next. */
   readonly #tools = new Map<string, TranscriptLine[]>()
+  /** With a board: the place of the last line this instance shared for each call held here. */
+  readonly #shared = new Map<string, number>()
   #tail: Promise<void> = Promise.resolve()
   /** Set by `close()`: a stream still opening then is ended, not kept. */
   #closed = false
@@ -189,11 +191,14 @@ export class LiveHub {
       this.#tools.delete(id)
       const [heard, ...reply] = turnLines(turn)
       const during = tools.filter((line) => line.at >= turn.at)
+      // Each line after the last one this instance shared for the call, though two turns came in the same millisecond.
+      let last = this.#shared.get(id) ?? -1
       const lines = [
         // A tool that ran before the event (for work that went on after its reply) comes after that reply.
         ...tools.filter((line) => line.at < turn.at).map((line) => ({ order: line.at * 1000 + 999, line })),
         ...[heard, ...during, ...reply].slice(0, 999).map((line, i) => ({ order: turn.at * 1000 + i, line }))
-      ].map(({ order, line }) => ({ order, text: JSON.stringify(cut(line)) }))
+      ].map(({ order, line }) => ({ order: (last = Math.max(order, last + 1)), text: JSON.stringify(cut(line)) }))
+      this.#shared.set(id, last)
       this.#share(id, board.put(id, { lines }, this.#ttl, this.#say({ id, turn: turn.at })))
     }
     this.#tail = this.#tail.then(() => { this.#broadcast(message('turn', { id, at: turn.at })) })
@@ -214,6 +219,7 @@ export class LiveHub {
       this.#transcripts.forget(id)
       this.#revisions.delete(id)
       this.#tools.delete(id)
+      this.#shared.delete(id)
       if (board !== undefined) this.#share(id, board.end(id, this.#say({ id, ended: true })))
     }
     this.#tail = this.#tail.then(async () => {

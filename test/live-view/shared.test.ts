@@ -4,7 +4,8 @@ import { Redis } from 'ioredis'
 import { flow } from '../../examples/ivr-menu'
 import { MemoryStore, type LiveBoard } from '../../lib'
 import { RedisStore } from '../../lib/redis'
-import { SessionRegistry, type Logger } from '../../lib/sessions'
+import { SessionRegistry, type CallTurn, type Logger } from '../../lib/sessions'
+import type { AiFlowAction } from '../../lib/protocol'
 import { LiveHub, Revisions, SHARED_LINE_CHARACTERS } from '../../lib/live-view/hub'
 import { sharedRedis } from '../fixtures/redis-server'
 import { buildApp, event, eventually, post } from '../fixtures/helpers'
@@ -214,8 +215,38 @@ t.test("a tool's line is shared too, between its event and the reply that waited
   await registry.dispatch({ type: 'user_speak', session: { id: 'agent' }, text: 'hello' } as never, { log })
   const transcript = (await hub.detail('agent'))?.transcript ?? []
   t.same(transcript.map((line) => `${line.from} ${line.kind} ${line.text}`).filter((line) => !line.startsWith('us speak')).concat(transcript.slice(-1).map((line) => line.kind)), [
-    'us tool later', 'call session_start ', 'caller said hello', 'us tool look_up', 'speak'
-  ], 'the earlier tool first, then the event, its tool, its reply')
+    'call session_start ', 'us tool later', 'caller said hello', 'us tool look_up', 'speak'
+  ], 'the tool that ran after the first reply, then the event, its tool, its reply')
   t.equal(transcript.at(-2)?.text, 'look_up')
   await registry.dispatch({ type: 'session_end', session: { id: 'agent' } }, { log })
+})
+
+t.test('two turns of a call in the same millisecond share their lines in the call\'s order', async (t) => {
+  const shared: Array<{ order: number, text: string }> = []
+  const log = logger([])
+  let heard: (turn: CallTurn) => void = () => {}
+  const source = {
+    ids: () => ['same-ms'],
+    get: async () => undefined,
+    record: async () => undefined,
+    watch: () => () => {},
+    observe: (observer: (turn: CallTurn) => void) => { heard = observer; return () => {} },
+    watchTools: () => () => {}
+  }
+  const board: LiveBoard = {
+    put: async (_id, change) => { shared.push(...change.lines ?? []) },
+    end: async () => {},
+    lines: async () => [...shared].sort((a, b) => a.order - b.order).map((line) => line.text),
+    views: async () => [],
+    listen: () => () => {}
+  }
+  const hub = new LiveHub({ registry: source as never, flow, log, limit: 3, keepAlive: 60_000, board, ttl: 60_000 })
+  t.teardown(() => { hub.close() })
+  const session = { id: 'same-ms' }
+  const say = (text: string): AiFlowAction => ({ type: 'speak', session_id: 'same-ms', text }) as AiFlowAction
+  // Both in one millisecond: the first turn's reply has two lines.
+  heard({ at: 5000, event: { type: 'session_start', session }, reply: [say('Welcome.'), say('The menu.')], state: 'menu', pushed: false })
+  heard({ at: 5000, event: { type: 'dtmf_received', session, digit: '1' } as never, reply: [say('Sales.')], state: 'sales', pushed: false })
+  const texts = (await board.lines('same-ms')).map((line) => JSON.parse(line).text as string)
+  t.same(texts, ['', 'Welcome.', 'The menu.', '1', 'Sales.'], 'the second turn\'s lines all come after the first\'s')
 })
