@@ -193,7 +193,7 @@ export class WorkRunner {
     return again
   }
 
-  /** The calls this instance runs work for (or holds the result of, not yet applied). */
+  /** The calls this instance runs work for (or holds the result of, not yet kept with the call). */
   calls (): Iterable<string> {
     return this.#calls.keys()
   }
