@@ -183,8 +183,19 @@ t.test('revisions: a change heard late is not sent, and only the latest calls ar
   t.equal(revisions.size, 1)
 })
 
-t.test("a tool's line is shared too, between its event and the reply that waited for it", async (t) => {
+/** A board that keeps only the lines shared, as a shared store would order them. */
+function linesBoard (): LiveBoard {
   const shared: Array<{ order: number, text: string }> = []
+  return {
+    put: async (_id, change) => { shared.push(...change.lines ?? []) },
+    end: async () => {},
+    lines: async () => [...shared].sort((a, b) => a.order - b.order).map((line) => line.text),
+    views: async () => [],
+    listen: () => () => {}
+  }
+}
+
+t.test("a tool's line is shared too, between its event and the reply that waited for it", async (t) => {
   const log = logger([])
   const registry = new SessionRegistry({ flow, flows: {}, flowVersion: '1', store: new MemoryStore(), replyTimeout: 1000, sessionTtl: 60_000, maxSessions: 10, fallback: [], log })
   let toolRan: (id: string, news: any) => void = () => {}
@@ -200,13 +211,7 @@ t.test("a tool's line is shared too, between its event and the reply that waited
     }),
     watchTools: (watcher: typeof toolRan) => { toolRan = watcher; return () => {} }
   }
-  const board: LiveBoard = {
-    put: async (_id, change) => { shared.push(...change.lines ?? []) },
-    end: async () => {},
-    lines: async () => [...shared].sort((a, b) => a.order - b.order).map((line) => line.text),
-    views: async () => [],
-    listen: () => () => {}
-  }
+  const board = linesBoard()
   const hub = new LiveHub({ registry: source, flow, log, limit: 3, keepAlive: 60_000, board, ttl: 60_000 })
   t.teardown(async () => { hub.close(); await registry.close() })
   await registry.dispatch({ type: 'session_start', session: { id: 'agent' } }, { log })
@@ -222,7 +227,6 @@ t.test("a tool's line is shared too, between its event and the reply that waited
 })
 
 t.test('two turns of a call in the same millisecond share their lines in the call\'s order', async (t) => {
-  const shared: Array<{ order: number, text: string }> = []
   const log = logger([])
   let heard: (turn: CallTurn) => void = () => {}
   const source = {
@@ -233,13 +237,7 @@ t.test('two turns of a call in the same millisecond share their lines in the cal
     observe: (observer: (turn: CallTurn) => void) => { heard = observer; return () => {} },
     watchTools: () => () => {}
   }
-  const board: LiveBoard = {
-    put: async (_id, change) => { shared.push(...change.lines ?? []) },
-    end: async () => {},
-    lines: async () => [...shared].sort((a, b) => a.order - b.order).map((line) => line.text),
-    views: async () => [],
-    listen: () => () => {}
-  }
+  const board = linesBoard()
   const hub = new LiveHub({ registry: source as never, flow, log, limit: 3, keepAlive: 60_000, board, ttl: 60_000 })
   t.teardown(() => { hub.close() })
   const session = { id: 'same-ms' }
