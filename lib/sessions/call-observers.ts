@@ -1,5 +1,8 @@
+import type { AiFlowAction } from '../protocol'
 import type { ToolWatcher } from './agent-turns'
+import type { Call, CallTask } from './call'
 import type { CallTurn } from './call-turn'
+import type { EventInput } from './call-turns'
 import type { Logger } from './logger'
 import type { CallWatcher } from './registry-options'
 
@@ -41,6 +44,16 @@ export class CallObservers {
   /** The call's state was saved (`ended` false), or the call as it was is over here. */
   changed (id: string, ended: boolean): void {
     for (const watcher of this.#watchers) watcher(id, ended)
+  }
+
+  /** An event's turn that, once it has its reply, tells every observer (recording, simulators, live view) of it. */
+  observed (call: Call, { event, log, sink }: EventInput, turn: CallTask<AiFlowAction[]>): CallTask<AiFlowAction[]> {
+    const at = Date.now()
+    return async (claim) => {
+      const reply = await turn(claim)
+      this.turn({ at, event, reply, state: call.actor?.getSnapshot().value, pushed: sink !== undefined }, log, call.id)
+      return reply
+    }
   }
 
   /** Tells every observer of a turn: one that throws is logged, and the reply is sent all the same. */

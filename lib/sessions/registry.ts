@@ -1,10 +1,10 @@
 import type { AiFlowAction, Session } from '../protocol'
 import type { SessionRecord } from '../stores/store'
 import { ActorHost, realClock } from './actor-host'
-import type { ActionSink, Call, CallInput } from './call'
+import type { ActionSink, Call, CallInput, CallTask } from './call'
 import { callRecords, type CallRecords } from './call-records'
 import { CallTasks } from './call-tasks'
-import { CallTurns, type CallHolder, type EventInput } from './call-turns'
+import { CallTurns, type CallHolder } from './call-turns'
 import { LocalDueCalls } from './due-calls'
 import { SharedStoreDuties } from './shared-duties'
 import { routePromiseWork } from './xstate-adapter'
@@ -110,22 +110,10 @@ export class SessionRegistry {
     // Undefined while telemetry is off: nothing is made for it on an event's path.
     const traced = this.#options.telemetry?.eventStarted(event, transport, request)
     const input = { event, log, replyable, sink, traced }
-    const reply = this.#observers.observing
-      ? this.#observed(current, input)
-      : this.#tasks.run(current, (claim) => this.#turns.event(current, claim, input))
+    const turn: CallTask<AiFlowAction[]> = (claim) => this.#turns.event(current, claim, input)
+    const reply = this.#tasks.run(current, this.#observers.observing ? this.#observers.observed(current, input, turn) : turn)
     traced?.follow(reply)
     return reply
-  }
-
-  /** The turn, and then every observer (recording, simulators, live view) told of it. */
-  #observed (call: Call, input: EventInput): Promise<AiFlowAction[]> {
-    const { event, log, sink } = input
-    const at = Date.now()
-    return this.#tasks.run(call, async (claim) => {
-      const reply = await this.#turns.event(call, claim, input)
-      this.#observers.turn({ at, event, reply, state: call.actor?.getSnapshot().value, pushed: sink !== undefined }, log, call.id)
-      return reply
-    })
   }
 
   /**
