@@ -71,3 +71,41 @@ t.test('work of an instance whose first announcement failed is not run again els
   t.same(Object.fromEntries(gates.runs), { weather: 1 }, 'the lookup ran once')
   gates.open('weather')
 })
+
+/** A Redis store that names no instance as living: as it is after an outage, before anyone has announced itself again. */
+class NobodyPresent extends RedisStore {
+  asked = 0
+  #taken: () => void = () => {}
+  /** Resolves once the store has taken the instance's first announcement. */
+  readonly announced = new Promise<void>((resolve) => { this.#taken = resolve })
+
+  override async announce (instance: string, ttl: number, leases?: WorkLeases): Promise<void> {
+    await super.announce(instance, ttl, leases)
+    this.#taken()
+  }
+
+  override async present (instances: string[]): Promise<string[]> {
+    this.asked++
+    await super.present(instances)
+    return []
+  }
+}
+
+t.test('an instance that has just started does not take an owner it has not heard from for gone, and runs no work again', async (t) => {
+  keepAlive(t)
+  const prefix = `test:${randomUUID()}:`
+  const gates = new Gates()
+  const a = await instance(t, new RedisStore({ url, prefix }), gates)
+  const id = randomUUID()
+  t.equal((await post(a, event('session_start', id))).status, 200)
+  t.equal((await post(a, event('user_speak', id, { text: 'look up weather' }))).status, 204)
+  await gates.started('weather')
+  // Started now, it cannot tell whether the store was out of reach for the others a moment ago: it does not judge yet.
+  const fresh = new NobodyPresent({ url, prefix })
+  const b = await instance(t, fresh, gates)
+  await fresh.announced
+  t.match(await post(b, event('dtmf_received', id, { digit: '1' })), { status: 200 })
+  t.equal(fresh.asked, 0, 'the store was not asked who lives')
+  t.same(Object.fromEntries(gates.runs), { weather: 1 }, 'the lookup ran once')
+  gates.open('weather')
+})
