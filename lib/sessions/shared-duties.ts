@@ -79,9 +79,9 @@ export class SharedStoreDuties {
         const calls = new Set(this.#working())
         const released = [...this.#leased].filter((id) => !calls.has(id))
         await storeCall(() => announce.call(store, instance, LAPSE, { calls: [...calls], until: at + LAPSE, released }))
-        // A gap since the last announcement taken: the store was out of reach (or slow) meanwhile. An instance that
-        // has just started cannot tell whether it was, for the others: it, too, waits a whole lapse before it judges.
-        if (at - this.#announcedAt > GAP) this.#steadySince = at
+        // A gap since the last announcement taken: the store was out of reach (or slow) meanwhile.
+        // (An instance's first announcement is no gap: an instance that has just started judges at once.)
+        if (at - this.#announcedAt > GAP && this.#announcedAt !== -Infinity) this.#steadySince = at
         this.#announcedAt = Math.max(this.#announcedAt, at)
         this.#leased = calls
       }
