@@ -93,9 +93,9 @@ export class LiveHub {
     this.#keepAlive = setInterval(() => { this.#broadcast(': keep-alive\n\n') }, options.keepAlive).unref()
   }
 
-  /** Calls with a transcript here. */
-  get heard (): number {
-    return this.#transcripts.size
+  /** Entries of its per-call maps (transcripts, tools waiting for a turn, places of shared lines): none once no call is held. */
+  get perCall (): number {
+    return this.#transcripts.size + this.#tools.size + this.#shared.size
   }
 
   /** The most recently active calls, as a page's first list. */

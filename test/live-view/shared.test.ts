@@ -223,7 +223,9 @@ t.test("a tool's line is shared too, between its event and the reply that waited
     'call session_start ', 'us tool later', 'caller said hello', 'us tool look_up', 'speak'
   ], 'the tool that ran after the first reply, then the event, its tool, its reply')
   t.equal(transcript.at(-2)?.text, 'look_up')
+  t.equal(hub.perCall, 2, 'while the call is held: its transcript, and the place of the last line shared for it')
   await registry.dispatch({ type: 'session_end', session: { id: 'agent' } }, { log })
+  t.equal(hub.perCall, 0, 'once it ended, nothing of it is left in the per-call maps')
 })
 
 t.test('two turns of a call in the same millisecond share their lines in the call\'s order', async (t) => {
